@@ -1,0 +1,3 @@
+from chainwarden.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Analyzers over package metadata and the dependency graph (no package code is read)."""

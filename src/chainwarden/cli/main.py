@@ -1,0 +1,199 @@
+"""The command line: the only layer that prints to stdout or exits.
+
+Exit codes (docs/cli.md):
+  0  pass
+  1  the policy failed the run
+  2  unusable invocation (bad flag, unreadable policy, no index to ask)
+  3  --strict and something could not be checked
+  4  internal error (a bug in chainwarden: please report it)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from chainwarden import __version__
+from chainwarden.enrich.cache import CacheError
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNCHECKED, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"chainwarden: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _add_index_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("where registry facts come from")
+    g.add_argument("--index-url", metavar="URL", help="PyPI-style index to ask (default: your pip/uv configuration; env CHAINWARDEN_INDEX_URL)")
+    g.add_argument("--npm-registry", metavar="URL", help="npm registry to ask (default: your .npmrc / npm configuration; env CHAINWARDEN_NPM_REGISTRY)")
+    g.add_argument("--registry-snapshot", metavar="DIR", type=Path, help="answer from a registry snapshot directory instead of an index")
+    g.add_argument("--cache-dir", metavar="DIR", type=Path, help="where the SQLite cache lives (default: the user cache dir)")
+    g.add_argument("--cache-ttl", metavar="SECONDS", type=float, default=3600.0, help="reuse cached registry answers younger than this without asking (default 3600)")
+    g.add_argument("--offline", action="store_true", help="answer from the cache only; list what it cannot answer")
+    g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    g.add_argument("--concurrency", type=int, default=16, metavar="N", help="parallel requests to the index (default 16)")
+    g.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS", help="per-request timeout (default 20)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="chainwarden", description="Defend Python and npm projects against malicious packages.")
+    parser.add_argument("--version", action="version", version=f"chainwarden {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    scan = sub.add_parser("scan", help="inventory every dependency, look each up, report what is risky")
+    scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="project directories or files (default: .)")
+    scan.add_argument("--environment", metavar="PATH", type=Path, help="also read an installed environment (a venv or site-packages)")
+    scan.add_argument("--format", choices=["terminal", "json"], default="terminal", help="report format (default terminal)")
+    scan.add_argument("--output", "-o", metavar="FILE", type=Path, help="write the report to FILE instead of stdout")
+    scan.add_argument("--config", metavar="FILE", type=Path, help="policy file (default: chainwarden.toml or [tool.chainwarden] found from PATH upwards)")
+    scan.add_argument("--strict", action="store_true", help="exit 3 when anything could not be checked")
+    scan.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    scan.add_argument("--summary-only", action="store_true", help="terminal format: leave out the package tables")
+    _add_index_flags(scan)
+
+    explain = sub.add_parser("explain", help="print the documentation of a rule")
+    explain.add_argument("rule", nargs="?", help="rule id (omit to list every rule)")
+    return parser
+
+
+def _progress_callback(enabled: bool) -> tuple[Progress | None, object]:
+    if not enabled:
+        return None, None
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return None, None
+    progress = Progress(
+        TextColumn("looking up packages"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
+    )
+    task = progress.add_task("lookup", total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return progress, update
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from chainwarden.enrich import EnrichOptions
+    from chainwarden.pipeline import ChainwardenError, ScanRequest, scan
+    from chainwarden.report import json_report, terminal
+
+    paths: list[Path] = args.paths or ([] if args.environment else [Path(".")])
+    for p in paths:
+        if not p.exists():
+            print(f"chainwarden: error: {p}: no such file or directory", file=sys.stderr)
+            return EXIT_USAGE
+    if args.environment is not None and not args.environment.exists():
+        print(f"chainwarden: error: --environment {args.environment}: no such directory", file=sys.stderr)
+        return EXIT_USAGE
+    if args.registry_snapshot is not None and not args.registry_snapshot.is_dir():
+        print(f"chainwarden: error: --registry-snapshot {args.registry_snapshot}: not a directory", file=sys.stderr)
+        return EXIT_USAGE
+    if args.concurrency < 1 or args.timeout <= 0 or args.cache_ttl < 0:
+        print("chainwarden: error: --concurrency must be >= 1, --timeout > 0 and --cache-ttl >= 0", file=sys.stderr)
+        return EXIT_USAGE
+    options = EnrichOptions(
+        index_url=args.index_url,
+        npm_registry=args.npm_registry,
+        snapshot=args.registry_snapshot.resolve() if args.registry_snapshot else None,
+        cache_dir=args.cache_dir,
+        offline=args.offline,
+        ttl=args.cache_ttl,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        use_cache=not args.no_cache,
+    )
+    if args.offline and args.no_cache:
+        print("chainwarden: error: --offline answers from the cache, so it cannot go with --no-cache", file=sys.stderr)
+        return EXIT_USAGE
+    request = ScanRequest(paths=paths, environment=args.environment, options=options, config=args.config, strict=args.strict)
+    progress, update = _progress_callback(not args.no_progress)
+    try:
+        if progress is not None:
+            with progress:
+                result = scan(request, update)  # type: ignore[arg-type]
+        else:
+            result = scan(request)
+    except (*ChainwardenError, CacheError) as exc:
+        print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
+        return EXIT_USAGE
+
+    if args.format == "json":
+        text = json_report.render(result)
+        if args.output:
+            _write(args.output, text)
+        else:
+            sys.stdout.write(text)
+    elif args.output:
+        with args.output.open("w", encoding="utf-8") as fh:
+            terminal.render(result, Console(file=fh, width=160, no_color=True), show_packages=not args.summary_only)
+    else:
+        terminal.render(result, Console(), show_packages=not args.summary_only)
+
+    if not result.verdict.passed:
+        return EXIT_FAIL
+    if args.strict and result.skips:
+        return EXIT_UNCHECKED
+    return EXIT_PASS
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SystemExit(f"chainwarden: error: could not write {path}: {exc.strerror}") from None
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from chainwarden.analyze import ANALYZERS, by_id
+    from chainwarden.cli.rules import rule_doc
+
+    if not args.rule:
+        for a in ANALYZERS:
+            print(f"{a.info.id:28} {a.info.severity.value:8} {a.info.title}")
+        return EXIT_PASS
+    analyzer = by_id(args.rule)
+    if analyzer is None:
+        print(f"chainwarden: error: unknown rule {args.rule!r}; `chainwarden explain` lists them", file=sys.stderr)
+        return EXIT_USAGE
+    doc = rule_doc(args.rule)
+    Console().print(doc if doc else f"{analyzer.info.title}\n\n{analyzer.info.summary}", markup=False, highlight=False)
+    return EXIT_PASS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        if args.command == "scan":
+            return cmd_scan(args)
+        if args.command == "explain":
+            return cmd_explain(args)
+    except KeyboardInterrupt:
+        print("chainwarden: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a raw traceback for users
+        if os.environ.get("CHAINWARDEN_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"chainwarden: internal error: {exc.__class__.__name__}: {exc}\n"
+            "This is a bug in chainwarden; rerun with CHAINWARDEN_DEBUG=1 for details and report it.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+    parser.print_help()
+    return EXIT_USAGE

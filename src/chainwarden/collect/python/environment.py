@@ -1,0 +1,82 @@
+"""An installed environment: a virtualenv or a site-packages folder (``--environment PATH``).
+
+Read with `importlib.metadata` on that path only: the metadata files of each
+distribution are parsed as text; no installed package is ever imported.
+Edges come from each distribution's ``Requires-Dist`` (markers evaluated for
+this environment); packages no other installed package requires are direct.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector
+from chainwarden.model import Dependency, Ecosystem, Edge, PackageId, Skip
+
+
+def site_packages(path: Path) -> list[Path]:
+    """The site-packages folders of a venv, or `path` itself when it is one."""
+    if not path.is_dir():
+        return []
+    if any(path.glob("*.dist-info")) or path.name in ("site-packages", "dist-packages"):
+        return [path]
+    found = sorted(path.glob("lib/python*/site-packages")) + sorted(path.glob("lib64/python*/site-packages"))
+    found += [p for p in (path / "Lib" / "site-packages",) if p.is_dir()]
+    return found
+
+
+def collect(path: Path, ctx: CollectContext) -> CollectResult:
+    where = ctx.location(path, None)
+    roots = site_packages(path)
+    if not roots:
+        raise CollectError(where, "expected a virtual environment or a site-packages folder with *.dist-info metadata")
+    result = CollectResult(ecosystem=Ecosystem.PYPI, is_lockfile=True)
+    installed: dict[str, PackageId] = {}
+    requires: dict[PackageId, list[tuple[str, str | None]]] = {}
+    for dist in md.distributions(path=[str(r) for r in roots]):
+        meta_path = Path(str(getattr(dist, "_path", roots[0]))) / "METADATA"
+        loc = ctx.location(meta_path, 1)
+        name = dist.metadata["Name"] if dist.metadata else None
+        version = dist.metadata["Version"] if dist.metadata else None
+        if not name or not version:
+            result.skips.append(Skip(what=str(loc), reason="expected Name and Version in the distribution metadata", stage="collect"))
+            continue
+        pid = PackageId(Ecosystem.PYPI, canonicalize_name(name), version)
+        if pid.name in installed:
+            continue  # shadowed by an earlier path entry, as Python would do
+        installed[pid.name] = pid
+        result.files.append(ctx.display(meta_path))
+        reqs: list[tuple[str, str | None]] = []
+        for raw in dist.requires or []:
+            try:
+                req = Requirement(raw)
+            except InvalidRequirement:
+                result.skips.append(Skip(what=str(loc), reason=f"expected a PEP 508 Requires-Dist, got {raw!r}", stage="collect"))
+                continue
+            marker = str(req.marker) if req.marker else None
+            if marker and "extra" in marker:
+                continue  # an extra's requirement applies only when the extra was requested
+            if marker and ctx.evaluate_marker(marker, loc, result.skips) is False:
+                continue
+            reqs.append((canonicalize_name(req.name), marker))
+        requires[pid] = reqs
+        result.dependencies.append(Dependency(package=pid, sources=(loc,), direct=False, locked=True))
+    required: set[str] = set()
+    for parent, reqs in requires.items():
+        for child_name, _ in reqs:
+            child = installed.get(child_name)
+            if child is not None:
+                result.edges.append(Edge(parent, child))
+                required.add(child_name)
+    result.dependencies = [
+        Dependency(package=d.package, sources=d.sources, direct=d.package.name not in required, locked=True)
+        for d in result.dependencies
+    ]
+    return result
+
+
+COLLECTOR = Collector(format="environment", ecosystem=Ecosystem.PYPI, is_lockfile=True, matches=lambda _n: False, collect=collect)

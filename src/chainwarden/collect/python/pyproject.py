@@ -1,0 +1,250 @@
+"""`pyproject.toml`: PEP 621 dependencies and optional dependencies, PEP 735
+dependency groups, Poetry's dependency tables, and uv/PDM legacy dev tables.
+
+A manifest declares ranges; versions come from a lockfile beside it (merged by
+the pipeline). The project's own name is recorded so lockfiles can leave it out.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from chainwarden.collect._locate import line_of, load_toml
+from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
+from chainwarden.collect.python.requirements import pinned_version
+from chainwarden.model import Dependency, Ecosystem, IndexHint, PackageId, Scope, Skip, SourceKind, SourceLocation
+
+
+def matches(filename: str) -> bool:
+    return filename == "pyproject.toml"
+
+
+class _Doc:
+    def __init__(self, path: Path, text: str, ctx: CollectContext, result: CollectResult) -> None:
+        self.path, self.text, self.ctx, self.result = path, text, ctx, result
+        self.lines = text.splitlines()
+
+    def header_line(self, header: str) -> int | None:
+        pat = re.compile(r"^\s*\[\s*" + re.escape(header).replace(r"\.", r"\s*\.\s*") + r"\s*\]")
+        for i, line in enumerate(self.lines, 1):
+            if pat.match(line):
+                return i
+        return None
+
+    def string_line(self, value: str, after: int | None) -> int | None:
+        for quote in ('"', "'"):
+            found = line_of(self.text, f"{quote}{value}{quote}", after or 1)
+            if found:
+                return found
+        return after
+
+    def key_line(self, key: str, after: int | None) -> int | None:
+        pat = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
+        for i, line in enumerate(self.lines[(after or 1) - 1 :], after or 1):
+            if pat.match(line):
+                return i
+        return after
+
+    def loc(self, line: int | None) -> SourceLocation:
+        return self.ctx.location(self.path, line)
+
+    def skip(self, line: int | None, reason: str) -> None:
+        self.result.skips.append(Skip(what=str(self.loc(line)), reason=reason, stage="collect"))
+
+    def pep508(self, value: Any, anchor: int | None, scope: Scope, groups: tuple[str, ...], table: str) -> None:
+        if not isinstance(value, str):
+            self.skip(anchor, f"expected a PEP 508 requirement string in {table}, got {type(value).__name__}")
+            return
+        line = self.string_line(value, anchor)
+        loc = self.loc(line)
+        try:
+            req = Requirement(value)
+        except InvalidRequirement as exc:
+            self.skip(line, f"expected a requirement (PEP 508) in {table}, got {value!r}: {str(exc).splitlines()[0]}")
+            return
+        marker = str(req.marker) if req.marker else None
+        kind = SourceKind.REGISTRY
+        if req.url:
+            kind = SourceKind.VCS if req.url.lower().startswith(("git+", "hg+", "svn+", "bzr+")) else SourceKind.URL
+        version = pinned_version(str(req.specifier))
+        self.result.dependencies.append(
+            Dependency(
+                package=PackageId(Ecosystem.PYPI, canonicalize_name(req.name), version),
+                sources=(loc,),
+                direct=True,
+                scope=scope,
+                specifier=str(req.specifier) or None,
+                extras=tuple(sorted(req.extras)),
+                groups=groups,
+                marker=marker,
+                marker_applies=self.ctx.evaluate_marker(marker, loc, self.result.skips),
+                source_kind=kind,
+                source_url=req.url,
+                locked=False,
+            )
+        )
+
+
+def _as_table(doc: _Doc, value: Any, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        doc.skip(doc.header_line(name), f"expected a table for [{name}], got {type(value).__name__}")
+        return {}
+    return value
+
+
+def _pep621(doc: _Doc, data: dict[str, Any]) -> None:
+    project = _as_table(doc, data.get("project"), "project")
+    header = doc.header_line("project")
+    deps = project.get("dependencies", [])
+    if not isinstance(deps, list):
+        doc.skip(doc.key_line("dependencies", header), "expected a list of requirement strings for project.dependencies")
+        deps = []
+    anchor = doc.key_line("dependencies", header) if deps else header
+    for value in deps:
+        doc.pep508(value, anchor, Scope.RUNTIME, (), "project.dependencies")
+    optional = project.get("optional-dependencies", {})
+    if not isinstance(optional, dict):
+        doc.skip(header, "expected a table for project.optional-dependencies")
+        optional = {}
+    opt_header = doc.header_line("project.optional-dependencies") or header
+    for extra, values in optional.items():
+        anchor = doc.key_line(extra, opt_header)
+        if not isinstance(values, list):
+            doc.skip(anchor, f"expected a list of requirements for extra {extra!r}")
+            continue
+        for value in values:
+            doc.pep508(value, anchor, Scope.OPTIONAL, (extra,), f"optional dependency {extra!r}")
+
+
+def _dependency_groups(doc: _Doc, data: dict[str, Any]) -> None:
+    groups = _as_table(doc, data.get("dependency-groups"), "dependency-groups")
+    header = doc.header_line("dependency-groups")
+    for group, values in groups.items():
+        anchor = doc.key_line(group, header)
+        if not isinstance(values, list):
+            doc.skip(anchor, f"expected a list for dependency group {group!r}")
+            continue
+        for value in values:
+            if isinstance(value, dict):
+                if "include-group" not in value:
+                    doc.skip(anchor, f"expected a requirement or {{include-group = ...}} in group {group!r}")
+                continue  # included groups are listed under their own name
+            doc.pep508(value, anchor, Scope.DEV, (group,), f"dependency group {group!r}")
+    # Legacy dev tables of uv and PDM.
+    tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
+    uv = tool.get("uv", {}) if isinstance(tool.get("uv"), dict) else {}
+    if isinstance(uv.get("dev-dependencies"), list):
+        anchor = doc.key_line("dev-dependencies", doc.header_line("tool.uv"))
+        for value in uv["dev-dependencies"]:
+            doc.pep508(value, anchor, Scope.DEV, ("dev",), "tool.uv.dev-dependencies")
+    pdm = tool.get("pdm", {}) if isinstance(tool.get("pdm"), dict) else {}
+    pdm_dev = pdm.get("dev-dependencies", {})
+    if isinstance(pdm_dev, dict):
+        header = doc.header_line("tool.pdm.dev-dependencies")
+        for group, values in pdm_dev.items():
+            anchor = doc.key_line(group, header)
+            for value in values if isinstance(values, list) else []:
+                doc.pep508(value, anchor, Scope.DEV, (group,), f"tool.pdm.dev-dependencies.{group}")
+
+
+def _poetry_constraint(value: Any) -> tuple[str | None, dict[str, Any]]:
+    if isinstance(value, str):
+        return value, {}
+    if isinstance(value, dict):
+        return value.get("version"), value
+    return None, {}
+
+
+def _poetry_table(doc: _Doc, table: Any, header_name: str, scope: Scope, group: str | None) -> None:
+    if not isinstance(table, dict):
+        return
+    header = doc.header_line(header_name)
+    for name, value in table.items():
+        if name.lower() == "python":
+            continue
+        line = doc.key_line(name, header)
+        loc = doc.loc(line)
+        entries = value if isinstance(value, list) else [value]
+        for entry in entries:
+            version, opts = _poetry_constraint(entry)
+            if version is None and not opts:
+                doc.skip(line, f"expected a version string or table for Poetry dependency {name!r}")
+                continue
+            kind, url = SourceKind.REGISTRY, None
+            for key, k in (("git", SourceKind.VCS), ("url", SourceKind.URL), ("path", SourceKind.PATH)):
+                if key in opts:
+                    kind, url = k, str(opts[key])
+            dep_scope = Scope.OPTIONAL if opts.get("optional") else scope
+            pinned = re.fullmatch(r"\s*=?=?\s*(\d[^,*\s^~<>=!]*)\s*", version or "")
+            markers = opts.get("markers")
+            marker = markers if isinstance(markers, str) else None
+            doc.result.dependencies.append(
+                Dependency(
+                    package=PackageId(Ecosystem.PYPI, canonicalize_name(name), pinned.group(1) if pinned else None),
+                    sources=(loc,),
+                    direct=True,
+                    scope=dep_scope,
+                    specifier=version,
+                    extras=tuple(sorted(opts.get("extras", []))) if isinstance(opts.get("extras"), list) else (),
+                    groups=(group,) if group else (),
+                    marker=marker,
+                    marker_applies=doc.ctx.evaluate_marker(marker, loc, doc.result.skips),
+                    source_kind=kind,
+                    source_url=url,
+                )
+            )
+
+
+def _poetry(doc: _Doc, data: dict[str, Any]) -> None:
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if not isinstance(poetry, dict):
+        return
+    _poetry_table(doc, poetry.get("dependencies"), "tool.poetry.dependencies", Scope.RUNTIME, None)
+    _poetry_table(doc, poetry.get("dev-dependencies"), "tool.poetry.dev-dependencies", Scope.DEV, "dev")
+    groups = poetry.get("group", {})
+    if isinstance(groups, dict):
+        for group, body in groups.items():
+            if isinstance(body, dict):
+                _poetry_table(doc, body.get("dependencies"), f"tool.poetry.group.{group}.dependencies", Scope.DEV, group)
+    sources = poetry.get("source", [])
+    if isinstance(sources, list):
+        for src in sources:
+            if isinstance(src, dict) and isinstance(src.get("url"), str):
+                line = doc.string_line(src["url"], doc.header_line("tool.poetry"))
+                doc.result.index_hints.append(
+                    IndexHint(option=f"poetry-source:{src.get('priority', 'primary')}", value=src["url"], location=doc.loc(line))
+                )
+
+
+def project_name(data: dict[str, Any]) -> str | None:
+    """The project's own (normalised) name, from [project] or [tool.poetry]."""
+    for table in (data.get("project"), (data.get("tool") or {}).get("poetry") if isinstance(data.get("tool"), dict) else None):
+        if isinstance(table, dict) and isinstance(table.get("name"), str):
+            return canonicalize_name(table["name"])
+    return None
+
+
+def collect(path: Path, ctx: CollectContext) -> CollectResult:
+    result = CollectResult(ecosystem=Ecosystem.PYPI)
+    text = read_text(path, ctx)
+    result.files.append(ctx.display(path))
+    data = load_toml(path, text, ctx, "pyproject.toml")
+    doc = _Doc(path, text, ctx, result)
+    name = project_name(data)
+    if name:
+        result.own_names.append(name)
+    _pep621(doc, data)
+    _dependency_groups(doc, data)
+    _poetry(doc, data)
+    return result
+
+
+COLLECTOR = Collector(format="pyproject", ecosystem=Ecosystem.PYPI, is_lockfile=False, matches=matches, collect=collect)

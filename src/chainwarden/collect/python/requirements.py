@@ -1,0 +1,316 @@
+"""`requirements*.txt` and constraints files, as pip reads them.
+
+Handles line continuations, comments, ``-r``/``-c`` includes (followed
+recursively, cycles reported), index options (recorded as `IndexHint`s),
+``--hash`` options, editables, direct URL and VCS references, environment
+markers, and pip-compile/uv ``# via`` annotations (which give edges and tell
+direct from transitive). Each requirement is parsed with `packaging`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector, read_text
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    Edge,
+    IndexHint,
+    PackageId,
+    Scope,
+    Skip,
+    SourceKind,
+    SourceLocation,
+)
+
+_INDEX_OPTIONS = {
+    "-i": "index-url",
+    "--index-url": "index-url",
+    "--extra-index-url": "extra-index-url",
+    "-f": "find-links",
+    "--find-links": "find-links",
+    "--no-index": "no-index",
+    "--trusted-host": "trusted-host",
+}
+_INCLUDE_OPTIONS = {"-r": "requirement", "--requirement": "requirement", "-c": "constraint", "--constraint": "constraint"}
+_FLAG_OPTIONS = {
+    "--pre",
+    "--prefer-binary",
+    "--require-hashes",
+    "--only-binary",
+    "--no-binary",
+    "--use-feature",
+    "--no-deps",
+}
+_VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
+_EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_DEV_NAME = re.compile(r"(^|[-_./])(dev|test|tests|testing|lint|docs|doc|ci|typing)([-_.]|$)", re.IGNORECASE)
+
+
+def matches(filename: str) -> bool:
+    name = filename.lower()
+    if not name.endswith((".txt", ".in")):
+        return False
+    return "requirements" in name or name.startswith("constraints")
+
+
+@dataclass
+class _State:
+    ctx: CollectContext
+    result: CollectResult
+    seen: set[Path] = field(default_factory=set)
+    constraints: dict[str, tuple[str, SourceLocation]] = field(default_factory=dict)
+
+
+@dataclass
+class _Line:
+    text: str
+    lineno: int
+    via: list[str] = field(default_factory=list)
+
+
+def _logical_lines(text: str) -> list[_Line]:
+    """Join continuations, strip comments, keep each requirement's first line and its ``# via`` names."""
+    out: list[_Line] = []
+    buf = ""
+    start = 0
+    in_via = False
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        stripped = raw.strip()
+        if stripped.startswith("#"):
+            # pip-compile / uv annotations: "# via requests" or "# via\n#   -r requirements.in\n#   requests"
+            body = stripped.lstrip("#").strip()
+            if out and not buf:
+                if body.startswith("via"):
+                    in_via = True
+                    rest = body[3:].strip()
+                    if rest:
+                        out[-1].via.append(rest)
+                    continue
+                if in_via and body and raw.startswith((" ", "\t")):
+                    out[-1].via.append(body)
+                    continue
+            in_via = False
+            continue
+        if not buf:
+            start = lineno
+        if not stripped:
+            in_via = False
+            continue
+        line = _COMMENT.sub("", raw).rstrip()
+        if line.endswith("\\"):
+            buf += line[:-1] + " "
+            continue
+        buf += line
+        if buf.strip():
+            out.append(_Line(buf.strip(), start))
+            in_via = False
+        buf = ""
+    if buf.strip():
+        out.append(_Line(buf.strip(), start))
+    return out
+
+
+def _scope_for(path: Path) -> Scope:
+    return Scope.DEV if _DEV_NAME.search(path.stem) or path.parent.name.lower() in {"dev", "test", "tests"} else Scope.RUNTIME
+
+
+def _read(path: Path, state: _State, constraint: bool, chain: tuple[Path, ...], where: SourceLocation | None) -> None:
+    ctx, result = state.ctx, state.result
+    resolved = path.resolve()
+    if resolved in chain:
+        result.skips.append(
+            Skip(what=str(where or ctx.location(path, None)), reason=f"include cycle: {ctx.display(path)} includes itself", stage="collect")
+        )
+        return
+    if resolved in state.seen:
+        return
+    state.seen.add(resolved)
+    try:
+        text = read_text(path, ctx)
+    except CollectError as exc:
+        if where is None:
+            raise
+        result.skips.append(Skip(what=str(where), reason=f"could not include {ctx.display(path)}: {exc.expected}", stage="collect"))
+        return
+    result.files.append(ctx.display(path))
+    scope = _scope_for(path)
+    for line in _logical_lines(text):
+        loc = ctx.location(path, line.lineno)
+        try:
+            _parse_line(line, loc, path, state, constraint, scope, (*chain, resolved))
+        except ValueError as exc:
+            result.skips.append(Skip(what=str(loc), reason=str(exc), stage="collect"))
+
+
+_REQ_OPTION = re.compile(r"\s--[a-z]")
+
+
+def _parse_line(
+    line: _Line, loc: SourceLocation, path: Path, state: _State, constraint: bool, scope: Scope, chain: tuple[Path, ...]
+) -> None:
+    text = line.text
+    editable = False
+    if re.match(r"^(-e|--editable)(\s|=|$)", text):
+        editable = True
+        text = re.sub(r"^(-e|--editable)=?\s*", "", text)
+        if not text:
+            raise ValueError("expected a path or URL after -e")
+    elif text.startswith("-"):
+        _parse_option(text.split(), loc, path, state, chain)
+        return
+    # Per-requirement options (--hash=..., --config-settings ...) follow the requirement;
+    # the requirement itself keeps its quotes (markers need them).
+    m = _REQ_OPTION.search(text)
+    req_text, options = (text[: m.start()].strip(), text[m.start() :].split()) if m else (text.strip(), [])
+    hashes: list[str] = []
+    i = 0
+    while i < len(options):
+        tok = options[i]
+        if tok.startswith("--hash"):
+            if "=" in tok:
+                value = tok.split("=", 1)[1]
+            else:
+                i += 1
+                value = options[i] if i < len(options) else ""
+            if ":" not in value:
+                raise ValueError(f"expected --hash=ALGORITHM:DIGEST, got {value!r}")
+            hashes.append(value)
+        elif tok.startswith("--") and "=" not in tok:
+            i += 1  # an option with a separate value: --config-settings KEY=VAL
+        i += 1
+    dep = _requirement(req_text, loc, path, state, scope, editable, tuple(hashes))
+    if dep is None:
+        return
+    if constraint:
+        if dep.package.version is not None:
+            state.constraints.setdefault(dep.package.name, (dep.package.version, loc))
+        return
+    via = [v for item in line.via for v in re.split(r",\s*", item) if v]
+    if via:
+        direct = any(v.startswith(("-r", "-c")) for v in via)
+        dep = replace(dep, direct=direct)
+        for parent in via:
+            if not parent.startswith("-"):
+                state.result.edges.append(
+                    Edge(PackageId(Ecosystem.PYPI, canonicalize_name(parent.split()[0])), dep.package)
+                )
+    state.result.dependencies.append(dep)
+
+
+def _parse_option(tokens: list[str], loc: SourceLocation, path: Path, state: _State, chain: tuple[Path, ...]) -> None:
+    head = tokens[0]
+    opt, _, value = head.partition("=")
+    if not value and len(tokens) > 1:
+        value = tokens[1]
+    if opt.startswith("-") and not opt.startswith("--") and len(opt) > 2 and not value:
+        opt, value = opt[:2], opt[2:]  # -rbase.txt
+    if opt in _INCLUDE_OPTIONS:
+        if not value:
+            raise ValueError(f"expected a file name after {opt}")
+        if "://" in value:
+            raise ValueError(f"remote include {value!r} was not fetched: chainwarden reads local files only")
+        target = (path.parent / value).resolve()
+        _read(target, state, _INCLUDE_OPTIONS[opt] == "constraint", chain, loc)
+    elif opt in _INDEX_OPTIONS:
+        kind = _INDEX_OPTIONS[opt]
+        state.result.index_hints.append(IndexHint(option=kind, value=value if kind != "no-index" else "", location=loc))
+    elif opt in _FLAG_OPTIONS:
+        return
+    else:
+        raise ValueError(f"expected a requirement or a pip option, got unknown option {opt!r}")
+
+
+def _requirement(
+    text: str, loc: SourceLocation, path: Path, state: _State, scope: Scope, editable: bool, hashes: tuple[str, ...]
+) -> Dependency | None:
+    if not text:
+        raise ValueError("expected a requirement, got only options")
+    # Bare URL, VCS or path references: pip accepts these without "name @".
+    lowered = text.lower()
+    is_vcs = lowered.startswith(_VCS_PREFIXES)
+    is_url = "://" in text.split(";")[0] and " @ " not in text and "@" not in text.split("://")[0]
+    is_path = text.startswith((".", "/", "~")) or (editable and not is_vcs and not is_url)
+    if is_vcs or is_url or is_path:
+        ref = text.split(";")[0].strip()
+        egg = _EGG.search(ref)
+        if egg:
+            name = canonicalize_name(egg.group(1))
+        elif is_path:
+            name = canonicalize_name(Path(ref.rstrip("/")).name or "local")
+        else:
+            tail = ref.split("#")[0].rstrip("/").rsplit("/", 1)[-1]
+            name = canonicalize_name(re.split(r"-\d", tail)[0].removesuffix(".git")) if tail else "unknown"
+        kind = SourceKind.VCS if is_vcs else SourceKind.URL if is_url else SourceKind.PATH
+        return Dependency(
+            package=PackageId(Ecosystem.PYPI, name),
+            sources=(loc,),
+            direct=True,
+            scope=scope,
+            source_kind=kind,
+            source_url=ref,
+            hashes=hashes,
+            editable=editable,
+        )
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as exc:
+        raise ValueError(f"expected a requirement (PEP 508), got {text!r}: {str(exc).splitlines()[0]}") from exc
+    marker = str(req.marker) if req.marker else None
+    applies = state.ctx.evaluate_marker(marker, loc, state.result.skips)
+    version = pinned_version(str(req.specifier))
+    kind = SourceKind.REGISTRY
+    url = None
+    if req.url:
+        url = req.url
+        kind = SourceKind.VCS if req.url.lower().startswith(_VCS_PREFIXES) else SourceKind.PATH if req.url.startswith("file:") else SourceKind.URL
+    return Dependency(
+        package=PackageId(Ecosystem.PYPI, canonicalize_name(req.name), version),
+        sources=(loc,),
+        direct=True,
+        scope=scope,
+        specifier=str(req.specifier) or None,
+        extras=tuple(sorted(req.extras)),
+        marker=marker,
+        marker_applies=applies,
+        source_kind=kind,
+        source_url=url,
+        hashes=hashes,
+        editable=editable,
+        locked=version is not None,
+    )
+
+
+def pinned_version(specifier: str) -> str | None:
+    """The exact version of an ``==X`` / ``===X`` pin, else None (``==1.*`` is a range)."""
+    m = re.fullmatch(r"\s*===?\s*([^,*\s]+)\s*", specifier)
+    return m.group(1) if m else None
+
+
+def collect(path: Path, ctx: CollectContext) -> CollectResult:
+    result = CollectResult(ecosystem=Ecosystem.PYPI)
+    state = _State(ctx=ctx, result=result)
+    is_constraints = path.name.lower().startswith("constraints")
+    _read(path, state, is_constraints, (), None)
+    if state.constraints:
+        pinned: list[Dependency] = []
+        for dep in result.dependencies:
+            pin = state.constraints.get(dep.package.name)
+            if dep.package.version is None and pin and dep.source_kind is SourceKind.REGISTRY:
+                version, where = pin
+                dep = replace(dep, package=replace(dep.package, version=version), sources=(*dep.sources, where), locked=True)
+            pinned.append(dep)
+        result.dependencies = pinned
+    registry_deps = [d for d in result.dependencies if d.source_kind is SourceKind.REGISTRY]
+    result.is_lockfile = bool(registry_deps) and all(d.package.version is not None for d in registry_deps)
+    return result
+
+
+COLLECTOR = Collector(format="requirements", ecosystem=Ecosystem.PYPI, is_lockfile=False, matches=matches, collect=collect)

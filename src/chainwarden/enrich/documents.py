@@ -1,0 +1,302 @@
+"""Parsers for registry documents, one per format, shared by the HTTP and snapshot backends.
+
+Each parser turns one document into a `ProjectRecord` (everything about a name);
+`ProjectRecord.facts_for(version)` gives the `RegistryFacts` of one pinned
+version. Parsers are defensive: a document of the wrong shape raises
+`DocumentError`, which becomes a Skip.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+
+from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+from chainwarden.model import RegistryFacts
+
+
+class DocumentError(Exception):
+    """A registry document that is not what its format promises."""
+
+
+@dataclass
+class ProjectRecord:
+    """What an index knows about one name."""
+
+    exists: bool
+    index_url: str
+    source: str
+    latest_version: str | None = None
+    release_times: dict[str, datetime] = field(default_factory=dict)
+    versions: list[str] = field(default_factory=list)
+    yanked: dict[str, str] = field(default_factory=dict)  # version -> reason ("" when none given)
+    deprecated: dict[str, str] = field(default_factory=dict)  # version -> message; "*" for the whole package
+    maintainers: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    repository_url: str | None = None
+
+    def facts_for(self, version: str | None) -> RegistryFacts:
+        times = sorted(self.release_times.values())
+        deprecated = self.deprecated.get(version or "", None) if version else None
+        if deprecated is None:
+            deprecated = self.deprecated.get("*") or (self.deprecated.get(self.latest_version or "") if not version else None)
+        return RegistryFacts(
+            exists=self.exists,
+            index_url=self.index_url,
+            latest_version=self.latest_version,
+            release_count=len(self.versions),
+            first_release=times[0] if times else None,
+            last_release=times[-1] if times else None,
+            version_released=self.release_times.get(version) if version else None,
+            version_exists=(version in self.versions) if version and self.exists else (False if version else None),
+            versions=tuple(self.versions),
+            release_times=tuple(sorted(self.release_times.items(), key=lambda kv: kv[1])),
+            yanked_versions=tuple(sorted(self.yanked)),
+            maintainers=tuple(self.maintainers),
+            emails=tuple(self.emails),
+            repository_url=self.repository_url,
+            deprecated=deprecated,
+            source=self.source,
+        )
+
+
+def missing(index_url: str, source: str) -> ProjectRecord:
+    return ProjectRecord(exists=False, index_url=index_url, source=source)
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _load(body: bytes, what: str) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DocumentError(f"expected a JSON {what}, got unparseable data ({exc})") from exc
+    if not isinstance(data, dict):
+        raise DocumentError(f"expected a JSON object for the {what}")
+    return data
+
+
+def _pep440_sorted(versions: list[str]) -> list[str]:
+    def key(v: str) -> tuple[int, Version | str]:
+        try:
+            return (1, Version(v))
+        except InvalidVersion:
+            return (0, v)
+
+    return sorted(set(versions), key=key)  # type: ignore[arg-type]
+
+
+def _latest_stable(versions: list[str], yanked: dict[str, str]) -> str | None:
+    best: Version | None = None
+    best_s: str | None = None
+    for v in versions:
+        if v in yanked:
+            continue
+        try:
+            pv = Version(v)
+        except InvalidVersion:
+            continue
+        if pv.is_prerelease and best is not None and not best.is_prerelease:
+            continue
+        if best is None or (not pv.is_prerelease and best.is_prerelease) or pv > best:
+            best, best_s = pv, v
+    return best_s
+
+
+_REPO_KEYS = ("source", "source code", "repository", "code", "github", "gitlab", "git", "homepage", "home")
+_REPO_HOSTS = re.compile(r"^https?://[^/]*(github|gitlab|bitbucket|codeberg|sr\.ht|git)", re.IGNORECASE)
+
+
+def _repository(urls: dict[str, Any], home: Any) -> str | None:
+    if isinstance(urls, dict):
+        lowered = {str(k).lower(): v for k, v in urls.items() if isinstance(v, str)}
+        for key in _REPO_KEYS:
+            if key in lowered and _REPO_HOSTS.match(lowered[key]):
+                return str(lowered[key])
+        for v in lowered.values():
+            if _REPO_HOSTS.match(v):
+                return str(v)
+    if isinstance(home, str) and _REPO_HOSTS.match(home):
+        return home
+    return None
+
+
+def _people(*pairs: tuple[Any, Any]) -> tuple[list[str], list[str]]:
+    names: list[str] = []
+    emails: list[str] = []
+    for name, email in pairs:
+        if isinstance(name, str) and name.strip() and name.strip() not in names:
+            names.append(name.strip())
+        if isinstance(email, str):
+            for part in re.split(r"[,;]", email):
+                m = re.search(r"[^<>\s]+@[^<>\s]+", part)
+                if m and m.group(0) not in emails:
+                    emails.append(m.group(0))
+    return names, emails
+
+
+def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api") -> ProjectRecord:
+    """A PyPI JSON API project document (``/pypi/<name>/json``)."""
+    data = _load(body, "project document")
+    info = data.get("info")
+    releases = data.get("releases")
+    if not isinstance(info, dict) or not isinstance(releases, dict):
+        raise DocumentError("expected 'info' and 'releases' objects in the project document")
+    rec = ProjectRecord(exists=True, index_url=index_url, source=source)
+    for version, files in releases.items():
+        rec.versions.append(str(version))
+        if not isinstance(files, list) or not files:
+            continue
+        times = [t for f in files if isinstance(f, dict) for t in [_time(f.get("upload_time_iso_8601") or f.get("upload_time"))] if t]
+        if times:
+            rec.release_times[str(version)] = min(times)
+        if all(isinstance(f, dict) and f.get("yanked") for f in files):
+            reasons = [f.get("yanked_reason") for f in files if isinstance(f, dict) and f.get("yanked_reason")]
+            rec.yanked[str(version)] = str(reasons[0]) if reasons else ""
+    rec.versions = _pep440_sorted(rec.versions)
+    latest = info.get("version")
+    rec.latest_version = str(latest) if isinstance(latest, str) and latest in rec.versions else _latest_stable(rec.versions, rec.yanked)
+    roles = (data.get("ownership") or {}).get("roles") if isinstance(data.get("ownership"), dict) else None
+    names, emails = _people((info.get("author"), info.get("author_email")), (info.get("maintainer"), info.get("maintainer_email")))
+    if isinstance(roles, list) and roles:
+        rec.maintainers = [str(r["user"]) for r in roles if isinstance(r, dict) and isinstance(r.get("user"), str)]
+    else:
+        rec.maintainers = names
+    rec.emails = emails
+    rec.repository_url = _repository(info.get("project_urls") or {}, info.get("home_page"))
+    classifiers = info.get("classifiers")
+    if isinstance(classifiers, list) and "Development Status :: 7 - Inactive" in classifiers:
+        rec.deprecated["*"] = "classifier 'Development Status :: 7 - Inactive'"
+    return rec
+
+
+def _version_of_file(filename: str) -> str | None:
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        return str(parse_sdist_filename(filename)[1])
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        m = re.match(r"^.+?-(\d[^-]*?)(?:\.tar\.gz|\.zip|\.tar\.bz2|\.egg|-)", filename)
+        return m.group(1) if m else None
+
+
+def parse_simple_json(body: bytes, index_url: str) -> ProjectRecord:
+    """A PEP 691 JSON project page (with PEP 700 ``versions`` and ``upload-time`` when the index sends them)."""
+    data = _load(body, "PEP 691 project page")
+    files = data.get("files")
+    if not isinstance(files, list):
+        raise DocumentError("expected a 'files' list in the PEP 691 project page")
+    rec = ProjectRecord(exists=True, index_url=index_url, source="simple-json")
+    by_version: dict[str, list[dict[str, Any]]] = {}
+    for f in files:
+        if not isinstance(f, dict) or not isinstance(f.get("filename"), str):
+            continue
+        v = _version_of_file(f["filename"])
+        if v:
+            by_version.setdefault(v, []).append(f)
+    declared = data.get("versions")
+    versions = [str(v) for v in declared] if isinstance(declared, list) else list(by_version)
+    for v, fs in by_version.items():
+        times = [t for f in fs for t in [_time(f.get("upload-time"))] if t]
+        if times:
+            rec.release_times[v] = min(times)
+        if all(f.get("yanked") for f in fs):
+            reason = next((f["yanked"] for f in fs if isinstance(f.get("yanked"), str)), "")
+            rec.yanked[v] = reason
+    rec.versions = _pep440_sorted(versions + list(by_version))
+    rec.latest_version = _latest_stable(rec.versions, rec.yanked)
+    return rec
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: list[tuple[str, dict[str, str | None]]] = []
+        self._attrs: dict[str, str | None] | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._attrs = dict(attrs)
+            self._text = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._attrs is not None:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._attrs is not None:
+            href = self._attrs.get("href") or ""
+            name = self._text.strip() or href.split("#")[0].rsplit("/", 1)[-1]
+            self.files.append((name, self._attrs))
+            self._attrs = None
+
+
+def parse_simple_html(body: bytes, index_url: str) -> ProjectRecord:
+    """A PEP 503 HTML project page: versions from file names, yanked from ``data-yanked``; no dates."""
+    parser = _Anchors()
+    try:
+        parser.feed(body.decode("utf-8", errors="replace"))
+    except Exception as exc:  # noqa: BLE001 - HTMLParser raises assorted errors on garbage
+        raise DocumentError(f"expected a PEP 503 HTML page: {exc}") from exc
+    rec = ProjectRecord(exists=True, index_url=index_url, source="simple-html")
+    by_version: dict[str, list[dict[str, str | None]]] = {}
+    for filename, attrs in parser.files:
+        v = _version_of_file(filename)
+        if v:
+            by_version.setdefault(v, []).append(attrs)
+    for v, fs in by_version.items():
+        if all("data-yanked" in a for a in fs):
+            rec.yanked[v] = next((a["data-yanked"] or "" for a in fs if a.get("data-yanked")), "")
+    rec.versions = _pep440_sorted(list(by_version))
+    rec.latest_version = _latest_stable(rec.versions, rec.yanked)
+    return rec
+
+
+def parse_npm_packument(body: bytes, index_url: str, source: str = "npm") -> ProjectRecord:
+    """An npm registry package document (the full packument)."""
+    data = _load(body, "npm package document")
+    versions = data.get("versions")
+    if not isinstance(versions, dict):
+        if isinstance(data.get("time"), dict) and "unpublished" in data["time"]:
+            rec = ProjectRecord(exists=True, index_url=index_url, source=source)
+            rec.deprecated["*"] = "every version was unpublished"
+            return rec
+        raise DocumentError("expected a 'versions' object in the npm package document")
+    rec = ProjectRecord(exists=True, index_url=index_url, source=source)
+    rec.versions = list(versions)
+    times = data.get("time") if isinstance(data.get("time"), dict) else {}
+    for v in rec.versions:
+        t = _time(times.get(v))
+        if t:
+            rec.release_times[v] = t
+        doc = versions.get(v)
+        if isinstance(doc, dict) and isinstance(doc.get("deprecated"), str) and doc["deprecated"]:
+            rec.deprecated[v] = doc["deprecated"]
+    tags = data.get("dist-tags")
+    latest = tags.get("latest") if isinstance(tags, dict) else None
+    rec.latest_version = str(latest) if isinstance(latest, str) else (rec.versions[-1] if rec.versions else None)
+    people = data.get("maintainers")
+    if isinstance(people, list):
+        names, emails = _people(*[(p.get("name"), p.get("email")) for p in people if isinstance(p, dict)])
+        rec.maintainers, rec.emails = names, emails
+    repo = data.get("repository")
+    if isinstance(repo, dict):
+        repo = repo.get("url")
+    if isinstance(repo, str) and repo:
+        rec.repository_url = re.sub(r"^git\+", "", repo)
+    return rec

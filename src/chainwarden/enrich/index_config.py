@@ -1,0 +1,251 @@
+"""Which index to ask: the one the user's installer is configured with.
+
+PyPI-style index, first match wins:
+  1. ``--index-url`` / ``CHAINWARDEN_INDEX_URL``
+  2. ``PIP_INDEX_URL``, then ``UV_DEFAULT_INDEX`` / ``UV_INDEX_URL``
+  3. pip configuration files (``PIP_CONFIG_FILE``, the per-user and site files, the
+     active virtualenv's ``pip.conf``), ``[global]`` or ``[install]`` ``index-url``
+  4. uv configuration: the project's ``uv.toml`` / ``[tool.uv]`` in pyproject.toml,
+     then the user's ``uv.toml`` (``index-url`` or the ``[[index]]`` marked ``default``)
+  5. pip's built-in default, read from the pip installed with this Python
+
+npm registry, first match wins:
+  1. ``--npm-registry`` / ``CHAINWARDEN_NPM_REGISTRY``
+  2. ``NPM_CONFIG_REGISTRY`` / ``npm_config_registry``
+  3. ``.npmrc`` files: the project's (walking up from it), the user's, the global one
+  4. npm's own ``registry`` setting (``npm config get registry``)
+``@scope:registry=`` lines in those ``.npmrc`` files map scopes to their registries.
+
+No registry host name is written in this module: defaults come from the installers.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_config_dir
+
+
+class IndexConfigError(Exception):
+    """No index could be determined for an ecosystem that needs one."""
+
+    def diagnostics(self) -> str:
+        return str(self)
+
+
+@dataclass(frozen=True)
+class IndexChoice:
+    url: str
+    origin: str  # where the setting came from, for the report ("PIP_INDEX_URL", "/etc/pip.conf", ...)
+
+
+@dataclass
+class IndexSettings:
+    pypi: IndexChoice | None = None
+    npm: IndexChoice | None = None
+    npm_scopes: dict[str, IndexChoice] = field(default_factory=dict)
+    pypi_extra: list[IndexChoice] = field(default_factory=list)
+
+
+def _env(*names: str) -> tuple[str, str] | None:
+    for n in names:
+        v = os.environ.get(n)
+        if v:
+            return v.strip(), n
+    return None
+
+
+def pip_config_files() -> list[Path]:
+    """pip's configuration files in pip's own order of precedence, highest first."""
+    if os.environ.get("PIP_CONFIG_FILE") == os.devnull:
+        return []
+    files: list[Path] = []
+    if os.environ.get("PIP_CONFIG_FILE"):
+        files.append(Path(os.environ["PIP_CONFIG_FILE"]))
+    venv = os.environ.get("VIRTUAL_ENV") or (sys.prefix if sys.prefix != sys.base_prefix else None)
+    if venv:
+        files.append(Path(venv) / ("pip.ini" if os.name == "nt" else "pip.conf"))
+    files.append(Path(user_config_dir("pip", appauthor=False, roaming=True)) / ("pip.ini" if os.name == "nt" else "pip.conf"))
+    files.append(Path.home() / (".pip/pip.conf" if os.name != "nt" else "pip/pip.ini"))
+    xdg_dirs = os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
+    files.extend(Path(d) / "pip" / "pip.conf" for d in xdg_dirs if d)
+    files.append(Path("/etc/pip.conf"))
+    return files
+
+
+def _pip_config_value(key: str) -> tuple[str, str] | None:
+    for f in pip_config_files():
+        if not f.is_file():
+            continue
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(f, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError, OSError):
+            continue
+        for section in ("install", "global"):
+            if parser.has_option(section, key):
+                value = parser.get(section, key).split()
+                if value:
+                    return value[0], str(f)
+    return None
+
+
+def pip_builtin_default() -> str | None:
+    """pip's compiled-in default index, read from the installed pip (not from our code)."""
+    try:
+        from pip._internal.models.index import PyPI  # noqa: PLC0415 - the installer's own default
+
+        return str(PyPI.simple_url)
+    except Exception:  # noqa: BLE001 - any pip layout change means "unknown", never a crash
+        pass
+    pip = shutil.which("pip") or shutil.which("pip3")
+    if pip is None:
+        return None
+    try:
+        out = subprocess.run([pip, "--version"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"from (\S+) \(", out)
+    if not m:
+        return None
+    source = Path(m.group(1)) / "_internal" / "models" / "index.py"
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(r'PackageIndex\(\s*"(https?://[^"]+)"', text)
+    return found.group(1).rstrip("/") + "/simple" if found else None
+
+
+def _uv_settings(project_dirs: list[Path]) -> tuple[str, str] | None:
+    candidates: list[tuple[Path, bool]] = []
+    for d in project_dirs:
+        candidates.append((d / "uv.toml", False))
+        candidates.append((d / "pyproject.toml", True))
+    candidates.append((Path(user_config_dir("uv", appauthor=False)) / "uv.toml", False))
+    for path, in_pyproject in candidates:
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+            continue
+        if in_pyproject:
+            tool = data.get("tool")
+            data = tool.get("uv", {}) if isinstance(tool, dict) and isinstance(tool.get("uv"), dict) else {}
+        if isinstance(data.get("index-url"), str):
+            return data["index-url"], str(path)
+        indexes = data.get("index")
+        if isinstance(indexes, list):
+            for idx in indexes:
+                if isinstance(idx, dict) and idx.get("default") and isinstance(idx.get("url"), str):
+                    return idx["url"], str(path)
+    return None
+
+
+def npmrc_files(project_dirs: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for d in project_dirs:
+        for parent in [d.resolve(), *d.resolve().parents]:
+            f = parent / ".npmrc"
+            if f.is_file() and f not in files:
+                files.append(f)
+    user = os.environ.get("NPM_CONFIG_USERCONFIG") or os.environ.get("npm_config_userconfig")
+    files.append(Path(user) if user else Path.home() / ".npmrc")
+    glob = os.environ.get("NPM_CONFIG_GLOBALCONFIG") or os.environ.get("npm_config_globalconfig")
+    if glob:
+        files.append(Path(glob))
+    return [f for f in files if f.is_file()]
+
+
+_NPMRC_LINE = re.compile(r"^\s*([^=;#\s][^=]*?)\s*=\s*(.*?)\s*$")
+
+
+def parse_npmrc(path: Path) -> dict[str, str]:
+    """Key/value settings of an .npmrc (auth lines are skipped: never read secrets)."""
+    out: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return out
+    for line in text.splitlines():
+        m = _NPMRC_LINE.match(line)
+        if not m:
+            continue
+        key, value = m.group(1), m.group(2).strip("\"'")
+        if key.startswith("//") or "auth" in key.lower() or "password" in key.lower():
+            continue
+        value = re.sub(r"\$\{([^}]+)\}", lambda mm: os.environ.get(mm.group(1), ""), value)
+        out.setdefault(key, value)
+    return out
+
+
+def npm_builtin_registry() -> str | None:
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    try:
+        out = subprocess.run(
+            [npm, "config", "get", "registry"], capture_output=True, text=True, timeout=30, cwd=Path.home()
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out if out.startswith(("http://", "https://")) else None
+
+
+def resolve_settings(
+    project_dirs: list[Path],
+    *,
+    index_url: str | None = None,
+    npm_registry: str | None = None,
+    need_pypi: bool = True,
+    need_npm: bool = True,
+) -> IndexSettings:
+    """Decide which index each ecosystem asks. Raises IndexConfigError when none can be found."""
+    settings = IndexSettings()
+    if need_pypi:
+        found: tuple[str, str] | None = (
+            (index_url, "--index-url")
+            if index_url
+            else _env("CHAINWARDEN_INDEX_URL", "PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL")
+            or _pip_config_value("index-url")
+            or _uv_settings(project_dirs)
+        )
+        if found is None:
+            default = pip_builtin_default()
+            if default is None:
+                raise IndexConfigError(
+                    "no Python package index is configured and pip's default could not be read: "
+                    "pass --index-url URL or set CHAINWARDEN_INDEX_URL"
+                )
+            found = (default, "pip's built-in default")
+        settings.pypi = IndexChoice(found[0].rstrip("/"), found[1])
+    if need_npm:
+        choice: tuple[str, str] | None = (
+            (npm_registry, "--npm-registry") if npm_registry else _env("CHAINWARDEN_NPM_REGISTRY", "NPM_CONFIG_REGISTRY", "npm_config_registry")
+        )
+        for f in npmrc_files(project_dirs):
+            values = parse_npmrc(f)
+            if choice is None and values.get("registry"):
+                choice = (values["registry"], str(f))
+            for key, value in values.items():
+                if key.startswith("@") and key.endswith(":registry") and value:
+                    settings.npm_scopes.setdefault(key[: -len(":registry")], IndexChoice(value.rstrip("/") + "/", str(f)))
+        if choice is None:
+            builtin = npm_builtin_registry()
+            if builtin is None:
+                raise IndexConfigError(
+                    "no npm registry is configured and npm is not installed to ask: "
+                    "pass --npm-registry URL or set CHAINWARDEN_NPM_REGISTRY"
+                )
+            choice = (builtin, "npm's registry setting")
+        settings.npm = IndexChoice(choice[0].rstrip("/") + "/", choice[1])
+    return settings

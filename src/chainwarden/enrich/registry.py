@@ -1,0 +1,140 @@
+"""Registry backends: where `ProjectRecord`s come from.
+
+- `PyPIIndex`: a PyPI-style index over HTTP. It asks the project JSON API
+  (``<root>/pypi/<name>/json``, next to ``<root>/simple``) first, then the PEP 691
+  JSON simple page, and takes the PEP 503 HTML page when that is all the index
+  sends. An index with no JSON API is remembered as such for the run.
+- `NpmRegistry`: npm package documents, with ``@scope:registry`` mappings.
+- `Snapshot`: a directory laid out like the test registry
+  (``pypi/<name>.json``, ``npm/<name>.json``, ``npm/@scope/name.json``), for
+  air-gapped and reproducible runs.
+
+All three answer `lookup(name)` with a `ProjectRecord`, or raise `LookupFailed`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
+
+from chainwarden.enrich.documents import (
+    DocumentError,
+    ProjectRecord,
+    missing,
+    parse_npm_packument,
+    parse_pypi_json,
+    parse_simple_html,
+    parse_simple_json,
+)
+from chainwarden.enrich.http import FetchError, Fetcher
+
+SIMPLE_ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+)
+
+
+class LookupFailed(Exception):
+    """A name could not be looked up: `reason` is for the user; `offline` marks cache misses."""
+
+    def __init__(self, reason: str, *, offline: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.offline = offline
+
+
+class Backend(Protocol):
+    label: str
+
+    async def lookup(self, name: str) -> ProjectRecord: ...
+
+
+def _fail(exc: FetchError | DocumentError) -> LookupFailed:
+    from chainwarden.enrich.http import NotCached
+
+    if isinstance(exc, NotCached):
+        return LookupFailed("not in the cache (offline)", offline=True)
+    if isinstance(exc, FetchError):
+        return LookupFailed(f"could not fetch {exc.url}: {exc.reason}")
+    return LookupFailed(f"the index sent a malformed document: {exc}")
+
+
+class PyPIIndex:
+    def __init__(self, fetcher: Fetcher, index_url: str) -> None:
+        self.fetcher = fetcher
+        self.simple = index_url.rstrip("/")
+        self.label = self.simple
+        root = self.simple.removesuffix("/simple") if self.simple.endswith("/simple") else None
+        self.json_api = f"{root}/pypi" if root else None
+        self.json_api_works: bool | None = None
+
+    async def lookup(self, name: str) -> ProjectRecord:
+        try:
+            if self.json_api and self.json_api_works is not False:
+                r = await self.fetcher.get(f"{self.json_api}/{name}/json")
+                if r.status == 200:
+                    self.json_api_works = True
+                    return parse_pypi_json(r.body, self.label)
+            r = await self.fetcher.get(f"{self.simple}/{name}/", accept=SIMPLE_ACCEPT)
+            if r.status != 200:
+                return missing(self.label, "simple")
+            if self.json_api_works is None and self.json_api:
+                self.json_api_works = False  # found on the simple API but not the JSON API
+            if r.body.lstrip()[:1] == b"{":
+                return parse_simple_json(r.body, self.label)
+            return parse_simple_html(r.body, self.label)
+        except (FetchError, DocumentError) as exc:
+            raise _fail(exc) from exc
+
+
+class NpmRegistry:
+    def __init__(self, fetcher: Fetcher, registry_url: str, scopes: dict[str, str] | None = None) -> None:
+        self.fetcher = fetcher
+        self.registry = registry_url.rstrip("/") + "/"
+        self.scopes = {k: v.rstrip("/") + "/" for k, v in (scopes or {}).items()}
+        self.label = self.registry
+
+    def url_for(self, name: str) -> tuple[str, str]:
+        base = self.registry
+        if name.startswith("@") and "/" in name:
+            base = self.scopes.get(name.split("/", 1)[0], base)
+        return base, base + quote(name, safe="@")
+
+    async def lookup(self, name: str) -> ProjectRecord:
+        base, url = self.url_for(name)
+        try:
+            r = await self.fetcher.get(url, accept="application/json")
+            if r.status != 200:
+                return missing(base, "npm")
+            return parse_npm_packument(r.body, base)
+        except (FetchError, DocumentError) as exc:
+            raise _fail(exc) from exc
+
+
+class Snapshot:
+    """A registry snapshot directory; one instance per ecosystem."""
+
+    def __init__(self, root: Path, ecosystem: str) -> None:
+        self.root = root
+        self.ecosystem = ecosystem
+        self.label = f"snapshot:{root}"
+
+    def path_for(self, name: str) -> Path:
+        return self.root / self.ecosystem / f"{name}.json"
+
+    async def lookup(self, name: str) -> ProjectRecord:
+        path = self.path_for(name)
+        if ".." in Path(name).parts:
+            return missing(self.label, "snapshot")
+        try:
+            body = path.read_bytes()
+        except FileNotFoundError:
+            return missing(self.label, "snapshot")
+        except OSError as exc:
+            raise LookupFailed(f"could not read {path}: {exc.strerror}") from exc
+        try:
+            if self.ecosystem == "pypi":
+                return parse_pypi_json(body, self.label, source="snapshot")
+            return parse_npm_packument(body, self.label, source="snapshot")
+        except DocumentError as exc:
+            raise LookupFailed(f"{path}: {exc}") from exc

@@ -1,0 +1,83 @@
+"""The one function that wires the stages: collect -> enrich -> analyze -> decide.
+
+The CLI (and later the server) call `scan()`; it prints nothing. Errors that
+make a run impossible (a broken policy, no index) are raised as
+`ChainwardenError`s with `diagnostics()`; everything else becomes a Skip.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chainwarden import __version__
+from chainwarden.analyze import run_analyzers
+from chainwarden.collect import CollectContext, collect_environment, collect_paths
+from chainwarden.decide import Action, Policy, PolicyError, decide, find_policy, load_policy
+from chainwarden.enrich import EnrichError, EnrichOptions, enrich
+from chainwarden.model import EnrichedGraph, Finding, Skip, Verdict
+
+ChainwardenError = (PolicyError, EnrichError)
+
+
+@dataclass
+class ScanRequest:
+    paths: list[Path]
+    environment: Path | None = None
+    options: EnrichOptions = field(default_factory=EnrichOptions)
+    config: Path | None = None
+    strict: bool = False
+    display_base: Path = field(default_factory=Path.cwd)
+
+
+@dataclass
+class ScanResult:
+    graphs: list[EnrichedGraph]
+    findings: list[Finding]
+    skips: list[Skip]
+    verdict: Verdict
+    policy: Policy
+    indexes: dict[str, str]
+    ignored: int
+    started: datetime
+    duration: float
+    tool_version: str = __version__
+
+
+def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = None) -> ScanResult:
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    policy_path = request.config or (find_policy(request.paths[0]) if request.paths else None)
+    policy = load_policy(policy_path) if policy_path else Policy()
+    options = request.options
+    if options.snapshot is None and policy.registry_snapshot is not None and not (options.index_url or options.npm_registry):
+        options = replace(options, snapshot=policy.registry_snapshot)
+
+    ctx = CollectContext(display_base=request.display_base)
+    graphs, skips = collect_paths(request.paths, ctx) if request.paths else ([], [])
+    if request.environment is not None:
+        env_graphs, env_skips = collect_environment(request.environment, ctx)
+        graphs += env_graphs
+        skips += env_skips
+
+    outcome = enrich(graphs, options, progress)
+    skips += outcome.skips
+    findings, analyze_skips = run_analyzers(outcome.graphs)
+    skips += analyze_skips
+    kept = [f for f in findings if policy.action_for(f) is not Action.IGNORE]
+    kept.sort(key=lambda f: (-f.severity.rank, f.rule, f.package.name, f.package.version or ""))
+    verdict = decide(kept, skips, policy, strict=request.strict)
+    return ScanResult(
+        graphs=outcome.graphs,
+        findings=kept,
+        skips=skips,
+        verdict=verdict,
+        policy=policy,
+        indexes=outcome.indexes,
+        ignored=len(findings) - len(kept),
+        started=started,
+        duration=time.perf_counter() - t0,
+    )

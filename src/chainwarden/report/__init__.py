@@ -1,0 +1,1 @@
+"""report: renderers of a `ScanResult`. They format; they never decide."""

@@ -1,0 +1,153 @@
+"""The JSON report, ``chainwarden.report/v1``: documented in docs/report-schema.md,
+described by the JSON Schema shipped beside this module (schema/report-v1.json).
+
+Additive changes keep ``v1``; removing or changing the meaning of a field makes ``v2``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from chainwarden.model import Dependency, Evidence, Finding, RegistryFacts, Severity, Skip, SourceLocation
+from chainwarden.pipeline import ScanResult
+
+SCHEMA_ID = "chainwarden.report/v1"
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the report."""
+    text = resources.files("chainwarden.report").joinpath("schema/report-v1.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _time(dt: datetime | None) -> str | None:
+    return dt.isoformat().replace("+00:00", "Z") if dt else None
+
+
+def _loc(loc: SourceLocation | None) -> dict[str, Any] | None:
+    return None if loc is None else {"file": loc.file, "line": loc.line}
+
+
+def _facts(f: RegistryFacts | None, version: str | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {
+        "exists": f.exists,
+        "index": f.index_url,
+        "source": f.source,
+        "latest_version": f.latest_version,
+        "release_count": f.release_count,
+        "first_release": _time(f.first_release),
+        "last_release": _time(f.last_release),
+        "version_exists": f.version_exists,
+        "version_released": _time(f.version_released),
+        "yanked": (version in f.yanked_versions) if version else None,
+        "maintainers": list(f.maintainers),
+        "repository": f.repository_url,
+        "deprecated": f.deprecated,
+    }
+
+
+def _package(dep: Dependency, project: str, facts: RegistryFacts | None) -> dict[str, Any]:
+    p = dep.package
+    reg = _facts(facts, p.version)
+    return {
+        "ecosystem": p.ecosystem.value,
+        "name": p.name,
+        "version": p.version,
+        "purl": p.purl,
+        "project": project,
+        "direct": dep.direct,
+        "scope": dep.scope.value,
+        "groups": list(dep.groups),
+        "specifier": dep.specifier,
+        "locked": dep.locked,
+        "source_kind": dep.source_kind.value,
+        "source_url": dep.source_url,
+        "marker": dep.marker,
+        "marker_applies": dep.marker_applies,
+        "hashes": len(dep.hashes),
+        "sources": [_loc(s) for s in dep.sources],
+        "registry": reg,
+    }
+
+
+def _evidence(e: Evidence) -> dict[str, Any]:
+    return {"label": e.label, "value": e.value, "location": _loc(e.location)}
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "severity": f.severity.value,
+        "confidence": f.confidence.value,
+        "package": f.package.purl,
+        "message": f.message,
+        "location": _loc(f.location),
+        "evidence": [_evidence(e) for e in f.evidence],
+        "fix": f.fix,
+    }
+
+
+def skip_dict(s: Skip) -> dict[str, Any]:
+    return {"what": s.what, "reason": s.reason, "stage": s.stage}
+
+
+def build(result: ScanResult) -> dict[str, Any]:
+    packages: list[dict[str, Any]] = []
+    projects: list[dict[str, Any]] = []
+    for eg in result.graphs:
+        g = eg.graph
+        projects.append(
+            {
+                "root": g.project.root,
+                "ecosystem": g.project.ecosystem.value,
+                "files": list(g.project.files),
+                "lockfiles": list(g.project.lockfiles),
+                "packages": len(g.dependencies),
+                "direct": len(g.direct()),
+                "edges": [[e.parent.purl, e.child.purl] for e in g.edges],
+                "index_hints": [
+                    {"option": h.option, "value": h.value, "location": _loc(h.location)} for h in g.index_hints
+                ],
+            }
+        )
+        for dep in g.dependencies:
+            packages.append(_package(dep, g.project.root, eg.facts.get(dep.package)))
+    by_sev = {s.value: 0 for s in Severity}
+    for f in result.findings:
+        by_sev[f.severity.value] += 1
+    direct = sum(1 for p in packages if p["direct"])
+    return {
+        "schema": SCHEMA_ID,
+        "tool": {"name": "chainwarden", "version": result.tool_version},
+        "generated_at": _time(result.started),
+        "duration_seconds": round(result.duration, 3),
+        "indexes": result.indexes,
+        "policy": {"source": result.policy.source, "fail_on": result.policy.fail_on.value},
+        "projects": projects,
+        "packages": packages,
+        "findings": [finding_dict(f) for f in result.findings],
+        "skipped": [skip_dict(s) for s in result.skips],
+        "summary": {
+            "projects": len(projects),
+            "packages": len(packages),
+            "direct": direct,
+            "transitive": len(packages) - direct,
+            "unpinned": sum(1 for p in packages if p["version"] is None),
+            "not_on_index": sum(1 for p in packages if p["registry"] is not None and not p["registry"]["exists"]),
+            "findings": by_sev,
+            "ignored": result.ignored,
+            "skipped": len(result.skips),
+        },
+        "verdict": result.verdict.label,
+        "reasons": list(result.verdict.reasons),
+    }
+
+
+def render(result: ScanResult) -> str:
+    return json.dumps(build(result), indent=2, ensure_ascii=False) + "\n"

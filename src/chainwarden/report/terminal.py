@@ -1,0 +1,142 @@
+"""The terminal report: every package of every project with where it came from,
+then findings with their fix, what could not be checked, and the verdict.
+
+All text that comes from inputs or the index goes through `safe()`: markup is
+escaped and control characters are shown as escapes, never sent raw.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from chainwarden.model import Dependency, RegistryFacts, Severity, SourceLocation
+from chainwarden.pipeline import ScanResult
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SEV_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+MAX_SOURCES_SHOWN = 3
+
+
+def safe(value: object) -> str:
+    """Escape rich markup and make control / bidi characters visible."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}", str(value))
+    return escape(text)
+
+
+def _date(dt: datetime | None) -> str:
+    return dt.strftime("%Y-%m-%d") if dt else "—"
+
+
+def _sources(sources: tuple[SourceLocation, ...]) -> str:
+    shown = ", ".join(safe(s) for s in sources[:MAX_SOURCES_SHOWN])
+    more = len(sources) - MAX_SOURCES_SHOWN
+    return shown + (f" (+{more} more)" if more > 0 else "")
+
+
+def _latest(dep: Dependency, facts: RegistryFacts | None) -> str:
+    if facts is None:
+        return "[magenta]not checked[/]"
+    if not facts.exists:
+        return "[bold red]not on index[/]"
+    if facts.latest_version is None:
+        return "—"
+    if dep.package.version and facts.version_exists is False:
+        return f"{safe(facts.latest_version)} [red](pinned version not on index)[/]"
+    if dep.package.version and facts.latest_version != dep.package.version:
+        return f"[yellow]{safe(facts.latest_version)}[/]"
+    return safe(facts.latest_version)
+
+
+def _project_table(result: ScanResult, index: int) -> Table:
+    eg = result.graphs[index]
+    g = eg.graph
+    title = f"[bold]{safe(g.project.root)}[/] · {g.project.ecosystem.value} · {len(g.dependencies)} packages ({len(g.direct())} direct)"
+    table = Table(title=title, title_justify="left", show_lines=False, header_style="bold", expand=False)
+    table.add_column("Package", overflow="fold")
+    table.add_column("Version", overflow="fold")
+    table.add_column("", width=1)  # direct marker
+    table.add_column("Scope")
+    table.add_column("Latest", overflow="fold")
+    table.add_column("Released")
+    table.add_column("Declared at", overflow="fold")
+    for dep in g.dependencies:
+        facts = eg.facts.get(dep.package)
+        version = safe(dep.package.version) if dep.package.version else f"[yellow]{safe(dep.specifier or 'any')}[/] [dim](unpinned)[/]"
+        if dep.marker_applies is False:
+            version += " [dim](marker: not this env)[/]"
+        table.add_row(
+            safe(dep.package.name),
+            version,
+            "●" if dep.direct else "",
+            dep.scope.value + (f" [dim]({safe(dep.source_kind.value)})[/]" if dep.source_kind.value != "registry" else ""),
+            _latest(dep, facts),
+            _date(facts.version_released if facts and facts.version_released else (facts.last_release if facts else None)),
+            _sources(dep.sources),
+        )
+    return table
+
+
+def render(result: ScanResult, console: Console, *, show_packages: bool = True) -> None:
+    n_pkgs = sum(len(eg.graph.dependencies) for eg in result.graphs)
+    n_direct = sum(len(eg.graph.direct()) for eg in result.graphs)
+    console.print(
+        f"[bold]chainwarden {safe(result.tool_version)}[/] · {len(result.graphs)} project(s), "
+        f"{n_pkgs} packages ({n_direct} direct) · {result.duration:.2f}s"
+    )
+    for eco, where in sorted(result.indexes.items()):
+        console.print(f"  {eco} index: {safe(where)}")
+    if result.policy.source:
+        console.print(f"  policy: {safe(result.policy.source)}")
+    if not result.graphs:
+        console.print("\n[yellow]No manifest or lockfile found.[/] chainwarden reads requirements*.txt, pyproject.toml, "
+                      "poetry.lock, Pipfile.lock, uv.lock, pdm.lock, pylock.toml, package.json, package-lock.json, "
+                      "npm-shrinkwrap.json, yarn.lock and pnpm-lock.yaml.")
+    if show_packages:
+        for i in range(len(result.graphs)):
+            console.print()
+            console.print(_project_table(result, i))
+        if n_pkgs:
+            console.print("[dim]● direct dependency · Latest in yellow: a newer version exists[/]")
+
+    console.print()
+    if result.findings:
+        console.print(f"[bold]Findings ({len(result.findings)})[/]")
+        for f in result.findings:
+            head = Text.from_markup(
+                f"  [{_SEV_STYLE[f.severity]}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] "
+                f"{safe(f.package)}" + (f" · {safe(f.location)}" if f.location else "")
+            )
+            lines = [head, Text.from_markup(f"           {safe(f.message)}")]
+            if f.fix:
+                lines.append(Text.from_markup(f"           [green]fix:[/] {safe(f.fix)}"))
+            console.print(Group(*lines))
+    else:
+        console.print("[green]No findings.[/]")
+    if result.ignored:
+        console.print(f"[dim]{result.ignored} finding(s) ignored by the policy.[/]")
+
+    if result.skips:
+        console.print()
+        console.print(f"[bold magenta]Could not check ({len(result.skips)})[/] — not counted as clean")
+        for s in result.skips:
+            console.print(f"  [magenta]•[/] {safe(s.what)}: {safe(s.reason)}")
+
+    console.print()
+    if result.verdict.passed:
+        console.print("[bold green]PASS[/]" + (" (with items not checked)" if result.skips else ""))
+    else:
+        console.print("[bold red]FAIL[/]")
+        for reason in result.verdict.reasons:
+            console.print(f"  {safe(reason)}")

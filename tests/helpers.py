@@ -1,0 +1,36 @@
+"""Shared test helpers: named fixture files, loaded through one function."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+COLLECT_FIXTURES = TESTS / "collect" / "fixtures"
+
+
+def fixture(name: str) -> Path:
+    """A collect conformance fixture by its name, e.g. ``uv.lock.basic``."""
+    path = COLLECT_FIXTURES / name
+    assert path.exists(), f"missing fixture {name}"
+    return path
+
+
+def install_fixture(name: str, directory: Path) -> Path:
+    """Copy fixture ``<real-name>.<variant>`` into `directory` under its real file name."""
+    real = real_name(name)
+    target = directory / real
+    shutil.copyfile(fixture(name), target)
+    return target
+
+
+def real_name(name: str) -> str:
+    """``package-lock.json.v3`` -> ``package-lock.json``; ``requirements.txt.hashes`` -> ``requirements.txt``."""
+    for real in (
+        "package-lock.json", "npm-shrinkwrap.json", "package.json", "yarn.lock", "pnpm-lock.yaml",
+        "uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "Pipfile", "pylock.toml", "pyproject.toml",
+        "requirements.txt", "requirements.in",
+    ):
+        if name == real or name.startswith(real + "."):
+            return real
+    raise ValueError(f"fixture {name!r} does not start with a known file name")
