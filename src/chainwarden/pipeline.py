@@ -18,7 +18,7 @@ from chainwarden.analyze import run_analyzers
 from chainwarden.collect import CollectContext, collect_environment, collect_paths
 from chainwarden.decide import Action, Policy, PolicyError, decide, find_policy, load_policy
 from chainwarden.enrich import EnrichError, EnrichOptions, enrich
-from chainwarden.model import EnrichedGraph, Finding, Skip, Verdict
+from chainwarden.model import PolicySummary, ScanResult
 
 ChainwardenError = (PolicyError, EnrichError)
 
@@ -31,20 +31,6 @@ class ScanRequest:
     config: Path | None = None
     strict: bool = False
     display_base: Path = field(default_factory=Path.cwd)
-
-
-@dataclass
-class ScanResult:
-    graphs: list[EnrichedGraph]
-    findings: list[Finding]
-    skips: list[Skip]
-    verdict: Verdict
-    policy: Policy
-    indexes: dict[str, str]
-    ignored: int
-    started: datetime
-    duration: float
-    tool_version: str = __version__
 
 
 def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = None) -> ScanResult:
@@ -71,13 +57,14 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
     kept.sort(key=lambda f: (-f.severity.rank, f.rule, f.package.name, f.package.version or ""))
     verdict = decide(kept, skips, policy, strict=request.strict)
     return ScanResult(
-        graphs=outcome.graphs,
-        findings=kept,
-        skips=skips,
+        graphs=tuple(outcome.graphs),
+        findings=tuple(kept),
+        skips=tuple(skips),
         verdict=verdict,
-        policy=policy,
+        policy=PolicySummary(policy.source, policy.fail_on),
         indexes=outcome.indexes,
         ignored=len(findings) - len(kept),
         started=started,
         duration=time.perf_counter() - t0,
+        tool_version=__version__,
     )

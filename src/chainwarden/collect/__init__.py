@@ -19,6 +19,7 @@ from chainwarden.collect.npm import package_json, package_lock, pnpm_lock, yarn_
 from chainwarden.collect.python import (
     environment,
     pdm_lock,
+    pipfile,
     pipfile_lock,
     poetry_lock,
     pylock,
@@ -33,6 +34,7 @@ __all__ = ["COLLECTORS", "CollectContext", "CollectError", "collect_paths", "col
 COLLECTORS: tuple[Collector, ...] = (
     requirements.COLLECTOR,
     pyproject.COLLECTOR,
+    pipfile.COLLECTOR,
     poetry_lock.COLLECTOR,
     pipfile_lock.COLLECTOR,
     uv_lock.COLLECTOR,

@@ -44,6 +44,7 @@ class EnrichOptions:
     concurrency: int = 16
     timeout: float = 20.0
     retries: int = 3
+    backoff: float = 0.5
     use_cache: bool = True
 
 
@@ -153,6 +154,7 @@ def enrich(
                 concurrency=options.concurrency,
                 timeout=options.timeout,
                 retries=options.retries,
+                backoff=options.backoff,
             )
         try:
             project_dirs = [Path(g.project.root) for g in graphs]

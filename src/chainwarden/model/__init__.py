@@ -27,8 +27,10 @@ __all__ = [
     "Finding",
     "IndexHint",
     "PackageId",
+    "PolicySummary",
     "Project",
     "RegistryFacts",
+    "ScanResult",
     "Scope",
     "Severity",
     "Skip",
@@ -260,3 +262,27 @@ class Verdict:
     @property
     def label(self) -> str:
         return "pass" if self.passed else "fail"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySummary:
+    """What the report says about the policy that decided the run."""
+
+    source: str | None
+    fail_on: Severity
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Everything one run produced: the input of every report renderer."""
+
+    graphs: tuple[EnrichedGraph, ...]
+    findings: tuple[Finding, ...]
+    skips: tuple[Skip, ...]
+    verdict: Verdict
+    policy: PolicySummary
+    indexes: Mapping[str, str]  # ecosystem -> "url (origin)"
+    ignored: int
+    started: datetime
+    duration: float
+    tool_version: str

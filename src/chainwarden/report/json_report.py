@@ -11,8 +11,7 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
-from chainwarden.model import Dependency, Evidence, Finding, RegistryFacts, Severity, Skip, SourceLocation
-from chainwarden.pipeline import ScanResult
+from chainwarden.model import ScanResult, Dependency, Evidence, Finding, RegistryFacts, Severity, Skip, SourceLocation
 
 SCHEMA_ID = "chainwarden.report/v1"
 

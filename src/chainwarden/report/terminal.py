@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from rich import box
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from chainwarden.model import Dependency, RegistryFacts, Severity, SourceLocation
-from chainwarden.pipeline import ScanResult
+from chainwarden.model import ScanResult, Dependency, RegistryFacts, Severity, SourceLocation
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SEV_STYLE = {
@@ -39,8 +39,10 @@ def _date(dt: datetime | None) -> str:
     return dt.strftime("%Y-%m-%d") if dt else "—"
 
 
-def _sources(sources: tuple[SourceLocation, ...]) -> str:
-    shown = ", ".join(safe(s) for s in sources[:MAX_SOURCES_SHOWN])
+def _sources(sources: tuple[SourceLocation, ...], root: str) -> str:
+    """Sources relative to the project folder (its path is in the table title)."""
+    prefix = "" if root in ("", ".") else root.rstrip("/") + "/"
+    shown = "\n".join(safe(str(s).removeprefix(prefix)) for s in sources[:MAX_SOURCES_SHOWN])
     more = len(sources) - MAX_SOURCES_SHOWN
     return shown + (f" (+{more} more)" if more > 0 else "")
 
@@ -63,14 +65,14 @@ def _project_table(result: ScanResult, index: int) -> Table:
     eg = result.graphs[index]
     g = eg.graph
     title = f"[bold]{safe(g.project.root)}[/] · {g.project.ecosystem.value} · {len(g.dependencies)} packages ({len(g.direct())} direct)"
-    table = Table(title=title, title_justify="left", show_lines=False, header_style="bold", expand=False)
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, header_style="bold", expand=False)
     table.add_column("Package", overflow="fold")
     table.add_column("Version", overflow="fold")
     table.add_column("", width=1)  # direct marker
-    table.add_column("Scope")
+    table.add_column("Scope", no_wrap=True)
     table.add_column("Latest", overflow="fold")
-    table.add_column("Released")
-    table.add_column("Declared at", overflow="fold")
+    table.add_column("Released", no_wrap=True)
+    table.add_column("Declared at", overflow="fold", ratio=1)
     for dep in g.dependencies:
         facts = eg.facts.get(dep.package)
         version = safe(dep.package.version) if dep.package.version else f"[yellow]{safe(dep.specifier or 'any')}[/] [dim](unpinned)[/]"
@@ -83,7 +85,7 @@ def _project_table(result: ScanResult, index: int) -> Table:
             dep.scope.value + (f" [dim]({safe(dep.source_kind.value)})[/]" if dep.source_kind.value != "registry" else ""),
             _latest(dep, facts),
             _date(facts.version_released if facts and facts.version_released else (facts.last_release if facts else None)),
-            _sources(dep.sources),
+            _sources(dep.sources, g.project.root),
         )
     return table
 

@@ -1,0 +1,24 @@
+"""Tests run offline: the network they touch is the test registry on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest_plugins = ["tests.registry.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads the developer's pip/uv/npm configuration or cache, or the network's proxies."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(home / ".npmrc"))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    for var in list(os.environ):
+        if var.startswith(("PIP_INDEX", "PIP_EXTRA", "UV_", "NPM_CONFIG_REGISTRY", "npm_config_registry", "CHAINWARDEN_")) or var.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.delenv(var, raising=False)
