@@ -142,7 +142,7 @@ def collect_paths(paths: Iterable[Path], ctx: CollectContext) -> tuple[list[Depe
         project = Project(
             root=ctx.display(directory) or ".",
             ecosystem=ecosystem,
-            files=tuple(f for r in results for f in r.files) or tuple(ctx.display(f) for f, _ in entries),
+            files=tuple(dict.fromkeys(f for r in results for f in r.files)) or tuple(ctx.display(f) for f, _ in entries),
             lockfiles=tuple(ctx.display(f) for (f, _), r in zip(entries, results) if r.is_lockfile),
         )
         graphs.append(build_graph(project, results, own))

@@ -28,7 +28,7 @@ def load_toml(path: Path, text: str, ctx: CollectContext, what: str) -> dict[str
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = _TOML_AT.search(str(exc))
-        line = int(m.group(1)) if m else None
+        line = int(m.group(1)) if m else (text.count("\n") + 1 if "end of document" in str(exc) else None)
         msg = _TOML_AT.sub("", str(exc)).strip()
         raise CollectError(ctx.location(path, line), f"expected valid TOML for {what}: {msg}") from exc
 

@@ -40,7 +40,7 @@ class CollectContext:
     """What every collector is given: how to display paths, and the environment markers are evaluated in."""
 
     display_base: Path = field(default_factory=Path.cwd)
-    environment: dict[str, str] = field(default_factory=lambda: dict(default_environment()))
+    environment: dict[str, str] = field(default_factory=lambda: {k: str(v) for k, v in default_environment().items()})
 
     def display(self, path: Path) -> str:
         """The path as the user should read it: relative to where they stand when it is below it."""

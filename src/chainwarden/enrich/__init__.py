@@ -171,8 +171,8 @@ def enrich(
         if store is not None:
             store.close()
 
-    for (eco, name), exc in sorted(failures.items()):
-        skips.append(Skip(what=f"{eco.value}:{name}", reason=exc.reason, stage="enrich"))
+    for (eco, name), failure in sorted(failures.items(), key=lambda kv: kv[0]):
+        skips.append(Skip(what=f"{eco.value}:{name}", reason=failure.reason, stage="enrich"))
 
     enriched: list[EnrichedGraph] = []
     for g in graphs:

@@ -97,7 +97,7 @@ def _pep440_sorted(versions: list[str]) -> list[str]:
         except InvalidVersion:
             return (0, v)
 
-    return sorted(set(versions), key=key)  # type: ignore[arg-type]
+    return sorted(set(versions), key=key)
 
 
 def _latest_stable(versions: list[str], yanked: dict[str, str]) -> str | None:
@@ -279,7 +279,8 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm") -> Pro
         raise DocumentError("expected a 'versions' object in the npm package document")
     rec = ProjectRecord(exists=True, index_url=index_url, source=source)
     rec.versions = list(versions)
-    times = data.get("time") if isinstance(data.get("time"), dict) else {}
+    raw_times = data.get("time")
+    times: dict[str, Any] = raw_times if isinstance(raw_times, dict) else {}
     for v in rec.versions:
         t = _time(times.get(v))
         if t:

@@ -37,10 +37,17 @@ class _Doc:
         return None
 
     def string_line(self, value: str, after: int | None) -> int | None:
+        """The line of a string literal at or after `after`: exact text first, then its leading name."""
         for quote in ('"', "'"):
             found = line_of(self.text, f"{quote}{value}{quote}", after or 1)
             if found:
                 return found
+        name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", value)
+        if name:
+            pat = re.compile(r"[\"']\s*" + re.escape(name.group(1)) + r"(?![A-Za-z0-9._-])", re.IGNORECASE)
+            for i, line in enumerate(self.lines[(after or 1) - 1 :], after or 1):
+                if pat.search(line):
+                    return i
         return after
 
     def key_line(self, key: str, after: int | None) -> int | None:

@@ -241,6 +241,7 @@ def _requirement(
     if is_vcs or is_url or is_path:
         ref = text.split(";")[0].strip()
         egg = _EGG.search(ref)
+        name: str
         if egg:
             name = canonicalize_name(egg.group(1))
         elif is_path:

@@ -1,0 +1,484 @@
+"""A real HTTP registry on 127.0.0.1 serving a snapshot directory in PyPI and npm formats.
+
+Every network test talks to this server; nothing here reaches the internet.
+Files are read from disk on each request, so a test may add or rewrite fixtures
+(with :mod:`tests.registry.builder`) while the server runs.
+
+    with RegistryServer(root) as server:
+        urllib.request.urlopen(server.url + "/pypi/requests/json")
+
+Run by hand: ``python -m tests.registry.server ROOT [--port N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.utils
+import hashlib
+import json
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NamedTuple
+
+from . import layout
+
+
+class Request(NamedTuple):
+    """One request the server received. ``headers`` keys are lower-case."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+class Response(NamedTuple):
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+    mtime: float | None = None  # set on 200s that come from a file: enables ETag / Last-Modified
+
+
+class RegistryServer:
+    """The test registry. Port 0 means an ephemeral port, read back from :attr:`url`."""
+
+    def __init__(self, root: Path | str, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.root = Path(root)
+        self._host = host
+        self._port = port
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.requests: list[Request] = []
+        self._failures: list[tuple[str, list[int], float | None]] = []
+        self._hidden: list[str] = []
+        self._delay = 0.0
+        self._html_only = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> RegistryServer:
+        if self._httpd is not None:
+            return self
+        self._httpd = _HTTPServer((self._host, self._port), _Handler, self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"registry-server-{self.port}", daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> RegistryServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("RegistryServer is not running; call start() first")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def pypi_index_url(self) -> str:
+        return self.url + "/simple"
+
+    @property
+    def npm_registry_url(self) -> str:
+        return self.url + "/npm/"
+
+    # ------------------------------------------------------------------ test hooks
+
+    def fail(self, path_prefix: str, statuses: Iterable[int] = (503, 429), retry_after: float | None = None) -> None:
+        """Answer the next requests under `path_prefix` with `statuses`, one each, then normally."""
+        with self._lock:
+            self._failures.append((path_prefix, list(statuses), retry_after))
+
+    def delay(self, seconds: float) -> None:
+        """Wait `seconds` before every response (0 turns it off)."""
+        with self._lock:
+            self._delay = seconds
+
+    def hide(self, path_prefix: str) -> None:
+        """Answer 404 for every path under `path_prefix`, e.g. ``"/pypi/"`` turns the JSON API off."""
+        with self._lock:
+            self._hidden.append(path_prefix)
+
+    def html_only(self, enabled: bool = True) -> None:
+        """Make /simple ignore the PEP 691 JSON media types and always answer PEP 503 HTML."""
+        with self._lock:
+            self._html_only = enabled
+
+    def reset(self) -> None:
+        """Clear every hook and the request log."""
+        with self._lock:
+            self.requests.clear()
+            self._failures.clear()
+            self._hidden.clear()
+            self._delay = 0.0
+            self._html_only = False
+
+    def requests_to(self, path_prefix: str) -> list[Request]:
+        """The logged requests whose path starts with `path_prefix`."""
+        with self._lock:
+            return [r for r in self.requests if r.path.startswith(path_prefix)]
+
+    # ------------------------------------------------------------------ request handling
+
+    def _record(self, request: Request) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _hook_response(self, raw_path: str, path: str) -> Response | None:
+        def under(prefix: str) -> bool:
+            return raw_path.startswith(prefix) or path.startswith(prefix)
+
+        with self._lock:
+            delay = self._delay
+            failure: tuple[int, float | None] | None = None
+            for prefix, statuses, retry_after in self._failures:
+                if statuses and under(prefix):
+                    failure = (statuses.pop(0), retry_after)
+                    break
+            self._failures = [f for f in self._failures if f[1]]
+            hidden = any(under(p) for p in self._hidden)
+        if delay:
+            time.sleep(delay)
+        if failure is not None:
+            status, retry_after = failure
+            headers = () if retry_after is None else (("Retry-After", _number(retry_after)),)
+            return _json_response(status, {"message": HTTPStatus(status).phrase}, headers)
+        if hidden:
+            return _not_found(path)
+        return None
+
+    def _route(self, path: str, accept: str) -> Response:
+        parts = path.split("/")  # "/pypi/x/json" -> ["", "pypi", "x", "json"]
+        if len(parts) < 2:
+            return _not_found(path)
+        top = parts[1]
+        if top == "pypi":
+            return self._pypi(parts[2:])
+        if top == "simple":
+            return self._simple(path, parts[2:], accept)
+        if top == "npm":
+            return self._npm(path[len("/npm/"):], accept)
+        return _not_found(path)
+
+    def _pypi(self, parts: list[str]) -> Response:
+        # /pypi/<name>/json  or  /pypi/<name>/<version>/json
+        if len(parts) == 2 and parts[1] == "json" or len(parts) == 3 and parts[2] == "json":
+            name = parts[0]
+            project_file = self._pypi_file(name)
+            if project_file is None:
+                return _pypi_not_found()
+            if len(parts) == 2:
+                return _file_response(project_file)
+            version = parts[1]
+            try:
+                version_file = layout.pypi_version_path(self.root, name, version)
+            except ValueError:
+                return _pypi_not_found()
+            if version_file.is_file():
+                return _file_response(version_file)
+            document = layout.pypi_version_document(layout.load(project_file), version)
+            if document is None:
+                return _pypi_not_found()
+            return _json_response(200, document, mtime=project_file.stat().st_mtime)
+        return _pypi_not_found()
+
+    def _pypi_file(self, name: str) -> Path | None:
+        if not layout.is_valid_pypi_name(name):
+            return None
+        path = layout.pypi_path(self.root, name)
+        return path if path.is_file() else None
+
+    def _simple(self, path: str, parts: list[str], accept: str) -> Response:
+        with self._lock:
+            html_only = self._html_only
+        media_type = _negotiate(accept, html_only)
+        if not parts:
+            return _redirect("/simple/")
+        if parts == [""]:
+            names = layout.pypi_names(self.root)
+            directory = self.root / layout.PYPI_DIR
+            mtime = max((p.stat().st_mtime for p in directory.glob("*.json")), default=None)
+            if media_type == layout.SIMPLE_JSON:
+                return _json_response(200, layout.simple_index_json(names), content_type=media_type,
+                                      mtime=mtime, vary=True)
+            return _text_response(layout.simple_index_html(names), media_type, mtime)
+        name = parts[0]
+        if not layout.is_valid_pypi_name(name) or len(parts) > 2 or (len(parts) == 2 and parts[1]):
+            return _not_found(path)
+        normal = layout.normalise(name)
+        if name != normal or len(parts) == 1:
+            return _redirect(f"/simple/{normal}/")
+        project_file = self._pypi_file(name)
+        if project_file is None:
+            return _not_found(path)
+        project = layout.load(project_file)
+        mtime = project_file.stat().st_mtime
+        if media_type == layout.SIMPLE_JSON:
+            return _json_response(200, layout.simple_project_json(project), content_type=media_type,
+                                  mtime=mtime, vary=True)
+        return _text_response(layout.simple_project_html(project), media_type, mtime)
+
+    def _npm(self, rest: str, accept: str) -> Response:
+        # rest is percent-decoded: "chalk", "chalk/4.1.2", "@types/node", "@types/node/latest"
+        segments = rest.split("/")
+        take = 2 if rest.startswith("@") else 1
+        name, spec = "/".join(segments[:take]), "/".join(segments[take:])
+        if not layout.is_valid_npm_name(name) or "/" in spec:
+            return _npm_not_found()
+        path = layout.npm_path(self.root, name)
+        if not path.is_file():
+            return _npm_not_found()
+        mtime = path.stat().st_mtime
+        if spec:
+            manifest = layout.npm_version_document(layout.load(path), spec)
+            if manifest is None:
+                return _npm_not_found()
+            return _json_response(200, manifest, mtime=mtime)
+        if layout.NPM_ABBREVIATED in accept:
+            return _json_response(200, layout.npm_abbreviated(layout.load(path)),
+                                  content_type=layout.NPM_ABBREVIATED, mtime=mtime, vary=True)
+        return _file_response(path, vary=True)
+
+
+# ---------------------------------------------------------------------- responses
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _json_response(
+    status: int, document: Any, headers: tuple[tuple[str, str], ...] = (), *,
+    content_type: str = "application/json", mtime: float | None = None, vary: bool = False,
+) -> Response:
+    body = json.dumps(document, sort_keys=True).encode()
+    if vary:
+        headers += (("Vary", "Accept"),)
+    return Response(status, body, content_type, headers, mtime)
+
+
+def _text_response(text: str, media_type: str, mtime: float | None) -> Response:
+    content_type = media_type if media_type != "text/html" else "text/html; charset=utf-8"
+    return Response(200, text.encode(), content_type, (("Vary", "Accept"),), mtime)
+
+
+def _file_response(path: Path, *, vary: bool = False) -> Response:
+    headers = (("Vary", "Accept"),) if vary else ()
+    return Response(200, path.read_bytes(), "application/json", headers, path.stat().st_mtime)
+
+
+def _redirect(location: str) -> Response:
+    return Response(301, b"", "text/plain", (("Location", location),))
+
+
+def _pypi_not_found() -> Response:
+    return _json_response(404, {"message": "Not Found"})
+
+
+def _npm_not_found() -> Response:
+    return _json_response(404, {"error": "Not found"})
+
+
+def _not_found(path: str) -> Response:
+    if path.startswith("/npm/"):
+        return _npm_not_found()
+    if path.startswith("/pypi/"):
+        return _pypi_not_found()
+    return Response(404, b"404 Not Found\n", "text/plain; charset=utf-8")
+
+
+_SIMPLE_OFFERS = (  # server preference on ties: HTML first, so "*/*" and no Accept get PEP 503
+    ("text/html", "text/html"),
+    (layout.SIMPLE_HTML, layout.SIMPLE_HTML),
+    ("application/vnd.pypi.simple.latest+html", layout.SIMPLE_HTML),
+    (layout.SIMPLE_JSON, layout.SIMPLE_JSON),
+    ("application/vnd.pypi.simple.latest+json", layout.SIMPLE_JSON),
+)
+
+
+def _negotiate(accept: str, html_only: bool) -> str:
+    """Pick the /simple media type for an Accept header (RFC 9110 q-values; exact beats wildcard)."""
+    ranges: list[tuple[str, float]] = []
+    for item in accept.split(","):
+        fields = [f.strip() for f in item.split(";")]
+        if not fields[0]:
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        ranges.append((fields[0].lower(), q))
+    best: tuple[Any, ...] | None = None
+    chosen = "text/html"
+    for preference, (offer, served) in enumerate(_SIMPLE_OFFERS):
+        if html_only and served == layout.SIMPLE_JSON:
+            continue
+        matches = []
+        for position, (media_range, q) in enumerate(ranges):
+            if media_range == offer:
+                matches.append((2, -position, q))
+            elif media_range == offer.split("/")[0] + "/*":
+                matches.append((1, -position, q))
+            elif media_range == "*/*":
+                matches.append((0, -position, q))
+        if not matches:
+            continue
+        specificity, neg_position, q = max(matches)  # the most specific range decides the q-value
+        if q <= 0:
+            continue
+        rank = (q, specificity, neg_position, -preference)
+        if best is None or rank > best:
+            best, chosen = rank, served
+    return chosen
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest() + '"'
+
+
+def _not_modified(headers: Any, etag: str, mtime: float) -> bool:
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match is not None:  # takes precedence over If-Modified-Since (RFC 9110 13.2.2)
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return "*" in tags or etag in tags
+    if_modified_since = headers.get("If-Modified-Since")
+    if if_modified_since:
+        try:
+            since = email.utils.parsedate_to_datetime(if_modified_since).timestamp()
+        except (TypeError, ValueError):
+            return False
+        return int(mtime) <= since
+    return False
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], registry: RegistryServer):
+        self.registry = registry
+        super().__init__(address, handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return  # a client hanging up is not a server problem; stay quiet
+        super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as clients with connection pools expect
+    server: _HTTPServer
+    server_version = "chainwarden-test-registry"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature is the base class's
+        pass
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def _method_not_allowed(self) -> None:
+        registry = self.server.registry
+        registry._record(Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
+        self.close_connection = True
+        body = b'{"message": "Method Not Allowed"}'
+        self.send_response(405)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = _method_not_allowed
+
+    def _serve(self, head: bool) -> None:
+        registry = self.server.registry
+        registry._record(Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
+        raw_path = urllib.parse.urlsplit(self.path).path
+        path = urllib.parse.unquote(raw_path)
+        response = registry._hook_response(raw_path, path)
+        if response is None:
+            try:
+                response = registry._route(path, self.headers.get("Accept", ""))
+            except (OSError, ValueError) as exc:  # unreadable or invalid fixture: say so, don't hang
+                response = _json_response(500, {"message": f"test registry: {exc}"})
+        self._send(response, head)
+
+    def _send(self, response: Response, head: bool) -> None:
+        extra: list[tuple[str, str]] = list(response.headers)
+        status, body = response.status, response.body
+        if status == 200 and response.mtime is not None:
+            etag = _etag(body)
+            extra += [("ETag", etag), ("Last-Modified", email.utils.formatdate(response.mtime, usegmt=True))]
+            if _not_modified(self.headers, etag, response.mtime):
+                status, body = 304, b""
+        self.send_response(status)
+        for key, value in extra:
+            self.send_header(key, value)
+        if status != 304:
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head and status != 304:
+            self.wfile.write(body)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.registry.server",
+                                     description="Serve a registry snapshot directory on 127.0.0.1.")
+    parser.add_argument("root", type=Path, help="snapshot directory (with pypi/ and npm/)")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
+    args = parser.parse_args(argv)
+    if not args.root.is_dir():
+        parser.error(f"{args.root}: not a directory")
+    server = RegistryServer(args.root, port=args.port).start()
+    print(f"serving {args.root} at {server.url}  (pip index: {server.pypi_index_url}, "
+          f"npm registry: {server.npm_registry_url}); Ctrl-C stops", file=sys.stderr, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
