@@ -26,7 +26,7 @@ from packaging.markers import InvalidMarker, Marker, UndefinedComparison, Undefi
 from packaging.utils import canonicalize_name
 
 from chainwarden.collect._locate import array_table_lines, line_of, load_toml
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector, read_text
+from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
 from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, Skip, SourceKind, SourceLocation
 
 _NAME = re.compile(r"^pylock\.([^.]+)\.toml$")

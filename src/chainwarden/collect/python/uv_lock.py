@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from packaging.utils import canonicalize_name
 
 from chainwarden.collect._locate import array_table_lines, load_toml
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector, read_text
+from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
 from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, Skip, SourceKind, SourceLocation
 
 _SCOPE_ORDER = (Scope.RUNTIME, Scope.OPTIONAL, Scope.DEV)
