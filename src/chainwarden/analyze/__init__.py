@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chainwarden.analyze.interface import Analyzer, AnalyzerInfo, Reflex
+from chainwarden.analyze._interface import Analyzer, AnalyzerInfo, Reflex
 from chainwarden.analyze.metadata import unpinned
 from chainwarden.model import EnrichedGraph, Finding, Skip
 

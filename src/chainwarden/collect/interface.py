@@ -80,6 +80,10 @@ class CollectResult:
     is_lockfile: bool = False
     own_names: list[str] = field(default_factory=list)  # the project's own package names (left out of the graph)
 
+    def skip(self, where: SourceLocation, reason: str) -> None:
+        """Record that the input at `where` could not be read, and why; the rest goes on."""
+        self.skips.append(Skip(what=str(where), reason=reason, stage="collect"))
+
 
 @dataclass(frozen=True)
 class Collector:

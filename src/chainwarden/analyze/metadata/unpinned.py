@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chainwarden.analyze.interface import Analyzer, AnalyzerInfo, Reflex
+from chainwarden.analyze._interface import Analyzer, AnalyzerInfo, Reflex
 from chainwarden.model import (
     Confidence,
     Ecosystem,

@@ -26,7 +26,7 @@ from packaging.version import InvalidVersion
 
 from chainwarden.collect._locate import array_table_lines, load_toml
 from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
-from chainwarden.model import Dependency, Ecosystem, Edge, PackageId, Scope, Skip, SourceKind, SourceLocation
+from chainwarden.model import Dependency, Ecosystem, Edge, PackageId, Scope, SourceKind, SourceLocation
 
 
 def matches(filename: str) -> bool:
@@ -48,9 +48,6 @@ class _Entry:
     hashes: list[str] = field(default_factory=list)
     requires: list[Requirement] = field(default_factory=list)
 
-
-def _skip(result: CollectResult, loc: SourceLocation, reason: str) -> None:
-    result.skips.append(Skip(what=str(loc), reason=reason, stage="collect"))
 
 
 def _file_hashes(files: Any) -> list[str]:
@@ -111,14 +108,14 @@ def _read_package(
     entry: Any, loc: SourceLocation, entries: dict[tuple[str, str], _Entry], old_files: dict[tuple[str, str], list[str]], result: CollectResult
 ) -> None:
     if not isinstance(entry, dict):
-        _skip(result, loc, f"expected a [[package]] table, got {type(entry).__name__}")
+        result.skip(loc, f"expected a [[package]] table, got {type(entry).__name__}")
         return
     name, version = entry.get("name"), entry.get("version")
     if not isinstance(name, str) or not name.strip():
-        _skip(result, loc, "expected a package name (name = \"...\") in [[package]]")
+        result.skip(loc, "expected a package name (name = \"...\") in [[package]]")
         return
     if not isinstance(version, str) or not version.strip():
-        _skip(result, loc, f"expected a version (version = \"...\") for package {name!r}")
+        result.skip(loc, f"expected a version (version = \"...\") for package {name!r}")
         return
     key = (canonicalize_name(name), version.strip())
     kind, url, editable = _source(entry)
@@ -145,16 +142,16 @@ def _read_package(
     if deps is None:
         return
     if not isinstance(deps, list):
-        _skip(result, loc, f"expected a list of requirement strings for dependencies of {name!r}, got {type(deps).__name__}")
+        result.skip(loc, f"expected a list of requirement strings for dependencies of {name!r}, got {type(deps).__name__}")
         return
     for text in deps:
         if not isinstance(text, str):
-            _skip(result, loc, f"expected a requirement string in dependencies of {name!r}, got {text!r}")
+            result.skip(loc, f"expected a requirement string in dependencies of {name!r}, got {text!r}")
             continue
         try:
             item.requires.append(Requirement(text))
         except InvalidRequirement as exc:
-            _skip(result, loc, f"expected a requirement (PEP 508) in dependencies of {name!r}, got {text!r}: {exc}")
+            result.skip(loc, f"expected a requirement (PEP 508) in dependencies of {name!r}, got {text!r}: {exc}")
 
 
 def collect(path: Path, ctx: CollectContext) -> CollectResult:
@@ -164,7 +161,7 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     data = load_toml(path, text, ctx, "pdm.lock")
     packages = data.get("package", [])
     if not isinstance(packages, list):
-        _skip(result, ctx.location(path, None), f"expected [[package]] tables, got {type(packages).__name__}")
+        result.skip(ctx.location(path, None), f"expected [[package]] tables, got {type(packages).__name__}")
         return result
     lines = array_table_lines(text, "package")
     old_files = _old_metadata_files(data)

@@ -22,7 +22,7 @@ from packaging.utils import canonicalize_name
 
 from chainwarden.collect._locate import json_key_lines, load_json
 from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector, read_text
-from chainwarden.model import Dependency, Ecosystem, IndexHint, PackageId, Scope, Skip, SourceKind, SourceLocation
+from chainwarden.model import Dependency, Ecosystem, IndexHint, PackageId, Scope, SourceKind, SourceLocation
 
 _VCS_KEYS = ("git", "hg", "svn", "bzr")
 # Pipfile section -> Pipfile.lock category.
@@ -32,9 +32,6 @@ _PIPFILE_SECTIONS = {"packages": "default", "dev-packages": "develop"}
 def matches(filename: str) -> bool:
     return filename == "Pipfile.lock"
 
-
-def _skip(result: CollectResult, loc: SourceLocation, reason: str) -> None:
-    result.skips.append(Skip(what=str(loc), reason=reason, stage="collect"))
 
 
 def _pipfile_names(lock_path: Path, ctx: CollectContext, result: CollectResult) -> dict[str, set[str]] | None:
@@ -67,13 +64,13 @@ def _sources(meta: Any, keys: dict[tuple[str, ...], int], path: Path, ctx: Colle
     if sources is None:
         return out
     if not isinstance(sources, list):
-        _skip(result, ctx.location(path, keys.get(("_meta", "sources"))), "expected a list for _meta.sources")
+        result.skip(ctx.location(path, keys.get(("_meta", "sources"))), "expected a list for _meta.sources")
         return out
     for i, src in enumerate(sources):
         line = keys.get(("_meta", "sources", str(i), "url"), keys.get(("_meta", "sources")))
         loc = ctx.location(path, line)
         if not isinstance(src, dict) or not isinstance(src.get("url"), str):
-            _skip(result, loc, "expected a source table with a 'url' in _meta.sources")
+            result.skip(loc, "expected a source table with a 'url' in _meta.sources")
             continue
         url = src["url"]
         if isinstance(src.get("name"), str):
@@ -112,7 +109,7 @@ def _entry(
     if isinstance(version_value, str) and version_value.strip().lstrip("=").strip() and version_value.strip() != "*":
         version = version_value.strip().lstrip("=").strip()
     if version is None and kind is SourceKind.REGISTRY:
-        _skip(result, loc, f"expected a pinned version (\"version\": \"==X\") for {name!r} in {category!r}")
+        result.skip(loc, f"expected a pinned version (\"version\": \"==X\") for {name!r} in {category!r}")
         return
     if kind is SourceKind.REGISTRY and isinstance(entry.get("index"), str):
         url = sources.get(entry["index"])
@@ -160,15 +157,15 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
             continue
         cat_loc = ctx.location(path, keys.get((category,)))
         if not isinstance(packages, dict):
-            _skip(result, cat_loc, f"expected an object of packages for category {category!r}, got {type(packages).__name__}")
+            result.skip(cat_loc, f"expected an object of packages for category {category!r}, got {type(packages).__name__}")
             continue
         for name, entry in packages.items():
             loc = ctx.location(path, keys.get((category, name)))
             if not isinstance(entry, dict):
-                _skip(result, loc, f"expected an object for package {name!r} in {category!r}, got {type(entry).__name__}")
+                result.skip(loc, f"expected an object for package {name!r} in {category!r}, got {type(entry).__name__}")
                 continue
             if not name.strip():
-                _skip(result, loc, f"expected a package name as the key in {category!r}")
+                result.skip(loc, f"expected a package name as the key in {category!r}")
                 continue
             _entry(name, entry, category, loc, sources, declared, ctx, result)
     return result

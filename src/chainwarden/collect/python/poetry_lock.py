@@ -25,7 +25,7 @@ from packaging.version import InvalidVersion, Version
 
 from chainwarden.collect._locate import array_table_lines, load_toml
 from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
-from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, Skip, SourceKind, SourceLocation
+from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, SourceKind, SourceLocation
 
 _VCS_TYPES = {"git", "hg", "svn", "bzr"}
 
@@ -40,9 +40,6 @@ class _Locked:
     requires: Any  # the raw [package.dependencies] value
     loc: SourceLocation
 
-
-def _skip(result: CollectResult, loc: SourceLocation, reason: str) -> None:
-    result.skips.append(Skip(what=str(loc), reason=reason, stage="collect"))
 
 
 def _hashes(files: Any, version: str | None = None) -> tuple[str, ...]:
@@ -182,7 +179,7 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     data = load_toml(path, text, ctx, "poetry.lock")
     packages = data.get("package", [])
     if not isinstance(packages, list):
-        _skip(result, ctx.location(path, None), f"expected [[package]] tables, got {type(packages).__name__}")
+        result.skip(ctx.location(path, None), f"expected [[package]] tables, got {type(packages).__name__}")
         return result
     lines = array_table_lines(text, "package")
     old_files = _old_metadata_files(data)
@@ -192,18 +189,18 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     for i, entry in enumerate(packages):
         loc = ctx.location(path, lines[i] if len(lines) == len(packages) else None)
         if not isinstance(entry, dict):
-            _skip(result, loc, f"expected a [[package]] table, got {type(entry).__name__}")
+            result.skip(loc, f"expected a [[package]] table, got {type(entry).__name__}")
             continue
         name, version = entry.get("name"), entry.get("version")
         if not isinstance(name, str) or not name.strip():
-            _skip(result, loc, "expected a package name (name = \"...\") in [[package]]")
+            result.skip(loc, "expected a package name (name = \"...\") in [[package]]")
             continue
         if not isinstance(version, str) or not version.strip():
-            _skip(result, loc, f"expected a version (version = \"...\") for package {name!r}")
+            result.skip(loc, f"expected a version (version = \"...\") for package {name!r}")
             continue
         kind, url, index, error = _source(entry.get("source"), name)
         if error:
-            _skip(result, loc, error)
+            result.skip(loc, error)
             continue
         if index and index not in seen_urls:
             seen_urls.add(index)
@@ -239,12 +236,12 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
         if item.requires is None:
             continue
         if not isinstance(item.requires, dict):
-            _skip(result, item.loc, f"expected a [package.dependencies] table for {item.package.name!r}, got {type(item.requires).__name__}")
+            result.skip(item.loc, f"expected a [package.dependencies] table for {item.package.name!r}, got {type(item.requires).__name__}")
             continue
         for child_name, value in item.requires.items():
             constraints = _constraints(value)
             if constraints is None:
-                _skip(result, item.loc, f"expected a constraint string or table for dependency {child_name!r} of {item.package.name!r}")
+                result.skip(item.loc, f"expected a constraint string or table for dependency {child_name!r} of {item.package.name!r}")
                 continue
             # Names not locked are extras nobody asked for, or excluded by markers.
             for child in _pick(by_name.get(canonicalize_name(str(child_name)), []), constraints):

@@ -27,7 +27,7 @@ from packaging.utils import canonicalize_name
 
 from chainwarden.collect._locate import array_table_lines, line_of, load_toml
 from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
-from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, Skip, SourceKind, SourceLocation
+from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, SourceKind, SourceLocation
 
 _NAME = re.compile(r"^pylock\.([^.]+)\.toml$")
 
@@ -52,9 +52,6 @@ class _Pkg:
     def package(self) -> PackageId:
         return PackageId(Ecosystem.PYPI, self.name, self.version)
 
-
-def _skip(result: CollectResult, loc: SourceLocation, reason: str) -> None:
-    result.skips.append(Skip(what=str(loc), reason=reason, stage="collect"))
 
 
 def _table_hashes(value: Any) -> list[str]:
@@ -112,21 +109,21 @@ def _source(entry: dict[str, Any]) -> tuple[SourceKind, str | None, bool, bool, 
 
 def _read_package(i: int, entry: Any, loc: SourceLocation, result: CollectResult) -> _Pkg | None:
     if not isinstance(entry, dict):
-        _skip(result, loc, f"expected a [[packages]] table, got {type(entry).__name__}")
+        result.skip(loc, f"expected a [[packages]] table, got {type(entry).__name__}")
         return None
     name, version = entry.get("name"), entry.get("version")
     if not isinstance(name, str) or not name.strip():
-        _skip(result, loc, "expected a package name (name = \"...\") in [[packages]]")
+        result.skip(loc, "expected a package name (name = \"...\") in [[packages]]")
         return None
     if version is not None and (not isinstance(version, str) or not version.strip()):
-        _skip(result, loc, f"expected a version string for package {name!r}, got {version!r}")
+        result.skip(loc, f"expected a version string for package {name!r}, got {version!r}")
         return None
     kind, url, editable, is_root, error = _source(entry)
     if error:
-        _skip(result, loc, f"{error} for package {name!r}")
+        result.skip(loc, f"{error} for package {name!r}")
         return None
     if version is None and kind in (SourceKind.REGISTRY, SourceKind.URL) and not is_root:
-        _skip(result, loc, f"expected a version (version = \"...\") for package {name!r}")
+        result.skip(loc, f"expected a version (version = \"...\") for package {name!r}")
         return None
     return _Pkg(i, entry, canonicalize_name(name), version.strip() if version else None, loc, kind, url, editable, is_root)
 
@@ -163,7 +160,7 @@ def _marker(
             return Scope.DEV, False
         return Scope.RUNTIME, False
     except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName) as exc:
-        _skip(result, loc, f"could not evaluate marker {marker!r}: {exc}")
+        result.skip(loc, f"could not evaluate marker {marker!r}: {exc}")
         return Scope.RUNTIME, None
 
 
@@ -183,14 +180,13 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     data = load_toml(path, text, ctx, "pylock.toml")
     lock_version = data.get("lock-version")
     if not isinstance(lock_version, str) or not lock_version.startswith("1."):
-        _skip(
-            result,
+        result.skip(
             ctx.location(path, line_of(text, "lock-version")),
             f"expected lock-version = \"1.x\" (PEP 751), got {lock_version!r}; read as version 1 anyway",
         )
     packages = data.get("packages", [])
     if not isinstance(packages, list):
-        _skip(result, ctx.location(path, None), f"expected [[packages]] tables, got {type(packages).__name__}")
+        result.skip(ctx.location(path, None), f"expected [[packages]] tables, got {type(packages).__name__}")
         return result
     lines = array_table_lines(text, "packages")
     pkgs: list[_Pkg] = []
@@ -212,11 +208,11 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
         if deps is None:
             continue
         if not isinstance(deps, list):
-            _skip(result, pkg.loc, f"expected a list of tables for dependencies of {pkg.name!r}, got {type(deps).__name__}")
+            result.skip(pkg.loc, f"expected a list of tables for dependencies of {pkg.name!r}, got {type(deps).__name__}")
             continue
         for ref in deps:
             if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
-                _skip(result, pkg.loc, f"expected a {{ name = ... }} table in dependencies of {pkg.name!r}, got {ref!r}")
+                result.skip(pkg.loc, f"expected a {{ name = ... }} table in dependencies of {pkg.name!r}, got {ref!r}")
                 continue
             for target in _resolve(ref, by_name):
                 if target is pkg or target.is_root:

@@ -26,7 +26,7 @@ from packaging.utils import canonicalize_name
 
 from chainwarden.collect._locate import array_table_lines, load_toml
 from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
-from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, Skip, SourceKind, SourceLocation
+from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, SourceKind, SourceLocation
 
 _SCOPE_ORDER = (Scope.RUNTIME, Scope.OPTIONAL, Scope.DEV)
 
@@ -66,9 +66,6 @@ class _Pkg:
     def package(self) -> PackageId:
         return PackageId(Ecosystem.PYPI, self.name, self.version)
 
-
-def _skip(result: CollectResult, loc: SourceLocation, reason: str) -> None:
-    result.skips.append(Skip(what=str(loc), reason=reason, stage="collect"))
 
 
 def _git_url(value: str) -> str:
@@ -120,12 +117,12 @@ def _refs(value: Any, what: str, pkg: _Pkg, result: CollectResult, group: str | 
     if value is None:
         return []
     if not isinstance(value, list):
-        _skip(result, pkg.loc, f"expected a list of {{ name = ... }} tables for {what} of {pkg.name!r}, got {type(value).__name__}")
+        result.skip(pkg.loc, f"expected a list of {{ name = ... }} tables for {what} of {pkg.name!r}, got {type(value).__name__}")
         return []
     out: list[_Ref] = []
     for item in value:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            _skip(result, pkg.loc, f"expected a {{ name = ... }} table in {what} of {pkg.name!r}, got {item!r}")
+            result.skip(pkg.loc, f"expected a {{ name = ... }} table in {what} of {pkg.name!r}, got {item!r}")
             continue
         version = item.get("version")
         source = item.get("source")
@@ -149,29 +146,29 @@ def _groups(value: Any, what: str, pkg: _Pkg, result: CollectResult) -> list[_Re
     if value is None:
         return []
     if not isinstance(value, dict):
-        _skip(result, pkg.loc, f"expected a table for {what} of {pkg.name!r}, got {type(value).__name__}")
+        result.skip(pkg.loc, f"expected a table for {what} of {pkg.name!r}, got {type(value).__name__}")
         return []
     return [ref for group, entries in value.items() for ref in _refs(entries, f"{what}.{group}", pkg, result, str(group))]
 
 
 def _read_package(i: int, entry: Any, loc: SourceLocation, result: CollectResult) -> _Pkg | None:
     if not isinstance(entry, dict):
-        _skip(result, loc, f"expected a [[package]] table, got {type(entry).__name__}")
+        result.skip(loc, f"expected a [[package]] table, got {type(entry).__name__}")
         return None
     name, version = entry.get("name"), entry.get("version")
     if not isinstance(name, str) or not name.strip():
-        _skip(result, loc, "expected a package name (name = \"...\") in [[package]]")
+        result.skip(loc, "expected a package name (name = \"...\") in [[package]]")
         return None
     source = _source(entry.get("source"))
     if source is None:
-        _skip(result, loc, f"expected a source table (source = {{ registry = ... }}, {{ git = ... }}, ...) for package {name!r}")
+        result.skip(loc, f"expected a source table (source = {{ registry = ... }}, {{ git = ... }}, ...) for package {name!r}")
         return None
     kind, url, registry, editable, is_root = source
     if version is not None and not isinstance(version, str):
-        _skip(result, loc, f"expected a version string for package {name!r}, got {type(version).__name__}")
+        result.skip(loc, f"expected a version string for package {name!r}, got {type(version).__name__}")
         return None
     if not version and kind is SourceKind.REGISTRY:
-        _skip(result, loc, f"expected a version (version = \"...\") for registry package {name!r}")
+        result.skip(loc, f"expected a version (version = \"...\") for registry package {name!r}")
         return None
     pkg = _Pkg(
         index=i,
@@ -213,7 +210,7 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     data = load_toml(path, text, ctx, "uv.lock")
     packages = data.get("package", [])
     if not isinstance(packages, list):
-        _skip(result, ctx.location(path, None), f"expected [[package]] tables, got {type(packages).__name__}")
+        result.skip(ctx.location(path, None), f"expected [[package]] tables, got {type(packages).__name__}")
         return result
     lines = array_table_lines(text, "package")
     manifest = data.get("manifest")
