@@ -384,6 +384,7 @@ def _not_modified(headers: Any, etag: str, mtime: float) -> bool:
 
 
 class _HTTPServer(ThreadingHTTPServer):
+    request_queue_size = 128  # a burst of client connections must not wait for SYN retries
     daemon_threads = True
     allow_reuse_address = True
 
@@ -400,6 +401,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients with connection pools expect
+    disable_nagle_algorithm = True  # headers and body go in two writes: no delayed-ACK stall
     server: _HTTPServer
     server_version = "chainwarden-test-registry"
     sys_version = ""

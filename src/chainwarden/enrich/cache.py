@@ -25,9 +25,10 @@ def default_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class CachedResponse:
+    """What the cache knows of a URL; the body is loaded separately, only when it is used."""
+
     url: str
     status: int
-    body: bytes
     etag: str | None
     last_modified: str | None
     fetched_at: float
@@ -75,20 +76,24 @@ class Store:
 
     def get(self, url: str) -> CachedResponse | None:
         row = self._db.execute(
-            "SELECT status, etag, last_modified, body, fetched_at FROM http_cache WHERE url = ?", (url,)
+            "SELECT status, etag, last_modified, fetched_at FROM http_cache WHERE url = ?", (url,)
         ).fetchone()
+        return None if row is None else CachedResponse(url, row[0], row[1], row[2], row[3])
+
+    def body(self, url: str) -> bytes | None:
+        """The cached body, or None when it is missing or damaged (then it is fetched again)."""
+        row = self._db.execute("SELECT body FROM http_cache WHERE url = ?", (url,)).fetchone()
         if row is None:
             return None
         try:
-            body = zlib.decompress(row[3])
+            return zlib.decompress(row[0])
         except zlib.error:
             return None
-        return CachedResponse(url, row[0], body, row[1], row[2], row[4])
 
     def put(self, url: str, status: int, body: bytes, etag: str | None, last_modified: str | None) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?, ?, ?, ?)",
-            (url, status, etag, last_modified, zlib.compress(body, 6), time.time()),
+            (url, status, etag, last_modified, zlib.compress(body, 1), time.time()),
         )
 
     def touch(self, url: str) -> None:

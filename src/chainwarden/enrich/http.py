@@ -83,13 +83,15 @@ class Fetcher:
 
     async def get(self, url: str, accept: str = "application/json") -> Response:
         key = f"{accept} {url}"
-        cached = self.store.get(key) if self.store else None
+        store = self.store
+        cached = store.get(key) if store else None
+        body = store.body(key) if store and cached and (self.offline or cached.fresh(self.ttl)) else None
         if self.offline:
-            if cached is None:
+            if cached is None or body is None:
                 raise NotCached(url, "not in the cache, and --offline forbids asking the index")
-            return Response(url, cached.status, cached.body, True)
-        if cached is not None and cached.fresh(self.ttl):
-            return Response(url, cached.status, cached.body, True)
+            return Response(url, cached.status, body, True)
+        if cached is not None and body is not None:
+            return Response(url, cached.status, body, True)
         headers = {"Accept": accept}
         if cached is not None and cached.status == 200:
             if cached.etag:
@@ -98,10 +100,13 @@ class Fetcher:
                 headers["If-Modified-Since"] = cached.last_modified
         async with self._sem:
             resp = await self._request(url, headers)
-        if resp.status_code == 304 and cached is not None:
-            if self.store:
-                self.store.touch(key)
-            return Response(url, cached.status, cached.body, True)
+            if resp.status_code == 304 and cached is not None and store is not None:
+                # Loaded inside the semaphore: at most `concurrency` bodies are in memory at once.
+                body = store.body(key)
+                if body is not None:
+                    store.touch(key)
+                    return Response(url, cached.status, body, True)
+                resp = await self._request(url, {"Accept": accept})  # damaged cache entry: fetch it whole
         if resp.status_code in ANSWER_STATUSES:
             body = resp.content if resp.status_code == 200 else b""
             if self.store:
