@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
+from typing import Any
+
+from chainwarden.collect.interface import CollectContext, CollectResult
+from chainwarden.model import Dependency
 
 TESTS = Path(__file__).resolve().parent
 COLLECT_FIXTURES = TESTS / "collect" / "fixtures"
@@ -34,3 +39,21 @@ def real_name(name: str) -> str:
         if name == real or name.startswith(real + "."):
             return real
     raise ValueError(f"fixture {name!r} does not start with a known file name")
+
+
+def provenance(name: str) -> Any:
+    """The expectations a fixture's author recorded in PROVENANCE.toml (package_count, edges, direct)."""
+    return tomllib.loads(fixture("PROVENANCE.toml").read_text(encoding="utf-8"))[name]
+
+
+# Markers are evaluated for one fixed environment, whatever machine runs the tests.
+FIXED_ENV: dict[str, str] = CollectContext().environment | {
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "python_version": "3.11",
+    "python_full_version": "3.11.7",
+}
+
+
+def by_name(result: CollectResult) -> dict[str, Dependency]:
+    return {d.package.name: d for d in result.dependencies}

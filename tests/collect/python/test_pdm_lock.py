@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from chainwarden.collect.graph import build_graph
 from chainwarden.collect.interface import CollectContext, CollectError, CollectResult
 from chainwarden.collect.python import pdm_lock, pyproject
-from chainwarden.model import Dependency, Ecosystem, Project, Scope, SourceKind, SourceLocation
+from chainwarden.model import Ecosystem, Project, Scope, SourceKind, SourceLocation
+from tests.helpers import FIXED_ENV as _ENV
+from tests.helpers import by_name as _by_name
+from tests.helpers import provenance as _provenance
 from tests.helpers import fixture, install_fixture
-
-# Markers are evaluated for one fixed environment, whatever machine runs the tests.
-_ENV = CollectContext().environment | {
-    "sys_platform": "linux",
-    "platform_system": "Linux",
-    "python_version": "3.11",
-    "python_full_version": "3.11.7",
-}
-
-
-def _provenance(name: str) -> Any:
-    """The expectations the fixture's author recorded (package_count, edges, direct)."""
-    return tomllib.loads(fixture("PROVENANCE.toml").read_text())[name]
 
 
 def _collect(path: Path) -> CollectResult:
     return pdm_lock.collect(path, CollectContext(display_base=path.parent, environment=_ENV))
-
-
-def _by_name(result: CollectResult) -> dict[str, Dependency]:
-    return {d.package.name: d for d in result.dependencies}
 
 
 def test_matches_only_pdm_lock() -> None:

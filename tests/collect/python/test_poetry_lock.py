@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -12,21 +10,9 @@ from chainwarden.collect.graph import build_graph
 from chainwarden.collect.interface import CollectContext, CollectError, CollectResult
 from chainwarden.collect.python import poetry_lock, pyproject
 from chainwarden.model import Dependency, Ecosystem, IndexHint, Project, Scope, SourceKind, SourceLocation
+from tests.helpers import FIXED_ENV as _ENV
+from tests.helpers import provenance as _provenance
 from tests.helpers import fixture, install_fixture
-
-
-def _provenance(name: str) -> Any:
-    """The expectations the fixture's author recorded (package_count, edges, direct)."""
-    return tomllib.loads(fixture("PROVENANCE.toml").read_text())[name]
-
-
-# Markers are evaluated for one fixed environment, whatever machine runs the tests.
-_ENV = CollectContext().environment | {
-    "sys_platform": "linux",
-    "platform_system": "Linux",
-    "python_version": "3.11",
-    "python_full_version": "3.11.7",
-}
 
 
 def _collect(path: Path) -> CollectResult:
