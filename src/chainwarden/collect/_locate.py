@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from chainwarden.collect.interface import CollectContext, CollectError
+from chainwarden.collect.interface import CollectContext, CollectError, CollectResult
+from chainwarden.model import SourceLocation
 
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -79,6 +80,22 @@ def array_table_lines(text: str, name: str) -> list[int]:
     """1-based lines of each ``[[name]]`` header, in order (the i-th entry of the parsed array)."""
     pat = re.compile(r"^\s*\[\[\s*" + re.escape(name) + r"\s*\]\]\s*(#.*)?$")
     return [i for i, line in enumerate(text.splitlines(), 1) if pat.match(line)]
+
+
+def located_tables(
+    data: dict[str, Any], key: str, path: Path, text: str, ctx: CollectContext, result: CollectResult
+) -> list[tuple[Any, SourceLocation]]:
+    """The entries of a TOML ``[[key]]`` array, each with the line of its header.
+
+    A value of the wrong type is a Skip and gives no entries.
+    """
+    entries = data.get(key, [])
+    if not isinstance(entries, list):
+        result.skip(ctx.location(path, None), f"expected [[{key}]] tables, got {type(entries).__name__}")
+        return []
+    lines = array_table_lines(text, key)
+    aligned = len(lines) == len(entries)
+    return [(e, ctx.location(path, lines[i] if aligned else None)) for i, e in enumerate(entries)]
 
 
 def line_of(text: str, needle: str, start: int = 1) -> int | None:

@@ -24,7 +24,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
-from chainwarden.collect._locate import array_table_lines, load_toml
+from chainwarden.collect._locate import located_tables, load_toml
 from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
 from chainwarden.model import Dependency, Ecosystem, Edge, PackageId, Scope, SourceKind, SourceLocation
 
@@ -159,15 +159,10 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     text = read_text(path, ctx)
     result.files.append(ctx.display(path))
     data = load_toml(path, text, ctx, "pdm.lock")
-    packages = data.get("package", [])
-    if not isinstance(packages, list):
-        result.skip(ctx.location(path, None), f"expected [[package]] tables, got {type(packages).__name__}")
-        return result
-    lines = array_table_lines(text, "package")
+    packages = located_tables(data, "package", path, text, ctx, result)
     old_files = _old_metadata_files(data)
     entries: dict[tuple[str, str], _Entry] = {}
-    for i, entry in enumerate(packages):
-        loc = ctx.location(path, lines[i] if len(lines) == len(packages) else None)
+    for entry, loc in packages:
         _read_package(entry, loc, entries, old_files, result)
 
     by_name: dict[str, list[PackageId]] = {}

@@ -23,7 +23,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from chainwarden.collect._locate import array_table_lines, load_toml
+from chainwarden.collect._locate import located_tables, load_toml
 from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
 from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, SourceKind, SourceLocation
 
@@ -177,17 +177,12 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     text = read_text(path, ctx)
     result.files.append(ctx.display(path))
     data = load_toml(path, text, ctx, "poetry.lock")
-    packages = data.get("package", [])
-    if not isinstance(packages, list):
-        result.skip(ctx.location(path, None), f"expected [[package]] tables, got {type(packages).__name__}")
-        return result
-    lines = array_table_lines(text, "package")
+    packages = located_tables(data, "package", path, text, ctx, result)
     old_files = _old_metadata_files(data)
     locked: list[_Locked] = []
     seen_urls: set[str] = set()
 
-    for i, entry in enumerate(packages):
-        loc = ctx.location(path, lines[i] if len(lines) == len(packages) else None)
+    for entry, loc in packages:
         if not isinstance(entry, dict):
             result.skip(loc, f"expected a [[package]] table, got {type(entry).__name__}")
             continue

@@ -25,7 +25,7 @@ from typing import Any
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.utils import canonicalize_name
 
-from chainwarden.collect._locate import array_table_lines, line_of, load_toml
+from chainwarden.collect._locate import located_tables, line_of, load_toml
 from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
 from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, SourceKind, SourceLocation
 
@@ -184,14 +184,9 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
             ctx.location(path, line_of(text, "lock-version")),
             f"expected lock-version = \"1.x\" (PEP 751), got {lock_version!r}; read as version 1 anyway",
         )
-    packages = data.get("packages", [])
-    if not isinstance(packages, list):
-        result.skip(ctx.location(path, None), f"expected [[packages]] tables, got {type(packages).__name__}")
-        return result
-    lines = array_table_lines(text, "packages")
+    packages = located_tables(data, "packages", path, text, ctx, result)
     pkgs: list[_Pkg] = []
-    for i, entry in enumerate(packages):
-        loc = ctx.location(path, lines[i] if len(lines) == len(packages) else None)
+    for i, (entry, loc) in enumerate(packages):
         pkg = _read_package(i, entry, loc, result)
         if pkg is not None:
             pkgs.append(pkg)

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
-from chainwarden.collect._locate import array_table_lines, load_toml
+from chainwarden.collect._locate import located_tables, load_toml
 from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
 from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, SourceKind, SourceLocation
 
@@ -208,18 +208,13 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     text = read_text(path, ctx)
     result.files.append(ctx.display(path))
     data = load_toml(path, text, ctx, "uv.lock")
-    packages = data.get("package", [])
-    if not isinstance(packages, list):
-        result.skip(ctx.location(path, None), f"expected [[package]] tables, got {type(packages).__name__}")
-        return result
-    lines = array_table_lines(text, "package")
+    packages = located_tables(data, "package", path, text, ctx, result)
     manifest = data.get("manifest")
     members_value = manifest.get("members") if isinstance(manifest, dict) else None
     members = {canonicalize_name(m) for m in members_value if isinstance(m, str)} if isinstance(members_value, list) else set()
 
     pkgs: list[_Pkg] = []
-    for i, entry in enumerate(packages):
-        loc = ctx.location(path, lines[i] if len(lines) == len(packages) else None)
+    for i, (entry, loc) in enumerate(packages):
         pkg = _read_package(i, entry, loc, result)
         if pkg is not None:
             pkg.is_root = pkg.is_root or pkg.name in members
