@@ -1,4 +1,5 @@
-"""Tests run offline: the network they touch is the test registry on 127.0.0.1."""
+"""Tests run offline: the network they touch is the test registry and the test DNS
+server, both on 127.0.0.1. Every test's DNS questions go to the test DNS server."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.registry.fixtures"]
+from tests.dns.server import DnsServer
+
+pytest_plugins = ["tests.registry.fixtures", "tests.dns.fixtures"]
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, dns_server: DnsServer
+) -> None:
     """No test reads the developer's pip/uv/npm configuration or cache, or the network's proxies."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
@@ -22,3 +27,4 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
     for var in list(os.environ):
         if var.startswith(("PIP_INDEX", "PIP_EXTRA", "UV_", "NPM_CONFIG_REGISTRY", "npm_config_registry", "CHAINWARDEN_")) or var.lower() in ("http_proxy", "https_proxy", "all_proxy"):
             monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CHAINWARDEN_DNS_SERVER", dns_server.address)

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chainwarden import __version__
-from chainwarden.analyze import run_analyzers
+from chainwarden.analyze import AnalysisContext, run_analyzers
 from chainwarden.collect import CollectContext, collect_environment, collect_paths
 from chainwarden.decide import Action, Policy, PolicyError, decide, find_policy, load_policy
-from chainwarden.enrich import EnrichError, EnrichOptions, enrich
+from chainwarden.decide.metrics import compute as compute_metrics
+from chainwarden.enrich import DnsOptions, EnrichError, EnrichOptions, enrich
 from chainwarden.model import PolicySummary, ScanResult
 
 ChainwardenError = (PolicyError, EnrichError)
@@ -31,16 +32,34 @@ class ScanRequest:
     config: Path | None = None
     strict: bool = False
     display_base: Path = field(default_factory=Path.cwd)
+    now: datetime | None = None  # --as-of: the moment age questions are asked at (default: now)
+    dns_server: str | None = None  # --dns-server (else CHAINWARDEN_DNS_SERVER, else the policy's [dns] server)
+    dns_canary: str | None = None  # --dns-canary (else the policy's, else the default)
+    no_dns: bool = False
+
+
+def dns_options(request: ScanRequest, policy: Policy) -> DnsOptions:
+    """Flag, then environment, then policy, then the built-in defaults."""
+    base = DnsOptions()
+    return DnsOptions(
+        enabled=policy.dns.enabled and not request.no_dns,
+        server=request.dns_server or base.server or policy.dns.server,  # base.server: CHAINWARDEN_DNS_SERVER
+        canary=request.dns_canary or policy.dns.canary or base.canary,
+        timeout=policy.dns.timeout or base.timeout,
+        ttl=policy.dns.cache_ttl or base.ttl,
+    )
 
 
 def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = None) -> ScanResult:
     started = datetime.now(UTC)
+    now = request.now or started
     t0 = time.perf_counter()
     policy_path = request.config or (find_policy(request.paths[0]) if request.paths else None)
     policy = load_policy(policy_path) if policy_path else Policy()
     options = request.options
     if options.snapshot is None and policy.registry_snapshot is not None and not (options.index_url or options.npm_registry):
         options = replace(options, snapshot=policy.registry_snapshot)
+    options = replace(options, dns=dns_options(request, policy), now=now)
 
     ctx = CollectContext(display_base=request.display_base)
     graphs, skips = collect_paths(request.paths, ctx) if request.paths else ([], [])
@@ -51,11 +70,12 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
 
     outcome = enrich(graphs, options, progress)
     skips += outcome.skips
-    findings, analyze_skips = run_analyzers(outcome.graphs)
+    findings, analyze_skips = run_analyzers(outcome.graphs, AnalysisContext(now=now, options=policy.options))
     skips += analyze_skips
     kept = [f for f in findings if policy.action_for(f) is not Action.IGNORE]
     kept.sort(key=lambda f: (-f.severity.rank, f.rule, f.package.name, f.package.version or ""))
     verdict = decide(kept, skips, policy, strict=request.strict)
+    metrics = compute_metrics(outcome.graphs, kept, now)
     return ScanResult(
         graphs=tuple(outcome.graphs),
         findings=tuple(kept),
@@ -67,4 +87,5 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
         started=started,
         duration=time.perf_counter() - t0,
         tool_version=__version__,
+        metrics=metrics,
     )

@@ -265,6 +265,20 @@ def _pypi(root: Path) -> None:
       repository="https://example.test/maligna-victim/py-formatter-util",
       home_page="https://lapsed-domain.test/py-formatter-util", classifiers=mit,
       requires_python={"1.0.0": ">=3.6", "1.2.0": ">=3.7"})
+    # The seed scenario's direct dependency: healthy itself, it pulls py-formatter-util in.
+    p("report-kit", {"2.4.0": "2024-09-02", "2.5.0": "2025-01-20", "2.6.0": "2025-05-12", "3.0.0": "2025-09-08",
+                     "3.1.0": "2026-03-16", "3.1.1": "2026-08-24"},
+      maintainers=["reportkit-dev", "ana-ops", "kwame-ci"], author="Report Kit developers",
+      author_email="team@healthy-domain.test", summary="Build plain-text and HTML reports from tabular data.",
+      repository="https://example.test/report-kit/report-kit", classifiers=mit,
+      requires_dist={"2.4.0": ["py-formatter-util>=1.2"]}, requires_python=">=3.9")
+    # Healthy control: several maintainers, a release every few months, a domain that resolves.
+    p("steady-lib", {"1.0.0": "2023-02-01", "1.1.0": "2023-07-10", "1.2.0": "2024-01-15", "1.3.0": "2024-06-03",
+                     "1.4.0": "2024-11-18", "1.5.0": "2025-04-07", "1.6.0": "2025-09-22", "1.7.0": "2026-02-09",
+                     "1.7.1": "2026-07-06", "1.8.0": "2026-10-19"},
+      maintainers=["steady-maint", "lin-reviewer", "oskar-release"], author="Steady developers",
+      author_email="maintainers@healthy-domain.test", summary="Retry and backoff helpers.",
+      repository="https://example.test/steady/steady-lib", classifiers=mit, requires_python=">=3.9")
 
 
 # ---------------------------------------------------------------------------- npm

@@ -2,13 +2,50 @@
 
 from __future__ import annotations
 
-from chainwarden.analyze._interface import Analyzer, AnalyzerInfo, Reflex
-from chainwarden.analyze.metadata import unpinned
-from chainwarden.model import EnrichedGraph, Finding, Skip
+from collections import deque
+from dataclasses import replace
 
-__all__ = ["ANALYZERS", "Analyzer", "AnalyzerInfo", "Reflex", "by_id", "run_analyzers"]
+from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Option, OptionKind, OptionValue, Reflex
+from chainwarden.analyze.metadata import (
+    dormant,
+    dormant_then_released,
+    maintainer_domain,
+    new_package,
+    no_source_repository,
+    not_on_index,
+    owners_changed,
+    repository_mismatch,
+    single_maintainer,
+    unpinned,
+    yanked_or_deprecated,
+)
+from chainwarden.model import DependencyGraph, EnrichedGraph, Finding, PackageId, Skip
+
+__all__ = [
+    "ANALYZERS",
+    "AnalysisContext",
+    "Analyzer",
+    "AnalyzerInfo",
+    "Option",
+    "OptionKind",
+    "OptionValue",
+    "Reflex",
+    "by_id",
+    "dependency_paths",
+    "run_analyzers",
+]
 
 ANALYZERS: tuple[Analyzer, ...] = (
+    not_on_index.ANALYZER,
+    dormant_then_released.ANALYZER,
+    maintainer_domain.ANALYZER,
+    owners_changed.ANALYZER,
+    yanked_or_deprecated.ANALYZER,
+    new_package.ANALYZER,
+    dormant.ANALYZER,
+    single_maintainer.ANALYZER,
+    no_source_repository.ANALYZER,
+    repository_mismatch.ANALYZER,
     unpinned.ANALYZER,
 )
 
@@ -17,17 +54,43 @@ def by_id(rule: str) -> Analyzer | None:
     return next((a for a in ANALYZERS if a.info.id == rule), None)
 
 
-def run_analyzers(graphs: list[EnrichedGraph]) -> tuple[list[Finding], list[Skip]]:
-    """Run every analyzer over every graph that is in its ecosystems."""
+def dependency_paths(graph: DependencyGraph) -> dict[PackageId, tuple[PackageId, ...]]:
+    """The shortest path from a direct dependency to each package the lockfile edges reach.
+
+    A direct dependency's path is itself; a package no edge reaches from a direct
+    dependency is absent (its path is unknown, e.g. a requirements file without `# via`).
+    """
+    children: dict[PackageId, list[PackageId]] = {}
+    for e in graph.edges:
+        children.setdefault(e.parent, []).append(e.child)
+    paths: dict[PackageId, tuple[PackageId, ...]] = {}
+    queue: deque[PackageId] = deque()
+    for d in sorted(graph.direct(), key=lambda d: d.package):
+        if d.package not in paths:
+            paths[d.package] = (d.package,)
+            queue.append(d.package)
+    while queue:
+        here = queue.popleft()
+        for child in sorted(children.get(here, ())):
+            if child not in paths:
+                paths[child] = (*paths[here], child)
+                queue.append(child)
+    return paths
+
+
+def run_analyzers(graphs: list[EnrichedGraph], ctx: AnalysisContext | None = None) -> tuple[list[Finding], list[Skip]]:
+    """Run every analyzer over every graph that is in its ecosystems; each finding gets its dependency path."""
+    ctx = ctx or AnalysisContext()
     findings: list[Finding] = []
     skips: list[Skip] = []
     for g in graphs:
+        paths = dependency_paths(g.graph)
         for analyzer in ANALYZERS:
             if g.graph.project.ecosystem not in analyzer.info.ecosystems:
                 continue
-            for item in analyzer.analyze(g):
+            for item in analyzer.analyze(g, ctx):
                 if isinstance(item, Finding):
-                    findings.append(item)
+                    findings.append(replace(item, path=paths.get(item.package, ())) if not item.path else item)
                 else:
                     skips.append(item)
     return findings, skips

@@ -15,6 +15,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -60,11 +61,24 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--strict", action="store_true", help="exit 3 when anything could not be checked")
     scan.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     scan.add_argument("--summary-only", action="store_true", help="terminal format: leave out the package tables")
+    scan.add_argument("--as-of", metavar="DATE", type=_as_of, help="judge ages (dormant, new, recent) as of this date, e.g. 2026-11-21 (default: now)")
     _add_index_flags(scan)
+    d = scan.add_argument_group("maintainer e-mail domain checks")
+    d.add_argument("--dns-server", metavar="IP[:PORT]", help="resolver to ask (default: the system's; env CHAINWARDEN_DNS_SERVER; policy [dns] server)")
+    d.add_argument("--dns-canary", metavar="DOMAIN", help="a domain that must resolve before any NXDOMAIN is believed (default example.com)")
+    d.add_argument("--no-dns", action="store_true", help="do not ask DNS (the domain checks are reported as not checked)")
 
     explain = sub.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", nargs="?", help="rule id (omit to list every rule)")
     return parser
+
+
+def _as_of(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2026-11-21 or 2026-11-21T12:00:00, got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _progress_callback(enabled: bool) -> tuple[Progress | None, object]:
@@ -117,7 +131,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.offline and args.no_cache:
         print("chainwarden: error: --offline answers from the cache, so it cannot go with --no-cache", file=sys.stderr)
         return EXIT_USAGE
-    request = ScanRequest(paths=paths, environment=args.environment, options=options, config=args.config, strict=args.strict)
+    request = ScanRequest(
+        paths=paths, environment=args.environment, options=options, config=args.config, strict=args.strict,
+        now=args.as_of, dns_server=args.dns_server, dns_canary=args.dns_canary, no_dns=args.no_dns,
+    )
     progress, update = _progress_callback(not args.no_progress)
     try:
         if progress is not None:

@@ -10,7 +10,19 @@ registry-snapshot = "registry" # answer registry questions from this directory (
 
 [rules.unpinned-dependency]   # per-rule action: "fail", "warn" or "ignore"
 action = "warn"
+
+[rules.dormant]               # and the rule's thresholds (`chainwarden explain <id>` lists them)
+after = "3y"
+
+[dns]                         # maintainer e-mail domain checks
+canary = "example.com"        # must resolve before any NXDOMAIN is believed
+server = "192.0.2.53:53"      # a resolver to ask instead of the system's
+timeout = 3                   # seconds per domain
+cache-ttl = 86400             # seconds a DNS answer is reused
+enabled = true
 ```
+
+Every key and default is in docs/policy.md.
 
 A policy that cannot be read is an unusable invocation (exit 2): chainwarden
 never falls back to a weaker policy than the one the user wrote.
@@ -18,19 +30,23 @@ never falls back to a weaker policy than the one the user wrote.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from chainwarden.analyze import ANALYZERS, OptionValue, by_id
 from chainwarden.model import Finding, Severity, Skip, Verdict
 
-__all__ = ["Action", "Policy", "PolicyError", "decide", "find_policy", "load_policy"]
+__all__ = ["Action", "DnsPolicy", "Policy", "PolicyError", "decide", "find_policy", "load_policy"]
 
 CONFIG_NAME = "chainwarden.toml"
-_KEYS = {"fail-on", "registry-snapshot", "rules"}
+_KEYS = {"fail-on", "registry-snapshot", "rules", "dns"}
+_DNS_KEYS = {"canary", "server", "timeout", "cache-ttl", "enabled"}
 
 
 class PolicyError(Exception):
@@ -45,11 +61,24 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True)
+class DnsPolicy:
+    """The ``[dns]`` table; None means "not set here" (the built-in default or a flag decides)."""
+
+    canary: str | None = None
+    server: str | None = None
+    timeout: float | None = None
+    cache_ttl: float | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class Policy:
     source: str | None = None
     fail_on: Severity = Severity.HIGH
     rules: dict[str, Action] = field(default_factory=dict)
+    options: dict[str, dict[str, OptionValue]] = field(default_factory=dict)  # rule -> option -> value
     registry_snapshot: Path | None = None
+    dns: DnsPolicy = field(default_factory=DnsPolicy)
 
     def action_for(self, finding: Finding) -> Action:
         explicit = self.rules.get(finding.rule)
@@ -89,17 +118,59 @@ def _parse(table: dict[str, Any], path: Path, text: str, prefix: str) -> Policy:
         if not snapshot.is_dir():
             raise err("registry-snapshot", f"expected a directory, {snapshot} does not exist")
     rules: dict[str, Action] = {}
+    options: dict[str, dict[str, OptionValue]] = {}
     raw_rules = table.get("rules", {})
     if not isinstance(raw_rules, dict):
         raise err("rules", "expected a table of [rules.<id>] tables")
     for rule, body in raw_rules.items():
-        if not isinstance(body, dict) or "action" not in body:
-            raise err(f"rules.{rule}", "expected a table with action = \"fail\" | \"warn\" | \"ignore\"")
-        try:
-            rules[rule] = Action(str(body["action"]))
-        except ValueError:
-            raise err(f"rules.{rule}.action", f"expected fail, warn or ignore, got {body['action']!r}") from None
-    return Policy(source=str(path), fail_on=fail_on, rules=rules, registry_snapshot=snapshot)
+        analyzer = by_id(rule)
+        if analyzer is None:
+            close = difflib.get_close_matches(rule, [a.info.id for a in ANALYZERS], n=1)
+            raise err(f"rules.{rule}", "unknown rule" + (f" (did you mean {close[0]!r}?)" if close else "; `chainwarden explain` lists them"))
+        allowed = ["action", *(o.name for o in analyzer.info.options)]
+        if not isinstance(body, dict):
+            raise err(f"rules.{rule}", f"expected a table with {' / '.join(allowed)}")
+        for key, value in body.items():
+            if key == "action":
+                try:
+                    rules[rule] = Action(str(value))
+                except ValueError:
+                    raise err(f"rules.{rule}.action", f"expected fail, warn or ignore, got {value!r}") from None
+            elif key in allowed:
+                try:
+                    options.setdefault(rule, {})[key] = analyzer.info.option(key).parse(value)
+                except ValueError as exc:
+                    raise err(f"rules.{rule}.{key}", str(exc)) from None
+            else:
+                raise err(f"rules.{rule}.{key}", f"unknown key (expected {', '.join(allowed)})")
+    return Policy(source=str(path), fail_on=fail_on, rules=rules, options=options, registry_snapshot=snapshot,
+                  dns=_dns(table.get("dns", {}), err))
+
+
+def _dns(raw: object, err: Callable[[str, str], PolicyError]) -> DnsPolicy:
+    if not isinstance(raw, dict):
+        raise err("dns", "expected a [dns] table")
+    unknown = sorted(set(raw) - _DNS_KEYS)
+    if unknown:
+        raise err(f"dns.{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_DNS_KEYS))})")
+
+    def text(key: str) -> str | None:
+        v = raw.get(key)
+        if v is not None and (not isinstance(v, str) or not v.strip()):
+            raise err(f"dns.{key}", f"expected a non-empty string, got {v!r}")
+        return v.strip() if isinstance(v, str) else None
+
+    def seconds(key: str) -> float | None:
+        v = raw.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or v <= 0):
+            raise err(f"dns.{key}", f"expected a number of seconds > 0, got {v!r}")
+        return float(v) if v is not None else None
+
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise err("dns.enabled", f"expected true or false, got {enabled!r}")
+    return DnsPolicy(canary=text("canary"), server=text("server"), timeout=seconds("timeout"),
+                     cache_ttl=seconds("cache-ttl"), enabled=enabled)
 
 
 def load_policy(path: Path) -> Policy:

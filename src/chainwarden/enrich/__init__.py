@@ -5,23 +5,39 @@ backend chosen for its ecosystem (a snapshot directory, or the index the
 user's installer is configured with), and returns the graphs with their
 `RegistryFacts`. A name that could not be looked up is a `Skip`, never a clean
 result; a name the index does not know is a fact (``exists = False``).
+
+It also asks DNS about the maintainers' e-mail domains (`enrich.dns`) and
+records each package's owner set in the store, so that a later scan sees a
+change (`owners_before`, `owners_changed_at`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from chainwarden.enrich.cache import DEFAULT_TTL_SECONDS, CacheError, Store, default_cache_dir
+from chainwarden.enrich.dns import DnsError, DnsOptions, check_hosts
 from chainwarden.enrich.documents import ProjectRecord
 from chainwarden.enrich.http import Fetcher
 from chainwarden.enrich.index_config import IndexConfigError, IndexSettings, resolve_settings
 from chainwarden.enrich.registry import Backend, LookupFailed, NpmRegistry, PyPIIndex, Snapshot
-from chainwarden.model import DependencyGraph, Ecosystem, EnrichedGraph, PackageId, RegistryFacts, Skip, SourceKind
+from chainwarden.model import (
+    DependencyGraph,
+    DomainCheck,
+    Ecosystem,
+    EnrichedGraph,
+    PackageId,
+    RegistryFacts,
+    Skip,
+    SourceKind,
+)
 
-__all__ = ["EnrichError", "EnrichOptions", "EnrichOutcome", "enrich"]
+__all__ = ["DnsOptions", "EnrichError", "EnrichOptions", "EnrichOutcome", "enrich"]
 
 Progress = Callable[[int, int], None]
 
@@ -46,6 +62,8 @@ class EnrichOptions:
     retries: int = 3
     backoff: float = 0.5
     use_cache: bool = True
+    dns: DnsOptions = field(default_factory=DnsOptions)
+    now: datetime | None = None  # when owner sets are recorded as seen (default: the wall clock)
 
 
 @dataclass
@@ -136,15 +154,22 @@ def enrich(
         return EnrichOutcome([EnrichedGraph(g, {}) for g in graphs], skips)
 
     store: Store | None = None
-    if options.use_cache and options.snapshot is None:
+    if options.use_cache:
         try:
             store = Store(options.cache_dir or default_cache_dir())
         except CacheError as exc:
             if options.offline:
                 raise EnrichError(f"{exc}; --offline needs the cache") from exc
-            skips.append(Skip(what="cache", reason=f"{exc}; running without a cache", stage="enrich"))
+            skips.append(Skip(what="cache", reason=f"{exc}; running without a cache, owner changes are not tracked", stage="enrich"))
+    try:
+        options.dns.address()
+    except DnsError as exc:
+        raise EnrichError(exc.diagnostics()) from exc
 
-    async def run() -> tuple[dict[tuple[Ecosystem, str], ProjectRecord], dict[tuple[Ecosystem, str], LookupFailed], dict[str, str], int]:
+    async def run() -> tuple[
+        dict[tuple[Ecosystem, str], ProjectRecord], dict[tuple[Ecosystem, str], LookupFailed], dict[str, str], int,
+        dict[str, DomainCheck], list[Skip],
+    ]:
         fetcher = None
         if options.snapshot is None:
             fetcher = Fetcher(
@@ -160,26 +185,54 @@ def enrich(
             project_dirs = [Path(g.project.root) for g in graphs]
             backends, described = _backends(options, project_dirs, need, fetcher)
             records, failures = await _lookup_all(names, backends, progress)
-            return records, failures, described, fetcher.requests_made if fetcher else 0
         finally:
             if fetcher is not None:
                 await fetcher.aclose()
+        hosts = {e.rsplit("@", 1)[-1].lower() for r in records.values() for e in r.emails if "@" in e}
+        domains, dns_skips = await check_hosts(hosts, options.dns, store, offline=options.offline, snapshot=options.snapshot)
+        return records, failures, described, fetcher.requests_made if fetcher else 0, domains, dns_skips
 
     try:
-        records, failures, described, requests_made = asyncio.run(run())
+        records, failures, described, requests_made, domains, dns_skips = asyncio.run(run())
+        owners = _record_owners(records, store, options.now)
     finally:
         if store is not None:
             store.close()
 
     for (eco, name), failure in sorted(failures.items(), key=lambda kv: kv[0]):
         skips.append(Skip(what=f"{eco.value}:{name}", reason=failure.reason, stage="enrich"))
+    skips += dns_skips
+    if not options.use_cache and any(r.maintainer_source for r in records.values()):
+        skips.append(Skip(what="owners", reason="--no-cache: owner changes since earlier scans are not tracked (owners-changed)", stage="enrich"))
 
     enriched: list[EnrichedGraph] = []
     for g in graphs:
         facts: dict[PackageId, RegistryFacts] = {}
         for d in g.dependencies:
-            rec = records.get((d.package.ecosystem, d.package.name))
+            key = (d.package.ecosystem, d.package.name)
+            rec = records.get(key)
             if rec is not None:
-                facts[d.package] = rec.facts_for(d.package.version)
-        enriched.append(EnrichedGraph(g, facts))
+                f = rec.facts_for(d.package.version)
+                before, changed_at = owners.get(key, (None, None))
+                facts[d.package] = replace(f, owners_before=before, owners_changed_at=changed_at) if before is not None else f
+        hosts = {e.rsplit("@", 1)[-1].lower() for f in facts.values() for e in f.emails if "@" in e}
+        enriched.append(EnrichedGraph(g, facts, {h: domains[h] for h in sorted(hosts) if h in domains}))
     return EnrichOutcome(enriched, skips, described, requests_made)
+
+
+def _record_owners(
+    records: dict[tuple[Ecosystem, str], ProjectRecord], store: Store | None, now: datetime | None
+) -> dict[tuple[Ecosystem, str], tuple[tuple[str, ...] | None, datetime | None]]:
+    """Record each package's owner set as seen now; return, for those whose set changed, the set before and when."""
+    out: dict[tuple[Ecosystem, str], tuple[tuple[str, ...] | None, datetime | None]] = {}
+    if store is None:
+        return out
+    moment = now.timestamp() if now is not None else time.time()
+    for (eco, name), rec in sorted(records.items(), key=lambda kv: kv[0]):
+        owners = rec.facts_for(None).owners if rec.exists and rec.maintainer_source else ()
+        if not owners:
+            continue
+        before, since = store.record_owners(rec.index_url, eco.value, name, owners, moment)
+        if before is not None and since is not None:
+            out[(eco, name)] = (before, datetime.fromtimestamp(since, UTC))
+    return out

@@ -1,12 +1,16 @@
 """The on-disk store: one SQLite database (WAL) under the user cache dir.
 
-This issue uses it as an HTTP cache for registry documents, revalidated with
-ETag / Last-Modified once its TTL has passed. Later features add their tables
-(advisories, owners seen, versions seen) to the same database.
+Tables:
+- ``http_cache``: registry documents, revalidated with ETag / Last-Modified once
+  their TTL has passed (a cache: dropped when its layout changes);
+- ``dns_cache``: what DNS said about a registrable domain, per resolver, with the time;
+- ``owners_seen``: state, never dropped: each owner set chainwarden has seen for a
+  package on an index, with when it was first and last seen (for `owners-changed`).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 import zlib
@@ -73,6 +77,27 @@ class Store:
                 )"""
             )
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        self._db.execute(
+            """CREATE TABLE IF NOT EXISTS dns_cache (
+                resolver TEXT NOT NULL,
+                domain TEXT NOT NULL,
+                status TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                checked_at REAL NOT NULL,
+                PRIMARY KEY (resolver, domain)
+            )"""
+        )
+        self._db.execute(
+            """CREATE TABLE IF NOT EXISTS owners_seen (
+                index_url TEXT NOT NULL,
+                ecosystem TEXT NOT NULL,
+                name TEXT NOT NULL,
+                owners TEXT NOT NULL,
+                first_seen REAL NOT NULL,
+                last_seen REAL NOT NULL,
+                PRIMARY KEY (index_url, ecosystem, name, owners)
+            )"""
+        )
 
     def get(self, url: str) -> CachedResponse | None:
         row = self._db.execute(
@@ -98,6 +123,41 @@ class Store:
 
     def touch(self, url: str) -> None:
         self._db.execute("UPDATE http_cache SET fetched_at = ? WHERE url = ?", (time.time(), url))
+
+    def dns_get(self, resolver: str, domain: str) -> tuple[str, str, float] | None:
+        """(status, detail, checked_at) of the last answer cached for a domain, or None."""
+        row = self._db.execute(
+            "SELECT status, detail, checked_at FROM dns_cache WHERE resolver = ? AND domain = ?", (resolver, domain)
+        ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), float(row[2]))
+
+    def dns_put(self, resolver: str, domain: str, status: str, detail: str, checked_at: float) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO dns_cache VALUES (?, ?, ?, ?, ?)", (resolver, domain, status, detail, checked_at)
+        )
+
+    def record_owners(
+        self, index_url: str, ecosystem: str, name: str, owners: tuple[str, ...], now: float
+    ) -> tuple[tuple[str, ...] | None, float | None]:
+        """Record the owner set seen now; return the set seen before the current one and when the
+        current one was first seen (both None when chainwarden has only ever seen this set)."""
+        key = json.dumps(sorted(owners))
+        where = "index_url = ? AND ecosystem = ? AND name = ?"
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            latest = self._db.execute(
+                f"SELECT owners FROM owners_seen WHERE {where} ORDER BY last_seen DESC, rowid DESC LIMIT 1", (index_url, ecosystem, name)
+            ).fetchone()
+            if latest is not None and latest[0] == key:
+                self._db.execute(f"UPDATE owners_seen SET last_seen = ? WHERE {where} AND owners = ?", (now, index_url, ecosystem, name, key))
+            else:  # first sight, or a change (also back to a set seen long ago): the set is new from now on
+                self._db.execute("INSERT OR REPLACE INTO owners_seen VALUES (?, ?, ?, ?, ?, ?)", (index_url, ecosystem, name, key, now, now))
+            rows = self._db.execute(
+                f"SELECT owners, first_seen FROM owners_seen WHERE {where} ORDER BY last_seen DESC, rowid DESC", (index_url, ecosystem, name)
+            ).fetchall()
+        if len(rows) < 2:
+            return None, None
+        return tuple(json.loads(rows[1][0])), float(rows[0][1])
 
     def close(self) -> None:
         self._db.close()

@@ -38,30 +38,51 @@ class ProjectRecord:
     yanked: dict[str, str] = field(default_factory=dict)  # version -> reason ("" when none given)
     deprecated: dict[str, str] = field(default_factory=dict)  # version -> message; "*" for the whole package
     maintainers: list[str] = field(default_factory=list)
+    maintainer_source: str = ""  # "" when the document names no accounts
+    organization: str | None = None
     emails: list[str] = field(default_factory=list)
     repository_url: str | None = None
+    metadata_known: bool = False  # the document carries project metadata (URLs, people)
+    project_status: str | None = None  # PEP 792
+    project_status_reason: str | None = None
+    publishers: dict[str, str] = field(default_factory=dict)  # npm: version -> who published it
+    version_maintainers: dict[str, list[str]] = field(default_factory=dict)  # npm: version -> its maintainers
 
     def facts_for(self, version: str | None) -> RegistryFacts:
-        times = sorted(self.release_times.values())
-        deprecated = self.deprecated.get(version or "", None) if version else None
-        if deprecated is None:
-            deprecated = self.deprecated.get("*") or (self.deprecated.get(self.latest_version or "") if not version else None)
+        """The facts of the name and of the version that installs (`version`, or the latest when unpinned)."""
+        by_time = sorted(self.release_times.items(), key=lambda kv: kv[1])
+        installs = version or self.latest_version
+        deprecated = self.deprecated.get(installs or "") or self.deprecated.get("*")
+        installed_at = self.release_times.get(installs) if installs else None
+        earlier = [v for v, t in by_time if installed_at is not None and t < installed_at]
+        previous = earlier[-1] if earlier else None
+        earlier_publishers = sorted({self.publishers[v] for v in earlier if v in self.publishers})
         return RegistryFacts(
             exists=self.exists,
             index_url=self.index_url,
             latest_version=self.latest_version,
             release_count=len(self.versions),
-            first_release=times[0] if times else None,
-            last_release=times[-1] if times else None,
+            first_release=by_time[0][1] if by_time else None,
+            last_release=by_time[-1][1] if by_time else None,
             version_released=self.release_times.get(version) if version else None,
             version_exists=(version in self.versions) if version and self.exists else (False if version else None),
             versions=tuple(self.versions),
-            release_times=tuple(sorted(self.release_times.items(), key=lambda kv: kv[1])),
+            release_times=tuple(by_time),
             yanked_versions=tuple(sorted(self.yanked)),
+            yanked_reason=self.yanked.get(version) if version else None,
             maintainers=tuple(self.maintainers),
+            maintainer_source=self.maintainer_source,
+            organization=self.organization,
             emails=tuple(self.emails),
             repository_url=self.repository_url,
+            metadata_known=self.metadata_known,
             deprecated=deprecated,
+            project_status=self.project_status,
+            project_status_reason=self.project_status_reason,
+            publisher=self.publishers.get(installs) if installs else None,
+            earlier_publishers=tuple(earlier_publishers),
+            version_maintainers=tuple(self.version_maintainers.get(installs, [])) if installs else (),
+            previous_version_maintainers=tuple(self.version_maintainers.get(previous, [])) if previous else (),
             source=self.source,
         )
 
@@ -117,22 +138,22 @@ def _latest_stable(versions: list[str], yanked: dict[str, str]) -> str | None:
     return best_s
 
 
-_REPO_KEYS = ("source", "source code", "repository", "code", "github", "gitlab", "git", "homepage", "home")
-_REPO_HOSTS = re.compile(r"^https?://[^/]*(github|gitlab|bitbucket|codeberg|sr\.ht|git)", re.IGNORECASE)
+_REPO_KEYS = ("source", "source code", "sourcecode", "repository", "code", "github", "gitlab", "git", "scm")
+_HOME_KEYS = ("homepage", "home", "home page")
+_REPO_HOSTS = re.compile(r"^https?://([^/]*\.)?(github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|sr\.ht|git\.[^/]+)/", re.IGNORECASE)
+_URL = re.compile(r"^(git\+)?(https?|git|ssh)://", re.IGNORECASE)
 
 
-def _repository(urls: dict[str, Any], home: Any) -> str | None:
-    if isinstance(urls, dict):
-        lowered = {str(k).lower(): v for k, v in urls.items() if isinstance(v, str)}
-        for key in _REPO_KEYS:
-            if key in lowered and _REPO_HOSTS.match(lowered[key]):
-                return str(lowered[key])
-        for v in lowered.values():
-            if _REPO_HOSTS.match(v):
-                return str(v)
-    if isinstance(home, str) and _REPO_HOSTS.match(home):
-        return home
-    return None
+def _repository(urls: Any, home: Any) -> str | None:
+    """The source repository: a URL labelled as one, else a homepage on a known code host."""
+    lowered = {str(k).strip().lower(): v.strip() for k, v in urls.items() if isinstance(v, str)} if isinstance(urls, dict) else {}
+    for key in _REPO_KEYS:
+        if key in lowered and _URL.match(lowered[key]):
+            return lowered[key]
+    candidates = [lowered[k] for k in _HOME_KEYS if k in lowered] + list(lowered.values())
+    if isinstance(home, str):
+        candidates.insert(0, home.strip())
+    return next((c for c in candidates if _REPO_HOSTS.match(c)), None)
 
 
 def _people(*pairs: tuple[Any, Any]) -> tuple[list[str], list[str]]:
@@ -170,18 +191,32 @@ def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api") -> Pr
     rec.versions = _pep440_sorted(rec.versions)
     latest = info.get("version")
     rec.latest_version = str(latest) if isinstance(latest, str) and latest in rec.versions else _latest_stable(rec.versions, rec.yanked)
-    roles = (data.get("ownership") or {}).get("roles") if isinstance(data.get("ownership"), dict) else None
-    names, emails = _people((info.get("author"), info.get("author_email")), (info.get("maintainer"), info.get("maintainer_email")))
-    if isinstance(roles, list) and roles:
+    raw_ownership = data.get("ownership")
+    ownership: dict[str, Any] = raw_ownership if isinstance(raw_ownership, dict) else {}
+    roles = ownership.get("roles")
+    organization = ownership.get("organization")
+    if isinstance(organization, str) and organization:
+        rec.organization = organization
+    if isinstance(roles, list) and (roles or rec.organization):  # an organization's projects list no roles
         rec.maintainers = [str(r["user"]) for r in roles if isinstance(r, dict) and isinstance(r.get("user"), str)]
-    else:
-        rec.maintainers = names
-    rec.emails = emails
+        rec.maintainer_source = "ownership"
+    _, rec.emails = _people((info.get("author"), info.get("author_email")), (info.get("maintainer"), info.get("maintainer_email")))
     rec.repository_url = _repository(info.get("project_urls") or {}, info.get("home_page"))
+    rec.metadata_known = True
+    _status(rec, data.get("project-status") or info.get("project_status") or info.get("project-status"))
     classifiers = info.get("classifiers")
     if isinstance(classifiers, list) and "Development Status :: 7 - Inactive" in classifiers:
         rec.deprecated["*"] = "classifier 'Development Status :: 7 - Inactive'"
     return rec
+
+
+def _status(rec: ProjectRecord, value: Any) -> None:
+    """PEP 792 project status (``{"status": ..., "reason": ...}``); "active" is no status."""
+    status = value.get("status") if isinstance(value, dict) else value
+    if isinstance(status, str) and status and status != "active":
+        rec.project_status = status
+        reason = value.get("reason") if isinstance(value, dict) else None
+        rec.project_status_reason = reason if isinstance(reason, str) and reason else None
 
 
 def _version_of_file(filename: str) -> str | None:
@@ -219,6 +254,7 @@ def parse_simple_json(body: bytes, index_url: str) -> ProjectRecord:
             rec.yanked[v] = reason
     rec.versions = _pep440_sorted(versions + list(by_version))
     rec.latest_version = _latest_stable(rec.versions, rec.yanked)
+    _status(rec, data.get("project-status"))
     return rec
 
 
@@ -226,10 +262,15 @@ class _Anchors(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.files: list[tuple[str, dict[str, str | None]]] = []
+        self.meta: dict[str, str] = {}
         self._attrs: dict[str, str | None] | None = None
         self._text = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "meta":
+            a = dict(attrs)
+            if a.get("name") and a.get("content") is not None:
+                self.meta[str(a["name"])] = str(a["content"])
         if tag == "a":
             self._attrs = dict(attrs)
             self._text = ""
@@ -264,6 +305,8 @@ def parse_simple_html(body: bytes, index_url: str) -> ProjectRecord:
             rec.yanked[v] = next((a["data-yanked"] or "" for a in fs if a.get("data-yanked")), "")
     rec.versions = _pep440_sorted(list(by_version))
     rec.latest_version = _latest_stable(rec.versions, rec.yanked)
+    if "pypi:project-status" in parser.meta:
+        _status(rec, {"status": parser.meta["pypi:project-status"], "reason": parser.meta.get("pypi:project-status-reason")})
     return rec
 
 
@@ -286,8 +329,16 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm") -> Pro
         if t:
             rec.release_times[v] = t
         doc = versions.get(v)
-        if isinstance(doc, dict) and isinstance(doc.get("deprecated"), str) and doc["deprecated"]:
+        if not isinstance(doc, dict):
+            continue
+        if isinstance(doc.get("deprecated"), str) and doc["deprecated"]:
             rec.deprecated[v] = doc["deprecated"]
+        user = doc.get("_npmUser")
+        if isinstance(user, dict) and isinstance(user.get("name"), str):
+            rec.publishers[v] = user["name"]
+        people = doc.get("maintainers")
+        if isinstance(people, list):
+            rec.version_maintainers[v] = _people(*[(p.get("name"), None) for p in people if isinstance(p, dict)])[0]
     tags = data.get("dist-tags")
     latest = tags.get("latest") if isinstance(tags, dict) else None
     rec.latest_version = str(latest) if isinstance(latest, str) else (rec.versions[-1] if rec.versions else None)
@@ -295,9 +346,15 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm") -> Pro
     if isinstance(people, list):
         names, emails = _people(*[(p.get("name"), p.get("email")) for p in people if isinstance(p, dict)])
         rec.maintainers, rec.emails = names, emails
-    repo = data.get("repository")
+        rec.maintainer_source = "maintainers"
+    rec.metadata_known = True
+    latest_doc = versions.get(rec.latest_version or "")
+    repo = data.get("repository") or (latest_doc.get("repository") if isinstance(latest_doc, dict) else None)
+    directory = repo.get("directory") if isinstance(repo, dict) else None
     if isinstance(repo, dict):
         repo = repo.get("url")
     if isinstance(repo, str) and repo:
         rec.repository_url = re.sub(r"^git\+", "", repo)
+        if isinstance(directory, str) and directory.strip("/"):  # a monorepo: the package's folder in it
+            rec.repository_url = re.sub(r"\.git$", "", rec.repository_url) + "/tree/HEAD/" + directory.strip("/")
     return rec

@@ -20,16 +20,22 @@ __all__ = [
     "Confidence",
     "Dependency",
     "DependencyGraph",
+    "DomainCheck",
+    "DomainStatus",
     "Ecosystem",
     "Edge",
     "EnrichedGraph",
     "Evidence",
     "Finding",
     "IndexHint",
+    "Metrics",
+    "PackageRisk",
     "PackageId",
     "PolicySummary",
     "Project",
     "RegistryFacts",
+    "RiskContribution",
+    "RiskPath",
     "ScanResult",
     "Scope",
     "Severity",
@@ -202,7 +208,12 @@ class DependencyGraph:
 
 @dataclass(frozen=True, slots=True)
 class RegistryFacts:
-    """What the index says about a package name (and, when pinned, the version)."""
+    """What the index says about a package name and about the version that installs.
+
+    The version that installs is the pinned one, or the index's latest when the
+    dependency is unpinned; `version_*`, `yanked_reason`, `publisher` and the
+    per-version maintainers describe it.
+    """
 
     exists: bool
     index_url: str
@@ -213,21 +224,60 @@ class RegistryFacts:
     version_released: datetime | None = None  # upload time of the pinned version
     version_exists: bool | None = None  # None when unpinned
     versions: tuple[str, ...] = ()
-    release_times: tuple[tuple[str, datetime], ...] = ()
+    release_times: tuple[tuple[str, datetime], ...] = ()  # sorted by time
     yanked_versions: tuple[str, ...] = ()
-    maintainers: tuple[str, ...] = ()
+    yanked_reason: str | None = None  # the pinned version's: None when not yanked, "" when yanked without a reason
+    maintainers: tuple[str, ...] = ()  # account names that can publish
+    maintainer_source: str = ""  # where `maintainers` comes from; "" when the index does not say
+    organization: str | None = None  # PyPI organization owning the project
     emails: tuple[str, ...] = ()  # author / maintainer addresses the index publishes
     repository_url: str | None = None
+    metadata_known: bool = False  # the index sent project metadata (PEP 503/691 pages carry none)
     deprecated: str | None = None
+    project_status: str | None = None  # PEP 792: "archived", "quarantined", "deprecated"
+    project_status_reason: str | None = None
+    publisher: str | None = None  # npm: who published the version that installs (``_npmUser``)
+    earlier_publishers: tuple[str, ...] = ()  # npm: who published the versions released before it
+    version_maintainers: tuple[str, ...] = ()  # npm: that version's own ``maintainers``
+    previous_version_maintainers: tuple[str, ...] = ()  # npm: the same, for the release before it
+    owners_before: tuple[str, ...] | None = None  # the owner set chainwarden recorded before the current one
+    owners_changed_at: datetime | None = None  # when chainwarden first saw the current owner set
     source: str = ""  # "json-api", "simple-json", "simple-html", "npm", "snapshot"
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        """Who controls publishing: the maintainer accounts, and the organization as ``org:<name>``."""
+        return tuple(sorted(self.maintainers)) + ((f"org:{self.organization}",) if self.organization else ())
+
+
+class DomainStatus(StrEnum):
+    RESOLVES = "resolves"  # the registrable domain exists in DNS
+    NXDOMAIN = "nxdomain"  # it does not: anyone may register it
+    UNKNOWN = "unknown"  # the resolver did not say (timeout, SERVFAIL): could not check
+
+
+@dataclass(frozen=True, slots=True)
+class DomainCheck:
+    """What DNS says about the registrable domain of an e-mail address."""
+
+    domain: str  # the registrable domain (Public Suffix List), e.g. "lapsed-domain.test"
+    status: DomainStatus
+    detail: str = ""  # "SOA found", "NXDOMAIN for SOA and NS", "timeout after 3s"
+    checked_at: datetime | None = None
+    resolver: str = ""  # "system", "127.0.0.1:5353", "snapshot"
 
 
 @dataclass(frozen=True, slots=True)
 class EnrichedGraph:
-    """A graph with what the index says about each of its packages (absent: could not be checked)."""
+    """A graph with what the index says about each of its packages (absent: could not be checked).
+
+    `domains` maps an e-mail host (``dev@mail.lapsed-domain.test`` -> ``mail.lapsed-domain.test``)
+    to what DNS says about its registrable domain; a host that was not checked is absent.
+    """
 
     graph: DependencyGraph
     facts: Mapping[PackageId, RegistryFacts]
+    domains: Mapping[str, DomainCheck] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +299,7 @@ class Finding:
     location: SourceLocation | None = None
     evidence: tuple[Evidence, ...] = ()
     fix: str | None = None
+    path: tuple[PackageId, ...] = ()  # from a direct dependency down to `package`; () when unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +324,58 @@ class PolicySummary:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskContribution:
+    """One finding's share of a package's risk points."""
+
+    rule: str
+    severity: Severity
+    confidence: Confidence
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRisk:
+    """A package's own risk (its findings) and transitive risk (its own plus all it pulls in)."""
+
+    package: PackageId
+    project: str
+    own: float
+    transitive: float
+    contributions: tuple[RiskContribution, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RiskPath:
+    """A path from a direct dependency down to a risky package, with the points along it."""
+
+    project: str
+    packages: tuple[PackageId, ...]
+    points: float
+    known: bool = True  # False: no lockfile edge leads to the package, `packages` is just itself
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """The health figures every report carries (docs/metrics.md)."""
+
+    as_of: datetime
+    packages: int
+    direct: int
+    dated: int  # packages whose release dates the index gave: the denominators of the shares
+    dated_direct: int
+    stale_18mo: int  # no release of the package in 18 months
+    stale_24mo: int
+    stale_18mo_direct: int
+    stale_24mo_direct: int
+    no_release_1y: int
+    single_maintainer: int
+    maintainers_known: int  # packages whose maintainers the index gave
+    project_risk: float
+    risks: tuple[PackageRisk, ...]  # packages with findings or risky descendants, riskiest first
+    top_paths: tuple[RiskPath, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     """Everything one run produced: the input of every report renderer."""
 
@@ -286,3 +389,4 @@ class ScanResult:
     started: datetime
     duration: float
     tool_version: str
+    metrics: Metrics | None = None

@@ -11,7 +11,18 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
-from chainwarden.model import ScanResult, Dependency, Evidence, Finding, RegistryFacts, Severity, Skip, SourceLocation
+from chainwarden.model import (
+    Dependency,
+    DomainCheck,
+    Evidence,
+    Finding,
+    Metrics,
+    RegistryFacts,
+    ScanResult,
+    Severity,
+    Skip,
+    SourceLocation,
+)
 
 SCHEMA_ID = "chainwarden.report/v1"
 
@@ -46,8 +57,57 @@ def _facts(f: RegistryFacts | None, version: str | None) -> dict[str, Any] | Non
         "version_released": _time(f.version_released),
         "yanked": (version in f.yanked_versions) if version else None,
         "maintainers": list(f.maintainers),
+        "maintainer_source": f.maintainer_source or None,
+        "organization": f.organization,
+        "emails": list(f.emails),
         "repository": f.repository_url,
         "deprecated": f.deprecated,
+        "project_status": f.project_status,
+        "publisher": f.publisher,
+        "owners_before": list(f.owners_before) if f.owners_before is not None else None,
+        "owners_changed_at": _time(f.owners_changed_at),
+    }
+
+
+def _domain(host: str, d: DomainCheck) -> dict[str, Any]:
+    return {"host": host, "domain": d.domain, "status": d.status.value, "detail": d.detail,
+            "resolver": d.resolver, "checked_at": _time(d.checked_at)}
+
+
+def _metrics(m: Metrics | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+
+    def share(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    return {
+        "as_of": _time(m.as_of),
+        "staleness": {
+            "dated_packages": m.dated,
+            "dated_direct": m.dated_direct,
+            "no_release_18_months": {"all": m.stale_18mo, "all_share": share(m.stale_18mo, m.dated),
+                                     "direct": m.stale_18mo_direct, "direct_share": share(m.stale_18mo_direct, m.dated_direct)},
+            "no_release_24_months": {"all": m.stale_24mo, "all_share": share(m.stale_24mo, m.dated),
+                                     "direct": m.stale_24mo_direct, "direct_share": share(m.stale_24mo_direct, m.dated_direct)},
+        },
+        "maintainer_activity": {
+            "no_release_1_year": m.no_release_1y,
+            "single_maintainer": m.single_maintainer,
+            "maintainers_known": m.maintainers_known,
+        },
+        "risk": {
+            "formula": "docs/metrics.md",
+            "project": m.project_risk,
+            "packages": [
+                {"package": r.package.purl, "project": r.project, "own": r.own, "transitive": r.transitive,
+                 "contributions": [{"rule": c.rule, "severity": c.severity.value, "confidence": c.confidence.value,
+                                    "points": c.points} for c in r.contributions]}
+                for r in m.risks
+            ],
+            "top_paths": [{"project": p.project, "path": [q.purl for q in p.packages], "points": p.points, "known": p.known}
+                          for p in m.top_paths],
+        },
     }
 
 
@@ -89,6 +149,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "location": _loc(f.location),
         "evidence": [_evidence(e) for e in f.evidence],
         "fix": f.fix,
+        "path": [p.purl for p in f.path],
     }
 
 
@@ -113,6 +174,7 @@ def build(result: ScanResult) -> dict[str, Any]:
                 "index_hints": [
                     {"option": h.option, "value": h.value, "location": _loc(h.location)} for h in g.index_hints
                 ],
+                "email_domains": [_domain(h, d) for h, d in sorted(eg.domains.items())],
             }
         )
         for dep in g.dependencies:
@@ -143,6 +205,7 @@ def build(result: ScanResult) -> dict[str, Any]:
             "ignored": result.ignored,
             "skipped": len(result.skips),
         },
+        "metrics": _metrics(result.metrics),
         "verdict": result.verdict.label,
         "reasons": list(result.verdict.reasons),
     }

@@ -1,5 +1,7 @@
 """The terminal report: every package of every project with where it came from,
-then findings with their fix, what could not be checked, and the verdict.
+then findings grouped by package (riskiest first, with the dependency path that
+brings each package in) and their fix, the health metrics and the riskiest
+paths, what could not be checked, and the verdict.
 
 All text that comes from inputs or the index goes through `safe()`: markup is
 escaped and control characters are shown as escapes, never sent raw.
@@ -16,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from chainwarden.model import ScanResult, Dependency, RegistryFacts, Severity, SourceLocation
+from chainwarden.model import Dependency, Finding, Metrics, PackageId, RegistryFacts, ScanResult, Severity, SourceLocation
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SEV_STYLE = {
@@ -90,6 +92,66 @@ def _project_table(result: ScanResult, index: int) -> Table:
     return table
 
 
+def _chain(path: tuple[PackageId, ...]) -> str:
+    return " → ".join(safe(p) for p in path)
+
+
+def _findings(result: ScanResult, console: Console) -> None:
+    """Findings grouped by package: the worst first, each with its path and its findings' fixes."""
+    groups: dict[PackageId, list[Finding]] = {}
+    for f in result.findings:
+        groups.setdefault(f.package, []).append(f)
+    own = {r.package: r.own for r in result.metrics.risks} if result.metrics else {}
+    order = sorted(groups, key=lambda p: (-max(f.severity.rank for f in groups[p]), -own.get(p, 0.0), p))
+    console.print(f"[bold]Findings ({len(result.findings)} on {len(groups)} package(s))[/]")
+    for package in order:
+        fs = groups[package]
+        first = fs[0]
+        head = f"\n  [bold]{safe(package)}[/]"
+        if package in own:
+            head += f" [dim]· risk {own[package]:g}[/]"
+        if first.location:
+            head += f" [dim]· {safe(first.location)}[/]"
+        console.print(head)
+        if len(first.path) > 1:
+            console.print(f"    [dim]via[/] {_chain(first.path)}")
+        elif first.path:
+            console.print("    [dim]a direct dependency[/]")
+        for f in fs:
+            lines = [
+                Text.from_markup(f"    [{_SEV_STYLE[f.severity]}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] "
+                                 f"[dim]({safe(f.confidence.value)} confidence)[/]"),
+                Text.from_markup(f"             {safe(f.message)}"),
+            ]
+            if f.fix:
+                lines.append(Text.from_markup(f"             [green]fix:[/] {safe(f.fix)}"))
+            console.print(Group(*lines))
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} of {whole}" + (f" ({100 * part / whole:.0f}%)" if whole else "")
+
+
+def _metrics(m: Metrics, console: Console) -> None:
+    console.print(f"[bold]Health[/] [dim](as of {m.as_of.strftime('%Y-%m-%d')}; docs/metrics.md)[/]")
+    if m.dated:
+        console.print(f"  no release in 18 months: {_share(m.stale_18mo, m.dated)} packages, "
+                      f"{_share(m.stale_18mo_direct, m.dated_direct)} direct")
+        console.print(f"  no release in 24 months: {_share(m.stale_24mo, m.dated)} packages, "
+                      f"{_share(m.stale_24mo_direct, m.dated_direct)} direct")
+        console.print(f"  no release in a year:    {_share(m.no_release_1y, m.dated)} packages")
+    else:
+        console.print("  [magenta]release dates unknown[/]: the index sent none")
+    if m.maintainers_known:
+        console.print(f"  single maintainer:       {_share(m.single_maintainer, m.maintainers_known)} packages")
+    console.print(f"  risk points:             {m.project_risk:g} for the project(s)")
+    if m.top_paths:
+        console.print("[bold]Riskiest paths[/]")
+        for i, p in enumerate(m.top_paths, 1):
+            unknown = "" if p.known else " [dim](how it is pulled in is unknown: no lockfile edges)[/]"
+            console.print(f"  {i}. [bold]{p.points:g}[/]  {_chain(p.packages)}{unknown}")
+
+
 def render(result: ScanResult, console: Console, *, show_packages: bool = True) -> None:
     n_pkgs = sum(len(eg.graph.dependencies) for eg in result.graphs)
     n_direct = sum(len(eg.graph.direct()) for eg in result.graphs)
@@ -114,20 +176,15 @@ def render(result: ScanResult, console: Console, *, show_packages: bool = True) 
 
     console.print()
     if result.findings:
-        console.print(f"[bold]Findings ({len(result.findings)})[/]")
-        for f in result.findings:
-            head = Text.from_markup(
-                f"  [{_SEV_STYLE[f.severity]}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] "
-                f"{safe(f.package)}" + (f" · {safe(f.location)}" if f.location else "")
-            )
-            lines = [head, Text.from_markup(f"           {safe(f.message)}")]
-            if f.fix:
-                lines.append(Text.from_markup(f"           [green]fix:[/] {safe(f.fix)}"))
-            console.print(Group(*lines))
+        _findings(result, console)
     else:
         console.print("[green]No findings.[/]")
     if result.ignored:
         console.print(f"[dim]{result.ignored} finding(s) ignored by the policy.[/]")
+
+    if result.metrics is not None and n_pkgs:
+        console.print()
+        _metrics(result.metrics, console)
 
     if result.skips:
         console.print()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chainwarden.analyze._interface import Analyzer, AnalyzerInfo, Reflex
+from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Reflex
 from chainwarden.model import (
     Confidence,
     Ecosystem,
@@ -32,7 +32,7 @@ INFO = AnalyzerInfo(
 )
 
 
-def analyze(eg: EnrichedGraph) -> Iterator[Finding | Skip]:
+def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]:
     project = eg.graph.project
     for dep in eg.graph.dependencies:
         if dep.package.version is not None or dep.source_kind is not SourceKind.REGISTRY:
