@@ -1,12 +1,18 @@
 """One shared test for every analyzer: each case under tests/rules/<id>/flag/ must
 raise the rule, each case under tests/rules/<id>/pass/ must not.
 
-A case is a project folder. It is scanned through the whole pipeline, answered
-by the test registry's data (or by the case's own `registry/` snapshot when it has one).
+A case is a project folder. It is scanned through the whole pipeline as of
+2026-11-21 (the "today" of the test data), answered by the test registry's data,
+or by the case's own `registry/` snapshot when it has one, and by the test DNS
+server (tests/dns). A case with a `registry-before/` snapshot is scanned twice
+with one cache: first against `registry-before/`, then against `registry/`
+(the state an earlier scan left behind, for `owners-changed`).
 """
 
 from __future__ import annotations
 
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +23,7 @@ from chainwarden.pipeline import ScanRequest, scan
 
 RULES = Path(__file__).resolve().parent
 REGISTRY_DATA = RULES.parent / "registry" / "data"
+TODAY = datetime(2026, 11, 21, tzinfo=UTC)
 
 
 def _cases() -> list[tuple[str, str, Path]]:
@@ -30,9 +37,22 @@ def _cases() -> list[tuple[str, str, Path]]:
 
 
 @pytest.mark.parametrize(("rule", "kind", "case"), _cases(), ids=lambda v: v.name if isinstance(v, Path) else v)
-def test_rule_case(rule: str, kind: str, case: Path) -> None:
+def test_rule_case(rule: str, kind: str, case: Path, tmp_path: Path) -> None:
     snapshot = case / "registry" if (case / "registry").is_dir() else REGISTRY_DATA
-    result = scan(ScanRequest(paths=[case], options=EnrichOptions(snapshot=snapshot), display_base=case))
+
+    def run(registry: Path):  # type: ignore[no-untyped-def]
+        options = EnrichOptions(snapshot=registry, cache_dir=tmp_path / "cache")
+        return scan(ScanRequest(paths=[case], options=options, display_base=case, now=TODAY))
+
+    if (case / "registry-before").is_dir():
+        moving = tmp_path / "registry"
+        shutil.copytree(case / "registry-before", moving)
+        run(moving)
+        shutil.rmtree(moving)
+        shutil.copytree(snapshot, moving)
+        result = run(moving)
+    else:
+        result = run(snapshot)
     hits = [f for f in result.findings if f.rule == rule]
     if kind == "flag":
         assert hits, f"{rule} did not flag {case.name}"
