@@ -48,8 +48,26 @@ class ProjectRecord:
     publishers: dict[str, str] = field(default_factory=dict)  # npm: version -> who published it
     version_maintainers: dict[str, list[str]] = field(default_factory=dict)  # npm: version -> its maintainers
 
+    def same_version(self, version: str) -> str:
+        """The index's spelling of `version`: PEP 440 says ``==1.8`` is 1.8.0 (npm versions are exact)."""
+        if version in self.versions or self.source in ("npm",) or not self.versions:
+            return version
+        try:
+            wanted = Version(version)
+        except InvalidVersion:
+            return version
+        for v in self.versions:
+            try:
+                if Version(v) == wanted:
+                    return v
+            except InvalidVersion:
+                continue
+        return version
+
     def facts_for(self, version: str | None) -> RegistryFacts:
         """The facts of the name and of the version that installs (`version`, or the latest when unpinned)."""
+        if version is not None:
+            version = self.same_version(version)
         by_time = sorted(self.release_times.items(), key=lambda kv: kv[1])
         installs = version or self.latest_version
         deprecated = self.deprecated.get(installs or "") or self.deprecated.get("*")
@@ -138,15 +156,20 @@ def _latest_stable(versions: list[str], yanked: dict[str, str]) -> str | None:
     return best_s
 
 
-_REPO_KEYS = ("source", "source code", "sourcecode", "repository", "code", "github", "gitlab", "git", "scm")
-_HOME_KEYS = ("homepage", "home", "home page")
+_REPO_KEYS = ("source", "sourcecode", "repository", "repo", "code", "github", "gitlab", "git", "scm")
+_HOME_KEYS = ("homepage", "home")
 _REPO_HOSTS = re.compile(r"^https?://([^/]*\.)?(github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|sr\.ht|git\.[^/]+)/", re.IGNORECASE)
 _URL = re.compile(r"^(git\+)?(https?|git|ssh)://", re.IGNORECASE)
 
 
+def _label(key: object) -> str:
+    """A project URL label normalised as PEP 753 says: lower case, no punctuation or whitespace."""
+    return re.sub(r"[\s!-/:-@\[-`{-~]", "", str(key)).lower()
+
+
 def _repository(urls: Any, home: Any) -> str | None:
     """The source repository: a URL labelled as one, else a homepage on a known code host."""
-    lowered = {str(k).strip().lower(): v.strip() for k, v in urls.items() if isinstance(v, str)} if isinstance(urls, dict) else {}
+    lowered = {_label(k): v.strip() for k, v in urls.items() if isinstance(v, str)} if isinstance(urls, dict) else {}
     for key in _REPO_KEYS:
         if key in lowered and _URL.match(lowered[key]):
             return lowered[key]

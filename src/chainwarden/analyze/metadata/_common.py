@@ -49,11 +49,14 @@ def where(dep: Dependency) -> SourceLocation | None:
 def age(delta: timedelta) -> str:
     """A duration as a person says it: "4 years 1 month", "7 months", "12 days"."""
     days = max(delta.days, 0)
-    years, rest = divmod(days, 365)
-    months = rest // 30
+    years = int(days // 365.25)
+    months = round((days - years * 365.25) / 30.44)
+    if months == 12:
+        years, months = years + 1, 0
     if years:
         return f"{years} year{'s' * (years != 1)}" + (f" {months} month{'s' * (months != 1)}" if months else "")
-    if months:
+    if days >= 30:
+        months = max(months, 1)
         return f"{months} month{'s' * (months != 1)}"
     return f"{days} day{'s' * (days != 1)}"
 

@@ -3,16 +3,20 @@
 The attacker takes over a dormant package and ships a small patch release that
 CI picks up on its next update. The rule looks at the version that installs
 (and at a newer one the next update would take) and measures the gap since the
-release before it. Severity starts low and rises with what makes the hijack
-likely: a recent release, a patch or minor bump, a single maintainer, and any
+release before it. The danger is a fresh release nobody has looked at yet: an
+old revival is low (high with a sign of takeover); a recent one is medium,
+high for a patch or minor bump by a single maintainer, and critical with a
 sign of takeover (an unregistered e-mail domain, changed owners, a new
-publisher), which makes a recent release critical.
+publisher). A newer release the next update would take is reported one step
+lower; pre-releases and yanked releases are not, as updates do not take them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+
+from packaging.version import InvalidVersion, Version
 
 from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Option, OptionKind, Reflex
 from chainwarden.analyze.metadata import owners_changed
@@ -22,7 +26,6 @@ from chainwarden.analyze.metadata._common import (
     day,
     installed,
     installs,
-    raise_severity,
     single_maintainer,
     takeover_signals,
     unchecked,
@@ -55,6 +58,28 @@ def _gap(facts: RegistryFacts, version: str) -> tuple[str, datetime, datetime] |
     return None
 
 
+def _pre(version: str) -> bool:
+    """A pre-release: an update does not take it unless asked to."""
+    try:
+        return Version(version).is_prerelease
+    except InvalidVersion:
+        return "-" in version
+
+
+def _severity(recent: bool, takeover: bool, lone_small_bump: bool) -> Severity:
+    """The danger is a fresh release nobody has looked at yet, and more so from a doubtful account.
+
+    old revival: low (high with a takeover sign); recent: medium, high for a patch or minor bump by a
+    single maintainer, critical with a takeover sign (unregistered e-mail domain, changed owners,
+    new publisher).
+    """
+    if not recent:
+        return Severity.HIGH if takeover else Severity.LOW
+    if takeover:
+        return Severity.CRITICAL
+    return Severity.HIGH if lone_small_bump else Severity.MEDIUM
+
+
 def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]:
     min_gap, recent = ctx.duration(INFO, "gap"), ctx.duration(INFO, "recent")
     owners_window = ctx.duration(owners_changed.INFO, "window")
@@ -65,7 +90,7 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
             continue
         pinned = installs(dep, facts)
         candidates = [pinned] if pinned else []
-        newer = [v for v, t in facts.release_times if pinned and t > dict(facts.release_times).get(pinned, t)]
+        newer = [v for v, t in facts.release_times if pinned and t > dict(facts.release_times).get(pinned, t) and not _pre(v) and v not in facts.yanked_versions]
         candidates += newer
         for version in candidates:
             if version is None:
@@ -78,13 +103,9 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
             kind = bump(previous, version)
             takeover = takeover_signals(eg, facts, ctx.now, owners_window)
             weak = (["one maintainer"] if single_maintainer(facts) else []) + takeover
-            steps = int(is_recent) + int(kind in ("patch", "minor")) + int(single_maintainer(facts))
-            severity = raise_severity(INFO.severity, steps, cap=Severity.HIGH)
-            if takeover:
-                severity = Severity.CRITICAL if is_recent else raise_severity(severity, 1)
+            severity = _severity(is_recent, bool(takeover), single_maintainer(facts) and kind in ("patch", "minor"))
             installed_now = version == pinned
-            if not installed_now:
-                # not installed yet: one step lower, and never critical
+            if not installed_now:  # not installed yet: one step lower, and never critical
                 severity = list(Severity)[max(min(severity.rank - 1, Severity.HIGH.rank), Severity.LOW.rank)]
             why = [f"{age(this_time - prev_time)} after {previous} ({day(prev_time)})"]
             if kind:

@@ -28,6 +28,7 @@ INFO = AnalyzerInfo(
     summary="The repository URL in the package's metadata shares no name with the package (a borrowed URL).",
 )
 
+_CODE_HOSTS = ("github", "gitlab", "bitbucket", "codeberg", "sr.ht", "sourceforge", "launchpad", "example.test")
 _AFFIXES = ("python3", "python", "py", "node", "js", "lib")
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
@@ -37,11 +38,16 @@ def _norm(text: str) -> str:
 
 
 def _segments(url: str) -> list[str]:
-    """Owner and repository (and subgroups) of a repository URL, normalised."""
+    """Owner and repository (and subgroups) of a repository URL, normalised; for a project's own
+    host (``https://www.dulwich.io/code/``) also the host's name."""
     text = re.sub(r"^git\+", "", url.strip())
     m = re.match(r"^(?:ssh://)?git@([^:/]+)[:/](.+)$", text)  # git@host:owner/repo.git
+    host = (m.group(1) if m else urlsplit(text).hostname or "").lower()
     path = m.group(2) if m else urlsplit(text).path
     parts = [p for p in path.split("/") if p]
+    labels = [x for x in host.split(".") if x not in ("www", "git", "code", "src")]
+    if len(labels) >= 2 and not any(h in host for h in _CODE_HOSTS):
+        parts.insert(0, labels[-2])
     for i, p in enumerate(parts):
         if p in ("tree", "blob"):  # .../tree/<ref>/<folder of the package in a monorepo>
             parts = parts[:i] + parts[i + 2:]
@@ -62,6 +68,11 @@ def _core(name: str) -> str:
     return core
 
 
+def _subsequence(short: str, long: str) -> bool:
+    rest = iter(long)
+    return all(ch in rest for ch in short)
+
+
 def related(package: str, url: str) -> bool | None:
     """True when the repository's owner or name relates to the package name; None when the URL names no path."""
     segments = _segments(url)
@@ -78,6 +89,8 @@ def related(package: str, url: str) -> bool | None:
             if n == seg or (len(n) >= 3 and n in seg) or (len(seg) >= 3 and seg in n):
                 return True
     if any(w in joined for w in words):
+        return True
+    if any(3 <= len(n) <= 5 and _subsequence(n, joined) for n in names):  # an acronym: absl / abseil, mcp / modelcontextprotocol
         return True
     return bool(scope) and _norm(scope) in joined
 
