@@ -36,6 +36,7 @@ class ProjectRecord:
     release_times: dict[str, datetime] = field(default_factory=dict)
     versions: list[str] = field(default_factory=list)
     yanked: dict[str, str] = field(default_factory=dict)  # version -> reason ("" when none given)
+    removed: set[str] = field(default_factory=set)  # versions the index lists with no files left
     deprecated: dict[str, str] = field(default_factory=dict)  # version -> message; "*" for the whole package
     maintainers: list[str] = field(default_factory=list)
     maintainer_source: str = ""  # "" when the document names no accounts
@@ -83,7 +84,8 @@ class ProjectRecord:
             first_release=by_time[0][1] if by_time else None,
             last_release=by_time[-1][1] if by_time else None,
             version_released=self.release_times.get(version) if version else None,
-            version_exists=(version in self.versions) if version and self.exists else (False if version else None),
+            version_exists=(version in self.versions and version not in self.removed) if version and self.exists
+            else (False if version else None),
             versions=tuple(self.versions),
             release_times=tuple(by_time),
             yanked_versions=tuple(sorted(self.yanked)),
@@ -204,6 +206,7 @@ def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api") -> Pr
     for version, files in releases.items():
         rec.versions.append(str(version))
         if not isinstance(files, list) or not files:
+            rec.removed.add(str(version))  # every file deleted: nothing left to install
             continue
         times = [t for f in files if isinstance(f, dict) for t in [_time(f.get("upload_time_iso_8601") or f.get("upload_time"))] if t]
         if times:

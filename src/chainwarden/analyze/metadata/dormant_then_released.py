@@ -66,6 +66,25 @@ def _pre(version: str) -> bool:
         return "-" in version
 
 
+def _updates(facts: RegistryFacts, pinned: str) -> list[str]:
+    """Versions an update from `pinned` could take: higher, not pre-releases, not yanked; lowest first."""
+    try:
+        base = Version(pinned)
+    except InvalidVersion:
+        return []
+    out: list[tuple[Version, str]] = []
+    for v in facts.versions:
+        if v in facts.yanked_versions or _pre(v):
+            continue
+        try:
+            pv = Version(v)
+        except InvalidVersion:
+            continue
+        if pv > base:
+            out.append((pv, v))
+    return [v for _, v in sorted(out)]
+
+
 def _severity(recent: bool, takeover: bool, lone_small_bump: bool) -> Severity:
     """The danger is a fresh release nobody has looked at yet, and more so from a doubtful account.
 
@@ -90,8 +109,7 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
             continue
         pinned = installs(dep, facts)
         candidates = [pinned] if pinned else []
-        newer = [v for v, t in facts.release_times if pinned and t > dict(facts.release_times).get(pinned, t) and not _pre(v) and v not in facts.yanked_versions]
-        candidates += newer
+        candidates += _updates(facts, pinned) if pinned else []
         for version in candidates:
             if version is None:
                 continue
@@ -112,12 +130,12 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
                 why.append(f"a {kind} bump")
             if is_recent:
                 why.append(f"released {age(ctx.now - this_time)} ago")
+            subject = f"{dep.package.name} {version}" if installed_now else (
+                f"{dep.package.name} {version}, which the next update would take (installed: {pinned}),")
             message = (
-                f"{dep.package.name} {version} was published on {day(this_time)}, " + ", ".join(why)
+                f"{subject} was published on {day(this_time)}, " + ", ".join(why)
                 + (f"; weak links: {'; '.join(weak)}" if weak else "")
             )
-            if not installed_now:
-                message = f"the next update would take {message} (installed: {pinned})"
             yield Finding(
                 rule=INFO.id,
                 severity=severity,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Reflex
-from chainwarden.analyze.metadata._common import installed, single_maintainer, unresolvable, where
+from chainwarden.analyze.metadata._common import installed, single_maintainer, unchecked, unresolvable, where
 from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Evidence, Finding, Severity, Skip
 
 INFO = AnalyzerInfo(
@@ -29,11 +29,16 @@ INFO = AnalyzerInfo(
 
 
 def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]:
+    unknown: list[str] = []
     for dep, facts in installed(eg):
+        if not facts.metadata_known:
+            unknown.append(dep.package.name)
+            continue
         lapsed = unresolvable(eg, facts)
         if not lapsed:
             continue
-        every = len({e for e, _ in lapsed}) == len(facts.emails)
+        checked = [e for e in facts.emails if e.rsplit("@", 1)[-1].lower() in eg.domains]
+        every = len({e for e, _ in lapsed}) == len(checked)  # no address that DNS vouched for is left
         # npm publishes the account e-mail; PyPI publishes the author's address, which is usually, not always, the account's
         account_mail = dep.package.ecosystem is Ecosystem.NPM
         for email, check in lapsed:
@@ -55,6 +60,8 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
                 fix=f"tell the maintainers to move their account to an address they control; until then pin "
                 f"{dep.package.name} with hashes and review every new release before taking it",
             )
+    if unknown:
+        yield unchecked(INFO.id, eg, unknown, "the index publishes no maintainer e-mail addresses (PEP 503/691 pages only)")
 
 
 ANALYZER = Analyzer(info=INFO, analyze=analyze)

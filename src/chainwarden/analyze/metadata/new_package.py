@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Option, OptionKind, Reflex
-from chainwarden.analyze.metadata._common import age, day, installed, where
+from chainwarden.analyze.metadata._common import age, day, installed, unchecked, where
 from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Evidence, Finding, Severity, Skip
 
 INFO = AnalyzerInfo(
@@ -31,8 +31,11 @@ INFO = AnalyzerInfo(
 
 def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]:
     young, minimum = ctx.duration(INFO, "younger-than"), ctx.count(INFO, "min-releases")
+    undated: list[str] = []
     for dep, facts in installed(eg):
         name = dep.package.name
+        if facts.first_release is None:
+            undated.append(name)
         evidence = (Evidence("first release", day(facts.first_release)), Evidence("releases", str(facts.release_count)))
         if facts.first_release is not None and ctx.now - facts.first_release < young:
             yield Finding(
@@ -50,6 +53,8 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
                 location=where(dep), evidence=evidence,
                 fix=f"check who publishes {name} and whether a better-established package does the same",
             )
+    if undated:
+        yield unchecked(INFO.id, eg, undated, "the index sent no release dates, so the age of these packages is unknown")
 
 
 ANALYZER = Analyzer(info=INFO, analyze=analyze)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Option, OptionKind, Reflex
-from chainwarden.analyze.metadata._common import day, installed, installs, new_publisher, owners_changed, where
+from chainwarden.analyze.metadata._common import day, installed, installs, new_publisher, owners_changed, unchecked, where
 from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Evidence, Finding, Severity, Skip
 
 INFO = AnalyzerInfo(
@@ -33,7 +33,10 @@ _FIX = ("check the package's changelog and repository for an announced hand-over
 
 def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]:
     window = ctx.duration(INFO, "window")
+    unknown: list[str] = []
     for dep, facts in installed(eg):
+        if not facts.maintainer_source:
+            unknown.append(dep.package.name)
         if owners_changed(facts, ctx.now, window):
             before = set(facts.owners_before or ())
             now_set = set(facts.owners)
@@ -85,6 +88,8 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
                 ),
                 fix=_FIX,
             )
+    if unknown:
+        yield unchecked(INFO.id, eg, unknown, "the index does not say who maintains these packages")
 
 
 ANALYZER = Analyzer(info=INFO, analyze=analyze)
