@@ -97,14 +97,19 @@ def _chain(path: tuple[PackageId, ...]) -> str:
 
 
 def _findings(result: ScanResult, console: Console) -> None:
-    """Findings grouped by package: the worst first, each with its path and its findings' fixes."""
+    """Findings grouped by package, worst first. Packages with a medium or worse finding get a block with
+    the path, every message and its fix; those with only low ones get one line each (the JSON and
+    `chainwarden explain RULE` have the rest), so that a real project's many small weak links do not
+    bury what matters."""
     groups: dict[PackageId, list[Finding]] = {}
     for f in result.findings:
         groups.setdefault(f.package, []).append(f)
     own = {r.package: r.own for r in result.metrics.risks} if result.metrics else {}
     order = sorted(groups, key=lambda p: (-max(f.severity.rank for f in groups[p]), -own.get(p, 0.0), p))
+    full = [p for p in order if max(f.severity.rank for f in groups[p]) >= Severity.MEDIUM.rank]
+    brief = [p for p in order if p not in full]
     console.print(f"[bold]Findings ({len(result.findings)} on {len(groups)} package(s))[/]")
-    for package in order:
+    for package in full:
         fs = groups[package]
         first = fs[0]
         head = f"\n  [bold]{safe(package)}[/]"
@@ -126,6 +131,14 @@ def _findings(result: ScanResult, console: Console) -> None:
             if f.fix:
                 lines.append(Text.from_markup(f"             [green]fix:[/] {safe(f.fix)}"))
             console.print(Group(*lines))
+    if brief:
+        console.print(f"\n  [bold]Low-severity weak links[/] [dim]({len(brief)} package(s); details: --format json, "
+                      "chainwarden explain RULE)[/]")
+        for package in brief:
+            fs = groups[package]
+            via = f" [dim]via {_chain(fs[0].path[:-1])}[/]" if len(fs[0].path) > 1 else ""
+            rules = ", ".join(sorted({safe(f.rule) for f in fs}))
+            console.print(f"    [{_SEV_STYLE[Severity.LOW]}]•[/] {safe(package)}: {rules}{via}")
 
 
 def _share(part: int, whole: int) -> str:
