@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from chainwarden.enrich import EnrichOptions  # noqa: E402
-from chainwarden.pipeline import ScanRequest, scan  # noqa: E402
+from chainwarden.enrich import EnrichOptions
+from chainwarden.pipeline import ScanRequest, scan
 
 REVIEW = ("repository-mismatch", "dormant-then-released", "not-on-index", "maintainer-domain-unresolvable", "owners-changed")
 

@@ -40,7 +40,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +48,11 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # so `tests.registry` imports when run as `python bench/bench_scan.py`
 
-from tests.registry import server as registry_server  # noqa: E402
-from tests.registry.builder import FILE_HOST, file_sha256, pypi_project  # noqa: E402
-from tests.registry.server import RegistryServer  # noqa: E402
+from tests.registry.builder import FILE_HOST, file_sha256, pypi_project
+from tests.registry.server import RegistryServer
 
 SEED = 20261121
-TODAY = datetime(2026, 11, 21, tzinfo=timezone.utc)  # the data's "today", as in tests/registry
+TODAY = datetime(2026, 11, 21, tzinfo=UTC)  # the data's "today", as in tests/registry
 CHILD_TIMEOUT = 120.0  # seconds; a child still running is killed
 TOTAL_BUDGET = 280.0  # seconds for the whole bench (generation included); must stay under 5 minutes
 
@@ -90,7 +89,7 @@ def _versions(rng: random.Random, count: int) -> list[str]:
 def _dates(rng: random.Random, count: int) -> list[datetime]:
     """`count` ascending upload times between 2012 and a month before TODAY."""
     end = TODAY - timedelta(days=30)
-    first = datetime(2012, 1, 1, tzinfo=timezone.utc) + timedelta(days=rng.randrange(0, 12 * 365))
+    first = datetime(2012, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(0, 12 * 365))
     last = min(end, first + timedelta(days=rng.randrange(count * 20, count * 120 + 1)))
     if rng.random() < 0.6:
         last = end - timedelta(days=rng.randrange(0, 400))  # most projects are maintained

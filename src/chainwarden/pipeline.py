@@ -16,7 +16,14 @@ from pathlib import Path
 from chainwarden import __version__
 from chainwarden.analyze import AnalysisContext, run_analyzers
 from chainwarden.collect import CollectContext, collect_environment, collect_paths
-from chainwarden.decide import Action, Policy, PolicyError, decide, find_policy, load_policy
+from chainwarden.decide import (
+    Action,
+    Policy,
+    PolicyError,
+    decide,
+    find_policy,
+    load_policy,
+)
 from chainwarden.decide.metrics import compute as compute_metrics
 from chainwarden.enrich import DnsOptions, EnrichError, EnrichOptions, enrich
 from chainwarden.model import PolicySummary, ScanResult

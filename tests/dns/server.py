@@ -171,7 +171,7 @@ class DnsServer:
         """The reply to one query in wire format, or None to stay silent."""
         try:
             query = dns.message.from_wire(wire)
-        except Exception:  # noqa: BLE001 - garbage off the socket is ignored, whatever it breaks
+        except Exception:
             return None
         if query.flags & dns.flags.QR:
             return None
@@ -297,7 +297,9 @@ class _TCPHandler(socketserver.BaseRequestHandler):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .fixtures import DEFAULT_ZONES  # here, so importing the server does not import pytest
+    from .fixtures import (
+        DEFAULT_ZONES,  # here, so importing the server does not import pytest
+    )
 
     parser = argparse.ArgumentParser(prog="python -m tests.dns.server",
                                      description="Serve the test DNS zones on 127.0.0.1 (UDP and TCP).")

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from chainwarden.enrich.cache import Store
-from chainwarden.enrich.dns import DnsError, DnsOptions, check_hosts, psl_date, registrable_domain
+from chainwarden.enrich.dns import (
+    DnsError,
+    DnsOptions,
+    check_hosts,
+    psl_date,
+    registrable_domain,
+)
 from chainwarden.model import DomainStatus
 from tests.dns.server import DnsServer, zone
 

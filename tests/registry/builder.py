@@ -18,7 +18,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def pypi_project(
     repository: str | None = None,
     home_page: str | None = None,
     project_urls: Mapping[str, str] | None = None,
-    license: str | None = "MIT",  # noqa: A002 - the field's name in the JSON API
+    license: str | None = "MIT",
     classifiers: Sequence[str] = DEFAULT_CLASSIFIERS,
     requires_dist: Mapping[str, Sequence[str]] | None = None,
     requires_python: str | Mapping[str, str | None] | None = ">=3.8",
@@ -162,7 +162,7 @@ def npm_package(
     scripts: Mapping[str, Mapping[str, str]] | None = None,
     description: str | None = None,
     repository: str | None = None,
-    license: str = "MIT",  # noqa: A002 - the field's name in the packument
+    license: str = "MIT",
     dist_tags: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``npm/<name>.json``; return its path.
@@ -314,11 +314,11 @@ def _extras(requires_dist: Sequence[str] | None) -> list[str] | None:
 
 def _serial(latest_upload: datetime) -> int:
     """A serial that grows with time, like PyPI's event counter."""
-    return int((latest_upload - datetime(2005, 1, 1, tzinfo=timezone.utc)).total_seconds() // 60)
+    return int((latest_upload - datetime(2005, 1, 1, tzinfo=UTC)).total_seconds() // 60)
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _npm_time(moment: datetime) -> str:

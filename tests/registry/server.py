@@ -406,7 +406,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "chainwarden-test-registry"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature is the base class's
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:

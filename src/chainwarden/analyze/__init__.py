@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import replace
 
-from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Option, OptionKind, OptionValue, Reflex
+from chainwarden.analyze._interface import (
+    AnalysisContext,
+    Analyzer,
+    AnalyzerInfo,
+    Option,
+    OptionKind,
+    OptionValue,
+    Reflex,
+)
 from chainwarden.analyze.metadata import (
     dormant,
     dormant_then_released,

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Finding, Severity, Skip
+from chainwarden.model import (
+    Confidence,
+    Ecosystem,
+    EnrichedGraph,
+    Finding,
+    Severity,
+    Skip,
+)
 
 
 class Reflex(StrEnum):

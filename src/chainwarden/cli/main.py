@@ -19,7 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from chainwarden import __version__
 from chainwarden.enrich.cache import CacheError
@@ -203,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("chainwarden: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a raw traceback for users
+    except Exception as exc:
         if os.environ.get("CHAINWARDEN_DEBUG"):
             traceback.print_exc()
         print(

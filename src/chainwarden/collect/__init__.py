@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chainwarden.collect.graph import build_graph
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector
+from chainwarden.collect.interface import (
+    CollectContext,
+    CollectError,
+    Collector,
+    CollectResult,
+)
 from chainwarden.collect.npm import package_json, package_lock, pnpm_lock, yarn_lock
 from chainwarden.collect.python import (
     environment,
@@ -29,7 +34,7 @@ from chainwarden.collect.python import (
 )
 from chainwarden.model import DependencyGraph, Ecosystem, Project, Skip
 
-__all__ = ["COLLECTORS", "CollectContext", "CollectError", "collect_paths", "collect_environment"]
+__all__ = ["COLLECTORS", "CollectContext", "CollectError", "collect_environment", "collect_paths"]
 
 COLLECTORS: tuple[Collector, ...] = (
     requirements.COLLECTOR,

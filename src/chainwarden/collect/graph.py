@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from chainwarden.collect.interface import CollectResult
-from chainwarden.model import Dependency, DependencyGraph, Edge, PackageId, Project, Scope
+from chainwarden.model import (
+    Dependency,
+    DependencyGraph,
+    Edge,
+    PackageId,
+    Project,
+    Scope,
+)
 
 _SCOPE_ORDER = [Scope.RUNTIME, Scope.PEER, Scope.OPTIONAL, Scope.DEV]
 

@@ -15,9 +15,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName, default_environment
+from packaging.markers import (
+    InvalidMarker,
+    Marker,
+    UndefinedComparison,
+    UndefinedEnvironmentName,
+    default_environment,
+)
 
-from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, Skip, SourceLocation
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    Edge,
+    IndexHint,
+    Skip,
+    SourceLocation,
+)
 
 
 class CollectError(Exception):

@@ -20,12 +20,27 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chainwarden.enrich.cache import DEFAULT_TTL_SECONDS, CacheError, Store, default_cache_dir
+from chainwarden.enrich.cache import (
+    DEFAULT_TTL_SECONDS,
+    CacheError,
+    Store,
+    default_cache_dir,
+)
 from chainwarden.enrich.dns import DnsError, DnsOptions, check_hosts
 from chainwarden.enrich.documents import ProjectRecord
 from chainwarden.enrich.http import Fetcher
-from chainwarden.enrich.index_config import IndexConfigError, IndexSettings, resolve_settings
-from chainwarden.enrich.registry import Backend, LookupFailed, NpmRegistry, PyPIIndex, Snapshot
+from chainwarden.enrich.index_config import (
+    IndexConfigError,
+    IndexSettings,
+    resolve_settings,
+)
+from chainwarden.enrich.registry import (
+    Backend,
+    LookupFailed,
+    NpmRegistry,
+    PyPIIndex,
+    Snapshot,
+)
 from chainwarden.model import (
     DependencyGraph,
     DomainCheck,

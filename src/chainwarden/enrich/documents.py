@@ -15,7 +15,12 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from packaging.version import InvalidVersion, Version
 
 from chainwarden.model import RegistryFacts
@@ -318,7 +323,7 @@ def parse_simple_html(body: bytes, index_url: str) -> ProjectRecord:
     parser = _Anchors()
     try:
         parser.feed(body.decode("utf-8", errors="replace"))
-    except Exception as exc:  # noqa: BLE001 - HTMLParser raises assorted errors on garbage
+    except Exception as exc:
         raise DocumentError(f"expected a PEP 503 HTML page: {exc}") from exc
     rec = ProjectRecord(exists=True, index_url=index_url, source="simple-html")
     by_version: dict[str, list[dict[str, str | None]]] = {}

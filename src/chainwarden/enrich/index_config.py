@@ -101,10 +101,10 @@ def _pip_config_value(key: str) -> tuple[str, str] | None:
 def pip_builtin_default() -> str | None:
     """pip's compiled-in default index, read from the installed pip (not from our code)."""
     try:
-        from pip._internal.models.index import PyPI  # noqa: PLC0415 - the installer's own default
+        from pip._internal.models.index import PyPI
 
         return str(PyPI.simple_url)
-    except Exception:  # noqa: BLE001 - any pip layout change means "unknown", never a crash
+    except Exception:
         pass
     pip = shutil.which("pip") or shutil.which("pip3")
     if pip is None:

@@ -27,7 +27,7 @@ from chainwarden.enrich.documents import (
     parse_simple_html,
     parse_simple_json,
 )
-from chainwarden.enrich.http import FetchError, Fetcher
+from chainwarden.enrich.http import Fetcher, FetchError
 
 SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"

@@ -18,7 +18,16 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from chainwarden.model import Dependency, Finding, Metrics, PackageId, RegistryFacts, ScanResult, Severity, SourceLocation
+from chainwarden.model import (
+    Dependency,
+    Finding,
+    Metrics,
+    PackageId,
+    RegistryFacts,
+    ScanResult,
+    Severity,
+    SourceLocation,
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SEV_STYLE = {

@@ -12,8 +12,22 @@ import pytest
 
 from chainwarden.collect.interface import CollectContext, CollectError, CollectResult
 from chainwarden.collect.npm import package_json
-from chainwarden.collect.npm._common import exact_version, parse_spec, redact, registry_base
-from chainwarden.model import Dependency, Ecosystem, IndexHint, PackageId, Scope, Skip, SourceKind, SourceLocation
+from chainwarden.collect.npm._common import (
+    exact_version,
+    parse_spec,
+    redact,
+    registry_base,
+)
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    IndexHint,
+    PackageId,
+    Scope,
+    Skip,
+    SourceKind,
+    SourceLocation,
+)
 from tests.helpers import install_fixture
 
 

@@ -16,7 +16,17 @@ import pytest
 
 from chainwarden.collect.interface import CollectContext, CollectError, CollectResult
 from chainwarden.collect.npm import package_lock
-from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, Skip, SourceKind, SourceLocation
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    Edge,
+    IndexHint,
+    PackageId,
+    Scope,
+    Skip,
+    SourceKind,
+    SourceLocation,
+)
 from tests.helpers import fixture, install_fixture
 
 BASIC_EDGES = {("chalk", "ansi-styles"), ("chalk", "supports-color"), ("debug", "ms"), ("@types/node", "undici-types"), ("supports-color", "has-flag"), ("ansi-styles", "color-convert"), ("color-convert", "color-name")}

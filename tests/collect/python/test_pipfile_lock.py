@@ -13,8 +13,8 @@ from chainwarden.collect.python import pipfile_lock
 from chainwarden.model import IndexHint, Scope, SourceKind, SourceLocation
 from tests.helpers import FIXED_ENV as _ENV
 from tests.helpers import by_name as _by_name
-from tests.helpers import provenance as _provenance
 from tests.helpers import fixture, install_fixture
+from tests.helpers import provenance as _provenance
 
 
 def _collect(path: Path) -> CollectResult:

@@ -9,11 +9,18 @@ import pytest
 from chainwarden.collect.graph import build_graph
 from chainwarden.collect.interface import CollectContext, CollectError, CollectResult
 from chainwarden.collect.python import pylock, requirements
-from chainwarden.model import Ecosystem, IndexHint, Project, Scope, SourceKind, SourceLocation
+from chainwarden.model import (
+    Ecosystem,
+    IndexHint,
+    Project,
+    Scope,
+    SourceKind,
+    SourceLocation,
+)
 from tests.helpers import FIXED_ENV as _ENV
 from tests.helpers import by_name as _by_name
-from tests.helpers import provenance as _provenance
 from tests.helpers import fixture, install_fixture
+from tests.helpers import provenance as _provenance
 
 
 def _collect(path: Path) -> CollectResult:

@@ -8,9 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Option, OptionKind, Reflex
+from chainwarden.analyze._interface import (
+    AnalysisContext,
+    Analyzer,
+    AnalyzerInfo,
+    Option,
+    OptionKind,
+    Reflex,
+)
 from chainwarden.analyze.metadata._common import age, day, installed, unchecked, where
-from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Evidence, Finding, Severity, Skip
+from chainwarden.model import (
+    Confidence,
+    Ecosystem,
+    EnrichedGraph,
+    Evidence,
+    Finding,
+    Severity,
+    Skip,
+)
 
 INFO = AnalyzerInfo(
     id="dormant",

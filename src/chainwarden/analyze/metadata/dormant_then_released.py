@@ -18,7 +18,14 @@ from datetime import datetime
 
 from packaging.version import InvalidVersion, Version
 
-from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Option, OptionKind, Reflex
+from chainwarden.analyze._interface import (
+    AnalysisContext,
+    Analyzer,
+    AnalyzerInfo,
+    Option,
+    OptionKind,
+    Reflex,
+)
 from chainwarden.analyze.metadata import owners_changed
 from chainwarden.analyze.metadata._common import (
     age,
@@ -31,7 +38,16 @@ from chainwarden.analyze.metadata._common import (
     unchecked,
     where,
 )
-from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Evidence, Finding, RegistryFacts, Severity, Skip
+from chainwarden.model import (
+    Confidence,
+    Ecosystem,
+    EnrichedGraph,
+    Evidence,
+    Finding,
+    RegistryFacts,
+    Severity,
+    Skip,
+)
 
 INFO = AnalyzerInfo(
     id="dormant-then-released",

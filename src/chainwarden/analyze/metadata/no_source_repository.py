@@ -8,9 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Reflex
+from chainwarden.analyze._interface import (
+    AnalysisContext,
+    Analyzer,
+    AnalyzerInfo,
+    Reflex,
+)
 from chainwarden.analyze.metadata._common import installed, unchecked, where
-from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Finding, Severity, Skip
+from chainwarden.model import (
+    Confidence,
+    Ecosystem,
+    EnrichedGraph,
+    Finding,
+    Severity,
+    Skip,
+)
 
 INFO = AnalyzerInfo(
     id="no-source-repository",

@@ -9,9 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Reflex
+from chainwarden.analyze._interface import (
+    AnalysisContext,
+    Analyzer,
+    AnalyzerInfo,
+    Reflex,
+)
 from chainwarden.analyze.metadata._common import where
-from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Evidence, Finding, Severity, Skip, SourceKind
+from chainwarden.model import (
+    Confidence,
+    Ecosystem,
+    EnrichedGraph,
+    Evidence,
+    Finding,
+    Severity,
+    Skip,
+    SourceKind,
+)
 
 INFO = AnalyzerInfo(
     id="not-on-index",

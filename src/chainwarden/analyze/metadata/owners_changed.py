@@ -10,9 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Option, OptionKind, Reflex
-from chainwarden.analyze.metadata._common import day, installed, installs, new_publisher, owners_changed, unchecked, where
-from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Evidence, Finding, Severity, Skip
+from chainwarden.analyze._interface import (
+    AnalysisContext,
+    Analyzer,
+    AnalyzerInfo,
+    Option,
+    OptionKind,
+    Reflex,
+)
+from chainwarden.analyze.metadata._common import (
+    day,
+    installed,
+    installs,
+    new_publisher,
+    owners_changed,
+    unchecked,
+    where,
+)
+from chainwarden.model import (
+    Confidence,
+    Ecosystem,
+    EnrichedGraph,
+    Evidence,
+    Finding,
+    Severity,
+    Skip,
+)
 
 INFO = AnalyzerInfo(
     id="owners-changed",

@@ -13,9 +13,22 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Reflex
+from chainwarden.analyze._interface import (
+    AnalysisContext,
+    Analyzer,
+    AnalyzerInfo,
+    Reflex,
+)
 from chainwarden.analyze.metadata._common import installed, where
-from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Evidence, Finding, Severity, Skip
+from chainwarden.model import (
+    Confidence,
+    Ecosystem,
+    EnrichedGraph,
+    Evidence,
+    Finding,
+    Severity,
+    Skip,
+)
 
 INFO = AnalyzerInfo(
     id="repository-mismatch",

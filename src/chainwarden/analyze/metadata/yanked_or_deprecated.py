@@ -11,9 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Reflex
+from chainwarden.analyze._interface import (
+    AnalysisContext,
+    Analyzer,
+    AnalyzerInfo,
+    Reflex,
+)
 from chainwarden.analyze.metadata._common import installed, installs, where
-from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Evidence, Finding, Severity, Skip
+from chainwarden.model import (
+    Confidence,
+    Ecosystem,
+    EnrichedGraph,
+    Evidence,
+    Finding,
+    Severity,
+    Skip,
+)
 
 INFO = AnalyzerInfo(
     id="yanked-or-deprecated",

@@ -16,7 +16,12 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, read_text
+from chainwarden.collect.interface import (
+    CollectContext,
+    CollectError,
+    CollectResult,
+    read_text,
+)
 from chainwarden.model import (
     Dependency,
     Edge,

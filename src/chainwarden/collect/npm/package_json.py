@@ -15,9 +15,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from chainwarden.collect._locate import json_key_lines, load_json
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector, read_text
+from chainwarden.collect.interface import (
+    CollectContext,
+    CollectError,
+    Collector,
+    CollectResult,
+    read_text,
+)
+from chainwarden.collect.npm._common import (
+    SECTIONS,
+    exact_version,
+    json_type,
+    parse_spec,
+    redact,
+)
 from chainwarden.model import (
     Dependency,
     Ecosystem,
@@ -29,8 +41,6 @@ from chainwarden.model import (
     SourceLocation,
     normalize_name,
 )
-
-from chainwarden.collect.npm._common import SECTIONS, exact_version, json_type, parse_spec, redact
 
 
 def matches(filename: str) -> bool:

@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from chainwarden.collect._locate import json_key_lines, load_json
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector, read_text
+from chainwarden.collect.interface import (
+    CollectContext,
+    CollectError,
+    Collector,
+    CollectResult,
+    read_text,
+)
 from chainwarden.collect.npm._common import (
     SECTIONS,
     inside_project,

@@ -31,7 +31,13 @@ from typing import Any
 import yaml
 
 from chainwarden.collect._locate import load_yaml, yaml_key_lines
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector, read_text
+from chainwarden.collect.interface import (
+    CollectContext,
+    CollectError,
+    Collector,
+    CollectResult,
+    read_text,
+)
 from chainwarden.collect.npm._common import (
     add_root,
     inside_project,
@@ -46,7 +52,16 @@ from chainwarden.collect.npm._common import (
     url_kind,
     yaml_plain,
 )
-from chainwarden.model import Dependency, Ecosystem, PackageId, Scope, Skip, SourceKind, SourceLocation, normalize_name
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    PackageId,
+    Scope,
+    Skip,
+    SourceKind,
+    SourceLocation,
+    normalize_name,
+)
 
 _IMPORTER_SECTIONS: tuple[tuple[str, Scope], ...] = (
     ("dependencies", Scope.RUNTIME),

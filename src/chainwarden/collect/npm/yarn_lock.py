@@ -32,7 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from chainwarden.collect._locate import load_yaml, yaml_key_lines
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector, read_text
+from chainwarden.collect.interface import (
+    CollectContext,
+    CollectError,
+    Collector,
+    CollectResult,
+    read_text,
+)
 from chainwarden.collect.npm._common import (
     Manifest,
     add_root,

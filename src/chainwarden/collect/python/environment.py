@@ -14,7 +14,12 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector
+from chainwarden.collect.interface import (
+    CollectContext,
+    CollectError,
+    Collector,
+    CollectResult,
+)
 from chainwarden.model import Dependency, Ecosystem, Edge, PackageId, Skip
 
 

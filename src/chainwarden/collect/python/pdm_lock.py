@@ -24,9 +24,22 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
-from chainwarden.collect._locate import located_tables, load_toml
-from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
-from chainwarden.model import Dependency, Ecosystem, Edge, PackageId, Scope, SourceKind, SourceLocation
+from chainwarden.collect._locate import load_toml, located_tables
+from chainwarden.collect.interface import (
+    CollectContext,
+    Collector,
+    CollectResult,
+    read_text,
+)
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    Edge,
+    PackageId,
+    Scope,
+    SourceKind,
+    SourceLocation,
+)
 
 
 def matches(filename: str) -> bool:

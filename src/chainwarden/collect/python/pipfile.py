@@ -13,9 +13,22 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from chainwarden.collect._locate import array_table_lines, load_toml
-from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
+from chainwarden.collect.interface import (
+    CollectContext,
+    Collector,
+    CollectResult,
+    read_text,
+)
 from chainwarden.collect.python.requirements import pinned_version
-from chainwarden.model import Dependency, Ecosystem, IndexHint, PackageId, Scope, Skip, SourceKind
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    IndexHint,
+    PackageId,
+    Scope,
+    Skip,
+    SourceKind,
+)
 
 _NOT_PACKAGES = {"source", "requires", "pipenv", "scripts"}
 

@@ -21,8 +21,22 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from chainwarden.collect._locate import json_key_lines, load_json
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector, read_text
-from chainwarden.model import Dependency, Ecosystem, IndexHint, PackageId, Scope, SourceKind, SourceLocation
+from chainwarden.collect.interface import (
+    CollectContext,
+    CollectError,
+    Collector,
+    CollectResult,
+    read_text,
+)
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    IndexHint,
+    PackageId,
+    Scope,
+    SourceKind,
+    SourceLocation,
+)
 
 _VCS_KEYS = ("git", "hg", "svn", "bzr")
 # Pipfile section -> Pipfile.lock category.

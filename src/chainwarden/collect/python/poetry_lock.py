@@ -23,9 +23,23 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from chainwarden.collect._locate import located_tables, load_toml
-from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
-from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, SourceKind, SourceLocation
+from chainwarden.collect._locate import load_toml, located_tables
+from chainwarden.collect.interface import (
+    CollectContext,
+    Collector,
+    CollectResult,
+    read_text,
+)
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    Edge,
+    IndexHint,
+    PackageId,
+    Scope,
+    SourceKind,
+    SourceLocation,
+)
 
 _VCS_TYPES = {"git", "hg", "svn", "bzr"}
 

@@ -22,12 +22,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+from packaging.markers import (
+    InvalidMarker,
+    Marker,
+    UndefinedComparison,
+    UndefinedEnvironmentName,
+)
 from packaging.utils import canonicalize_name
 
-from chainwarden.collect._locate import located_tables, line_of, load_toml
-from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
-from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, SourceKind, SourceLocation
+from chainwarden.collect._locate import line_of, load_toml, located_tables
+from chainwarden.collect.interface import (
+    CollectContext,
+    Collector,
+    CollectResult,
+    read_text,
+)
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    Edge,
+    IndexHint,
+    PackageId,
+    Scope,
+    SourceKind,
+    SourceLocation,
+)
 
 _NAME = re.compile(r"^pylock\.([^.]+)\.toml$")
 

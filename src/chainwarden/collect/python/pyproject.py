@@ -15,9 +15,23 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from chainwarden.collect._locate import line_of, load_toml
-from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
+from chainwarden.collect.interface import (
+    CollectContext,
+    Collector,
+    CollectResult,
+    read_text,
+)
 from chainwarden.collect.python.requirements import pinned_version
-from chainwarden.model import Dependency, Ecosystem, IndexHint, PackageId, Scope, Skip, SourceKind, SourceLocation
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    IndexHint,
+    PackageId,
+    Scope,
+    Skip,
+    SourceKind,
+    SourceLocation,
+)
 
 
 def matches(filename: str) -> bool:

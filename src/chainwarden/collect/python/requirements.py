@@ -16,7 +16,13 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, Collector, read_text
+from chainwarden.collect.interface import (
+    CollectContext,
+    CollectError,
+    Collector,
+    CollectResult,
+    read_text,
+)
 from chainwarden.model import (
     Dependency,
     Ecosystem,

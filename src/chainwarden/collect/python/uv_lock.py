@@ -24,9 +24,23 @@ from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
-from chainwarden.collect._locate import located_tables, load_toml
-from chainwarden.collect.interface import CollectContext, CollectResult, Collector, read_text
-from chainwarden.model import Dependency, Ecosystem, Edge, IndexHint, PackageId, Scope, SourceKind, SourceLocation
+from chainwarden.collect._locate import load_toml, located_tables
+from chainwarden.collect.interface import (
+    CollectContext,
+    Collector,
+    CollectResult,
+    read_text,
+)
+from chainwarden.model import (
+    Dependency,
+    Ecosystem,
+    Edge,
+    IndexHint,
+    PackageId,
+    Scope,
+    SourceKind,
+    SourceLocation,
+)
 
 _SCOPE_ORDER = (Scope.RUNTIME, Scope.OPTIONAL, Scope.DEV)
 
