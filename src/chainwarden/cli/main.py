@@ -191,7 +191,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(f"chainwarden: error: unknown rule {args.rule!r}; `chainwarden explain` lists them", file=sys.stderr)
         return EXIT_USAGE
     doc = rule_doc(args.rule)
-    Console().print(doc if doc else f"{analyzer.info.title}\n\n{analyzer.info.summary}", markup=False, highlight=False)
+    Console().print(doc if doc else f"{analyzer.info.title}\n\n{analyzer.info.summary}", markup=False, highlight=False, soft_wrap=True)
     return EXIT_PASS
 
 
