@@ -184,7 +184,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     if not args.rule:
         for a in ANALYZERS:
-            print(f"{a.info.id:28} {a.info.severity.value:8} {a.info.title}")
+            options = ", ".join(f"{o.name} = {o.default!r}" for o in a.info.options)
+            print(f"{a.info.id:32} {a.info.severity.value:8} {a.info.reflex.value:15} {a.info.title}" + (f"  [{options}]" if options else ""))
         return EXIT_PASS
     analyzer = by_id(args.rule)
     if analyzer is None:
