@@ -306,9 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
     args = parser.parse_args(argv)
     server = DnsServer(DEFAULT_ZONES, port=args.port).start()
-    print(f"serving {', '.join(DEFAULT_ZONES)} at {server.address}  "
-          f"(dig @{server.host} -p {server.port} example.test SOA); Ctrl-C stops", file=sys.stderr, flush=True)
     try:
+        print(f"serving {', '.join(DEFAULT_ZONES)} at {server.address}  "
+              f"(dig @{server.host} -p {server.port} example.test SOA); Ctrl-C stops", file=sys.stderr, flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -95,6 +95,15 @@ def test_longest_zone_wins(tmp_dns: TmpDns) -> None:
     assert reply.authority[0].name.to_text() == "sub.x.test."
 
 
+def test_wildcard_answers_for_missing_names(tmp_dns: TmpDns) -> None:
+    server = tmp_dns({"example.com": zone("example.com", {"*": ["A 192.0.2.99"]})})
+    resolver = _resolver(server)
+    answer = resolver.resolve("no-such-name-7f3a.example.com", "A")
+    assert answer.rrset is not None and answer.rrset.name.to_text() == "no-such-name-7f3a.example.com."
+    assert [r.to_text() for r in answer] == ["192.0.2.99"]
+    assert [r.to_text() for r in resolver.resolve("ns1.example.com", "A")] == ["192.0.2.53"]  # real names win
+
+
 def test_servfail_hook(dns_hooks: DnsServer) -> None:
     dns_hooks.servfail("example.test")
     resolver = _resolver(dns_hooks)
