@@ -26,7 +26,9 @@ from chainwarden.decide import (
 )
 from chainwarden.decide.metrics import compute as compute_metrics
 from chainwarden.enrich import DnsOptions, EnrichError, EnrichOptions, enrich
-from chainwarden.model import PolicySummary, ScanResult
+from chainwarden.analyze.names import typosquat
+from chainwarden.enrich.names import index_for
+from chainwarden.model import Confidence, Ecosystem, NameMatch, PolicySummary, ScanResult, Severity
 
 ChainwardenError = (PolicyError, EnrichError)
 
@@ -96,3 +98,27 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
         tool_version=__version__,
         metrics=metrics,
     )
+
+
+@dataclass(frozen=True)
+class NameVerdict:
+    """What `chainwarden check-name` says about one name."""
+
+    name: str
+    matches: tuple[tuple[NameMatch, Severity, Confidence], ...]  # the matches judged to be squats, best first
+    popular: bool  # the name itself is on the popular list
+
+
+def check_names(names: list[str], ecosystem: Ecosystem, *, popular_dir: Path | None = None,
+                now: datetime | None = None) -> list[NameVerdict]:
+    """Judge names without a project or an index: the popular-name list and the typosquat rule only
+    (so the owner and maturity exemptions of a scan, which need registry facts, do not apply)."""
+    index = index_for(ecosystem, popular_dir)
+    ctx = AnalysisContext(now=now or datetime.now(UTC))
+    out: list[NameVerdict] = []
+    for raw in names:
+        name = raw.strip()
+        judged = tuple((m, j[0], j[1]) for m in index.matches(name)
+                       for j in [typosquat.judge(name, ecosystem, m, None, None, ctx)] if j)
+        out.append(NameVerdict(name, judged, index.is_popular(name)))
+    return out

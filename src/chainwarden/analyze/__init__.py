@@ -27,6 +27,7 @@ from chainwarden.analyze.metadata import (
     unpinned,
     yanked_or_deprecated,
 )
+from chainwarden.analyze.names import typosquat
 from chainwarden.model import DependencyGraph, EnrichedGraph, Finding, PackageId, Skip
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 ANALYZERS: tuple[Analyzer, ...] = (
+    typosquat.ANALYZER,
     not_on_index.ANALYZER,
     dormant_then_released.ANALYZER,
     maintainer_domain.ANALYZER,

@@ -11,6 +11,7 @@ Exit codes (docs/cli.md):
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
@@ -73,6 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--dns-server", metavar="IP[:PORT]", help="resolver to ask (default: the system's; env CHAINWARDEN_DNS_SERVER; policy [dns] server)")
     d.add_argument("--dns-canary", metavar="DOMAIN", help="a domain that must resolve before any NXDOMAIN is believed (default example.com)")
     d.add_argument("--no-dns", action="store_true", help="do not ask DNS (the domain checks are reported as not checked)")
+
+    check = sub.add_parser("check-name", help="check package names for typosquatting, without a project or an index")
+    check.add_argument("names", nargs="+", metavar="NAME", help="names to check; '-' reads names from stdin, one a line, and writes JSON lines")
+    check.add_argument("--ecosystem", choices=["pypi", "npm"], default="pypi", help="whose popular names to compare with (default pypi)")
+    check.add_argument("--format", choices=["text", "json"], default=None, help="text (default) or JSON lines (the default with '-')")
+
+    data = sub.add_parser("data", help="the popular-name lists chainwarden compares names with")
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", parser_class=_Parser)
+    data_sub.add_parser("show", help="which lists are in use, with their source and date")
+    upd = data_sub.add_parser("update", help="replace a list with one you choose (a file or an http(s) URL)")
+    upd.add_argument("source", metavar="FILE_OR_URL", help="a CSV of download_count,name (or name,count), or one name a line, most popular first")
+    upd.add_argument("--ecosystem", choices=["pypi", "npm"], required=True)
+    upd.add_argument("--date", help="the date the list describes (default: today)")
 
     explain = sub.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", nargs="?", help="rule id (omit to list every rule)")
@@ -196,6 +210,85 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def cmd_check_name(args: argparse.Namespace) -> int:
+    from chainwarden.enrich.names import PopularDataError
+    from chainwarden.model import Ecosystem
+    from chainwarden.pipeline import check_names
+
+    stream = args.names == ["-"]
+    if "-" in args.names and not stream:
+        print("chainwarden: error: '-' reads names from stdin and goes alone", file=sys.stderr)
+        return EXIT_USAGE
+    fmt = args.format or ("json" if stream else "text")
+    names = [line.strip() for line in sys.stdin] if stream else args.names
+    try:
+        verdicts = check_names([n for n in names if n], Ecosystem(args.ecosystem))
+    except PopularDataError as exc:
+        print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
+        return EXIT_USAGE
+    flagged = False
+    for v in verdicts:
+        flagged |= bool(v.matches)
+        if fmt == "json":
+            findings = [{"rule": "typosquat", "target": m.target, "transformation": m.transformation, "detail": m.detail,
+                         "severity": sev.value, "confidence": conf.value} for m, sev, conf in v.matches]
+            sys.stdout.write(json.dumps({"name": v.name, "findings": findings}, ensure_ascii=False) + "\n")
+        elif v.matches:
+            m, sev, conf = v.matches[0]
+            also = "".join(f"; also {o.target} ({o.transformation})" for o, _, _ in v.matches[1:3])
+            print(f"{_printable(v.name)}: looks like {m.target} ({m.transformation}{', ' + m.detail if m.detail else ''}); "
+                  f"{sev.value} severity, {conf.value} confidence{also}")
+        else:
+            print(f"{_printable(v.name)}: " + ("on the popular list" if v.popular else "no popular name it imitates"))
+    return EXIT_FAIL if flagged else EXIT_PASS
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from chainwarden.enrich.names import PopularDataError, PopularNames, data_dir, parse_popular
+    from chainwarden.model import Ecosystem
+
+    if args.data_command == "update":
+        eco = Ecosystem(args.ecosystem)
+        try:
+            text = _read_source(args.source)
+            names = parse_popular(text, eco, args.source)
+        except (OSError, PopularDataError, ValueError) as exc:
+            why = exc.diagnostics() if isinstance(exc, PopularDataError) else str(exc)
+            print(f"chainwarden: error: {why}", file=sys.stderr)
+            return EXIT_USAGE
+        target = data_dir()
+        target.mkdir(parents=True, exist_ok=True)
+        (target / f"popular-{eco.value}.csv").write_text(
+            "download_count,name\n" + "".join(f"{c},{n}\n" for n, c in sorted(names.items(), key=lambda kv: -kv[1])), encoding="utf-8")
+        when = args.date or datetime.now(UTC).strftime("%Y-%m-%d")
+        (target / f"popular-{eco.value}.json").write_text(json.dumps({"source": args.source, "date": when}), encoding="utf-8")
+        print(f"{eco.value}: {len(names)} names from {args.source} ({when}) saved in {target}")
+        return EXIT_PASS
+    for eco in Ecosystem:
+        try:
+            print(f"{eco.value}: {PopularNames.load(eco).label}")
+        except (OSError, PopularDataError) as exc:
+            print(f"{eco.value}: could not load: {exc}")
+    return EXIT_PASS
+
+
+def _read_source(source: str) -> str:
+    if source.startswith(("http://", "https://")):
+        import httpx
+
+        try:
+            response = httpx.get(source, timeout=60, follow_redirects=True)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise OSError(f"could not fetch {source}: {exc}") from exc
+        return response.text
+    return Path(source).read_text(encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -207,6 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_scan(args)
         if args.command == "explain":
             return cmd_explain(args)
+        if args.command == "check-name":
+            return cmd_check_name(args)
+        if args.command == "data":
+            return cmd_data(args)
     except KeyboardInterrupt:
         print("chainwarden: interrupted", file=sys.stderr)
         return 130

@@ -29,6 +29,7 @@ from chainwarden.enrich.cache import (
 from chainwarden.enrich.dns import DnsError, DnsOptions, check_hosts
 from chainwarden.enrich.documents import ProjectRecord
 from chainwarden.enrich.http import Fetcher
+from chainwarden.enrich.names import PopularDataError, index_for
 from chainwarden.enrich.index_config import (
     IndexConfigError,
     IndexSettings,
@@ -46,6 +47,7 @@ from chainwarden.model import (
     DomainCheck,
     Ecosystem,
     EnrichedGraph,
+    NameMatch,
     PackageId,
     RegistryFacts,
     Skip,
@@ -78,6 +80,7 @@ class EnrichOptions:
     backoff: float = 0.5
     use_cache: bool = True
     dns: DnsOptions = field(default_factory=DnsOptions)
+    popular_dir: Path | None = None  # refreshed popular-name lists (`chainwarden data update`); default: the user data dir
     now: datetime | None = None  # when owner sets are recorded as seen (default: the wall clock)
 
 
@@ -146,6 +149,8 @@ def enrich(
     graphs: list[DependencyGraph], options: EnrichOptions, progress: Progress | None = None
 ) -> EnrichOutcome:
     need = {g.project.ecosystem for g in graphs if g.dependencies}
+    skips: list[Skip] = []
+    matches, popular_label = _name_matches(graphs, options, skips)
     names = sorted(
         {
             (d.package.ecosystem, d.package.name)
@@ -153,8 +158,9 @@ def enrich(
             for d in g.dependencies
             if d.source_kind is SourceKind.REGISTRY
         }
+        # the popular names a dependency may imitate: their owners tell a squat from a sibling package
+        | {(eco, m.target) for (eco, _), ms in matches.items() for m in ms if m.candidate_downloads is None}
     )
-    skips: list[Skip] = []
     for g in graphs:
         for d in g.dependencies:
             if d.source_kind is not SourceKind.REGISTRY:
@@ -166,7 +172,8 @@ def enrich(
                     )
                 )
     if not names:
-        return EnrichOutcome([EnrichedGraph(g, {}) for g in graphs], skips)
+        return EnrichOutcome([EnrichedGraph(g, {}, {}, _names_of(g, matches), popular_label.get(g.project.ecosystem, ""))
+                              for g in graphs], skips)
 
     store: Store | None = None
     if options.use_cache:
@@ -231,8 +238,44 @@ def enrich(
                 before, changed_at = owners.get(key, (None, None))
                 facts[d.package] = replace(f, owners_before=before, owners_changed_at=changed_at) if before is not None else f
         hosts = {e.rsplit("@", 1)[-1].lower() for f in facts.values() for e in f.emails if "@" in e}
-        enriched.append(EnrichedGraph(g, facts, {h: domains[h] for h in sorted(hosts) if h in domains}))
+        own_names = _names_of(g, matches)
+        for ms in own_names.values():
+            for m in ms:
+                rec = records.get((g.project.ecosystem, m.target))
+                if rec is not None:
+                    facts.setdefault(PackageId(g.project.ecosystem, m.target), rec.facts_for(None))
+        enriched.append(EnrichedGraph(g, facts, {h: domains[h] for h in sorted(hosts) if h in domains}, own_names,
+                                      popular_label.get(g.project.ecosystem, "")))
     return EnrichOutcome(enriched, skips, described, requests_made)
+
+
+def _name_matches(
+    graphs: list[DependencyGraph], options: EnrichOptions, skips: list[Skip]
+) -> tuple[dict[tuple[Ecosystem, str], tuple[NameMatch, ...]], dict[Ecosystem, str]]:
+    """For each dependency name, the popular names it may imitate (enrich.names)."""
+    out: dict[tuple[Ecosystem, str], tuple[NameMatch, ...]] = {}
+    labels: dict[Ecosystem, str] = {}
+    for eco in sorted({g.project.ecosystem for g in graphs if g.dependencies}):
+        try:
+            index = index_for(eco, options.popular_dir)
+        except (PopularDataError, OSError, ValueError) as exc:
+            why = exc.diagnostics() if isinstance(exc, PopularDataError) else str(exc)
+            skips.append(Skip(what=f"popular-names:{eco.value}", reason=f"could not load the popular-name list: {why}", stage="enrich"))
+            continue
+        labels[eco] = index.popular.label
+        for g in graphs:
+            if g.project.ecosystem is not eco:
+                continue
+            for d in g.dependencies:
+                key = (eco, d.package.name)
+                if key not in out:
+                    out[key] = tuple(index.matches(d.package.name))
+    return {k: v for k, v in out.items() if v}, labels
+
+
+def _names_of(g: DependencyGraph, matches: dict[tuple[Ecosystem, str], tuple[NameMatch, ...]]) -> dict[str, tuple[NameMatch, ...]]:
+    eco = g.project.ecosystem
+    return {d.package.name: matches[(eco, d.package.name)] for d in g.dependencies if (eco, d.package.name) in matches}
 
 
 def _record_owners(

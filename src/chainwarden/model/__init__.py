@@ -29,6 +29,7 @@ __all__ = [
     "Finding",
     "IndexHint",
     "Metrics",
+    "NameMatch",
     "PackageId",
     "PackageRisk",
     "PolicySummary",
@@ -268,16 +269,31 @@ class DomainCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class NameMatch:
+    """A popular package name that another name may imitate, and how (enrich.names)."""
+
+    target: str
+    transformation: str  # "swap", "homoglyph", "affix", "combosquat", ... (docs/rules/typosquat.md)
+    detail: str  # "prefix 'python-' added", "adds 'toolbelt'", ...
+    target_downloads: int
+    candidate_downloads: int | None  # None: the name itself is not on the popular list
+
+
+@dataclass(frozen=True, slots=True)
 class EnrichedGraph:
     """A graph with what the index says about each of its packages (absent: could not be checked).
 
     `domains` maps an e-mail host (``dev@mail.lapsed-domain.test`` -> ``mail.lapsed-domain.test``)
-    to what DNS says about its registrable domain; a host that was not checked is absent.
+    to what DNS says about its registrable domain; a host that was not checked is absent. The facts
+    of popular names a dependency may imitate (`names`) are in `facts` under ``PackageId(eco, target)``.
     """
 
     graph: DependencyGraph
     facts: Mapping[PackageId, RegistryFacts]
     domains: Mapping[str, DomainCheck] = field(default_factory=dict)
+    # name -> the popular names it may imitate (enrich.names); absent: no match, or the list was not loaded
+    names: Mapping[str, tuple[NameMatch, ...]] = field(default_factory=dict)
+    popular_names: str = ""  # which popular-name list was used ("15000 names, <source>, <date>"); "": none
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Analyzers of package names: typosquatting and dependency confusion."""
