@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 import json
 import re
 import unicodedata
@@ -42,8 +43,13 @@ from chainwarden.model import Ecosystem, NameMatch, normalize_name
 __all__ = ["NameIndex", "PopularNames", "PopularDataError", "data_dir", "index_for", "parse_popular"]
 
 MIN_EDIT_LENGTH = 4  # one edit away from a name shorter than this is mostly another real word
+SHORT_NAME = 5  # a name this short is one edit from many real words: only the SHORT_TOP most popular are targets
+SHORT_TOP = 2000
+COMBO_TOP = 3000  # combosquats: only the COMBO_TOP most popular names, with at least COMBO_MIN_LENGTH letters,
+COMBO_MIN_LENGTH = 5  # that are not a plugin namespace (NAMESPACE_MIN popular names start with "<name>-")
+NAMESPACE_MIN = 3
 PREFIXES = ("python3-", "python-", "py3-", "py-", "node-", "python", "py")
-SUFFIXES = ("-python3", "-python", "-py3", "-py", "-js", "-node", "js")
+SUFFIXES = ("-python3", "-python", "-py3", "-py", "-js", "-node", "python", "py", "js")
 
 Add = Callable[..., None]  # add(target, transformation, detail="")
 _SEPARATORS = re.compile(r"[-_.]+")
@@ -199,6 +205,10 @@ class NameIndex:
         self._deletes: dict[str, list[str]] = {}
         self._bare: dict[str, list[str]] = {}  # npm: unscoped name -> popular scoped names ending in it
         self._scopes: dict[str, list[str]] = {}  # npm: name without scope -> scopes it is popular under
+        ranked = sorted(popular.downloads, key=lambda n: (-popular.downloads[n], n))
+        self.rank = {n: i + 1 for i, n in enumerate(ranked)}
+        heads = Counter(n.split("-", 1)[0] for n in popular.downloads if "-" in n)
+        self.namespaces = {n for n in popular.downloads if heads.get(n, 0) >= NAMESPACE_MIN}
         for name in popular.downloads:
             bare = name.split("/", 1)[1] if name.startswith("@") and "/" in name else name
             flat = _flat(name)
@@ -207,7 +217,7 @@ class NameIndex:
             parts = tuple(p for p in _SEPARATORS.split(name.lower()) if p)
             if len(parts) > 1:
                 self._by_parts.setdefault(tuple(sorted(parts)), []).append(name)
-            if len(flat) >= MIN_EDIT_LENGTH:
+            if len(flat) >= MIN_EDIT_LENGTH and (len(flat) > SHORT_NAME or self.rank[name] <= SHORT_TOP):
                 for d in set(_deletes(flat)):
                     self._deletes.setdefault(d, []).append(name)
             if bare != name:
@@ -229,8 +239,9 @@ class NameIndex:
         flat = _flat(cand)
         for t in self._by_flat.get(flat, ()):
             add(t, "separator")
-        for t in self._by_fold.get(_fold(flat), ()):
-            add(t, "homoglyph", "look-alike characters")
+        if len(flat) >= MIN_EDIT_LENGTH:
+            for t in self._by_fold.get(_fold(flat), ()):
+                add(t, "homoglyph", "look-alike characters")
         self._digits(cand, add)
         self._affixes(cand, add)
         if len(flat) >= MIN_EDIT_LENGTH - 1:
@@ -287,9 +298,13 @@ class NameIndex:
                 core = "-".join(parts[i:j])
                 if len(_flat(core)) < MIN_EDIT_LENGTH:
                     continue
-                extra = "-".join(parts[:i] + parts[j:])
+                rest = parts[:i] + parts[j:]
+                extra = "-".join(rest)
+                if any(w in self.namespaces for w in rest):
+                    continue  # django-kombu, types-aiobotocore-x: an integration of two real projects, not a lure
                 for t in self._by_flat.get(_flat(core), ()):
-                    add(t, "combosquat", f"adds {extra!r}")
+                    if self.rank[t] <= COMBO_TOP and len(_flat(t)) >= COMBO_MIN_LENGTH and t not in self.namespaces:
+                        add(t, "combosquat", f"adds {extra!r}")
 
     def _scope(self, cand: str, add: Add) -> None:
         if cand.startswith("@") and "/" in cand:
