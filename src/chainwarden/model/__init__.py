@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from packageurl import PackageURL
 
@@ -114,6 +115,15 @@ class SourceLocation:
         return self.file if self.line is None else f"{self.file}:{self.line}"
 
 
+@lru_cache(maxsize=65536)
+def _purl(ecosystem: Ecosystem, name: str, version: str | None) -> str:
+    """Package URLs are asked for many times per package by the reports; building one is not cheap."""
+    if ecosystem is Ecosystem.NPM and name.startswith("@") and "/" in name:
+        namespace, _, bare = name.partition("/")
+        return PackageURL(type="npm", namespace=namespace, name=bare, version=version).to_string()
+    return PackageURL(type=ecosystem.value, name=name, version=version).to_string()
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class PackageId:
     """One package at one version (or unpinned, `version=None`). `name` is normalised."""
@@ -124,10 +134,7 @@ class PackageId:
 
     @property
     def purl(self) -> str:
-        if self.ecosystem is Ecosystem.NPM and self.name.startswith("@") and "/" in self.name:
-            namespace, _, name = self.name.partition("/")
-            return PackageURL(type="npm", namespace=namespace, name=name, version=self.version).to_string()
-        return PackageURL(type=self.ecosystem.value, name=self.name, version=self.version).to_string()
+        return _purl(self.ecosystem, self.name, self.version)
 
     def __str__(self) -> str:
         sep = "@" if self.ecosystem is Ecosystem.NPM else "=="
