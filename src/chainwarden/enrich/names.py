@@ -326,11 +326,15 @@ _RANK = {"homoglyph": 0, "separator": 1, "swap": 2, "keyboard-adjacent": 2, "sub
 
 
 @lru_cache(maxsize=4)
-def _index(ecosystem: Ecosystem, directory: str) -> NameIndex:
-    return NameIndex(PopularNames.load(ecosystem, Path(directory)))
+def _index(ecosystem: Ecosystem, source: str, _stamp: int) -> NameIndex:
+    return NameIndex(PopularNames.load(ecosystem, Path(source)) if source else _shipped(ecosystem))
 
 
 def index_for(ecosystem: Ecosystem, directory: Path | None = None) -> NameIndex:
-    """The index of an ecosystem's popular names, built once per process."""
-    return _index(ecosystem, str(directory or data_dir()))
-
+    """The index of an ecosystem's popular names, built once per process per list (a refreshed list in
+    `directory` wins over the shipped one; a list changed on disk is read again)."""
+    folder = directory or data_dir()
+    user = folder / f"popular-{ecosystem.value}.csv"
+    if user.is_file() and user.with_suffix(".json").is_file():
+        return _index(ecosystem, str(folder), user.stat().st_mtime_ns)
+    return _index(ecosystem, "", 0)
