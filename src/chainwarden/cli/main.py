@@ -248,7 +248,12 @@ def _printable(text: str) -> str:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from chainwarden.enrich.names import PopularDataError, PopularNames, data_dir, parse_popular
+    from chainwarden.enrich.names import (
+        PopularDataError,
+        PopularNames,
+        data_dir,
+        parse_popular,
+    )
     from chainwarden.model import Ecosystem
 
     if args.data_command == "update":

@@ -29,12 +29,12 @@ from chainwarden.enrich.cache import (
 from chainwarden.enrich.dns import DnsError, DnsOptions, check_hosts
 from chainwarden.enrich.documents import ProjectRecord
 from chainwarden.enrich.http import Fetcher
-from chainwarden.enrich.names import PopularDataError, index_for
 from chainwarden.enrich.index_config import (
     IndexConfigError,
     IndexSettings,
     resolve_settings,
 )
+from chainwarden.enrich.names import PopularDataError, index_for
 from chainwarden.enrich.registry import (
     Backend,
     LookupFailed,
@@ -52,6 +52,7 @@ from chainwarden.model import (
     RegistryFacts,
     Skip,
     SourceKind,
+    email_host,
 )
 
 __all__ = ["DnsOptions", "EnrichError", "EnrichOptions", "EnrichOutcome", "enrich"]
@@ -80,6 +81,7 @@ class EnrichOptions:
     backoff: float = 0.5
     use_cache: bool = True
     dns: DnsOptions = field(default_factory=DnsOptions)
+    match_names: bool = False  # compare names with the popular-name list (the typosquat rule's data)
     popular_dir: Path | None = None  # refreshed popular-name lists (`chainwarden data update`); default: the user data dir
     now: datetime | None = None  # when owner sets are recorded as seen (default: the wall clock)
 
@@ -210,7 +212,7 @@ def enrich(
         finally:
             if fetcher is not None:
                 await fetcher.aclose()
-        hosts = {e.rsplit("@", 1)[-1].lower() for r in records.values() for e in r.emails if "@" in e}
+        hosts = {email_host(e) for r in records.values() for e in r.emails if "@" in e}
         domains, dns_skips = await check_hosts(hosts, options.dns, store, offline=options.offline, snapshot=options.snapshot)
         return records, failures, described, fetcher.requests_made if fetcher else 0, domains, dns_skips
 
@@ -237,7 +239,7 @@ def enrich(
                 f = rec.facts_for(d.package.version)
                 before, changed_at = owners.get(key, (None, None))
                 facts[d.package] = replace(f, owners_before=before, owners_changed_at=changed_at) if before is not None else f
-        hosts = {e.rsplit("@", 1)[-1].lower() for f in facts.values() for e in f.emails if "@" in e}
+        hosts = {email_host(e) for f in facts.values() for e in f.emails if "@" in e}
         own_names = _names_of(g, matches)
         for ms in own_names.values():
             for m in ms:
@@ -255,6 +257,8 @@ def _name_matches(
     """For each dependency name, the popular names it may imitate (enrich.names)."""
     out: dict[tuple[Ecosystem, str], tuple[NameMatch, ...]] = {}
     labels: dict[Ecosystem, str] = {}
+    if not options.match_names:
+        return out, labels
     for eco in sorted({g.project.ecosystem for g in graphs if g.dependencies}):
         try:
             index = index_for(eco, options.popular_dir)

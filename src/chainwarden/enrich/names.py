@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache

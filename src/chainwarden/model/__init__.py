@@ -45,6 +45,7 @@ __all__ = [
     "SourceKind",
     "SourceLocation",
     "Verdict",
+    "email_host",
     "normalize_name",
 ]
 
@@ -55,6 +56,11 @@ class Ecosystem(StrEnum):
 
 
 _PEP503 = re.compile(r"[-_.]+")
+
+
+def email_host(email: str) -> str:
+    """The host part of an e-mail address, lower-cased (``dev@Mail.Example.test`` -> ``mail.example.test``)."""
+    return email.rsplit("@", 1)[-1].strip().lower()
 
 
 def normalize_name(ecosystem: Ecosystem, name: str) -> str:

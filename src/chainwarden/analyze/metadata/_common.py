@@ -16,10 +16,10 @@ from chainwarden.model import (
     DomainStatus,
     EnrichedGraph,
     RegistryFacts,
-    Severity,
     Skip,
     SourceKind,
     SourceLocation,
+    email_host,
 )
 
 
@@ -79,11 +79,6 @@ def bump(previous: str, new: str) -> str | None:
     return "minor" if a[1] != b[1] else "patch"
 
 
-def raise_severity(severity: Severity, steps: int, cap: Severity = Severity.CRITICAL) -> Severity:
-    order = list(Severity)
-    return order[min(severity.rank + max(steps, 0), cap.rank)] if severity.rank < cap.rank else severity
-
-
 def single_maintainer(facts: RegistryFacts) -> bool:
     """One account can publish, and no organization stands behind it."""
     return bool(facts.maintainer_source) and len(facts.maintainers) == 1 and not facts.organization
@@ -93,7 +88,7 @@ def unresolvable(eg: EnrichedGraph, facts: RegistryFacts) -> list[tuple[str, Dom
     """(e-mail, check) for each published address whose registrable domain does not exist."""
     out: list[tuple[str, DomainCheck]] = []
     for email in facts.emails:
-        check = eg.domains.get(email.rsplit("@", 1)[-1].lower())
+        check = eg.domains.get(email_host(email))
         if check is not None and check.status is DomainStatus.NXDOMAIN:
             out.append((email, check))
     return out

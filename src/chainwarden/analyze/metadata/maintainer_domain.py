@@ -32,6 +32,7 @@ from chainwarden.model import (
     Finding,
     Severity,
     Skip,
+    email_host,
 )
 
 INFO = AnalyzerInfo(
@@ -56,7 +57,7 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
         lapsed = unresolvable(eg, facts)
         if not lapsed:
             continue
-        checked = [e for e in facts.emails if e.rsplit("@", 1)[-1].lower() in eg.domains]
+        checked = [e for e in facts.emails if email_host(e) in eg.domains]
         every = len({e for e, _ in lapsed}) == len(checked)  # no address that DNS vouched for is left
         # npm publishes the account e-mail; PyPI publishes the author's address, which is usually, not always, the account's
         account_mail = dep.package.ecosystem is Ecosystem.NPM

@@ -13,7 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Reflex
+from chainwarden.analyze._interface import (
+    AnalysisContext,
+    Analyzer,
+    AnalyzerInfo,
+    Reflex,
+)
 from chainwarden.model import (
     Confidence,
     Ecosystem,
