@@ -1,5 +1,6 @@
 """Tests run offline: the network they touch is the test registry and the test DNS
-server, both on 127.0.0.1. Every test's DNS questions go to the test DNS server."""
+server, both on 127.0.0.1. Every test's DNS questions go to the test DNS server, and
+the dependency-confusion rules' public index is a dead port unless a test names one."""
 
 from __future__ import annotations
 
@@ -28,3 +29,7 @@ def _isolated_environment(
         if var.startswith(("PIP_INDEX", "PIP_EXTRA", "UV_", "NPM_CONFIG_REGISTRY", "npm_config_registry", "CHAINWARDEN_")) or var.lower() in ("http_proxy", "https_proxy", "all_proxy"):
             monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("CHAINWARDEN_DNS_SERVER", dns_server.address)
+    # The public index of the dependency-confusion rules defaults to the installers' built-in one: a test that
+    # does not name its own gets a port where nothing listens, never the real registry.
+    monkeypatch.setenv("CHAINWARDEN_PUBLIC_INDEX", "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("CHAINWARDEN_PUBLIC_NPM_REGISTRY", "http://127.0.0.1:9/npm/")

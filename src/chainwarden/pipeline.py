@@ -7,6 +7,7 @@ make a run impossible (a broken policy, no index) are raised as
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ from chainwarden.decide import (
     load_policy,
 )
 from chainwarden.decide.metrics import compute as compute_metrics
-from chainwarden.enrich import DnsOptions, EnrichError, EnrichOptions, enrich
+from chainwarden.enrich import DnsOptions, EnrichError, EnrichOptions, SourceOptions, enrich
 from chainwarden.enrich.names import index_for
 from chainwarden.model import (
     Confidence,
@@ -66,6 +67,19 @@ def dns_options(request: ScanRequest, policy: Policy) -> DnsOptions:
     )
 
 
+def source_options(flags: SourceOptions, policy: Policy) -> SourceOptions:
+    """Flags, then environment (read in enrich.index_config), then the policy's [sources]; lists add up."""
+    p = policy.sources
+    return SourceOptions(
+        private_indexes=tuple(dict.fromkeys(flags.private_indexes + p.private_indexes)),
+        private_npm_registries=tuple(dict.fromkeys(flags.private_npm_registries + p.private_npm_registries)),
+        public_index=flags.public_index or (None if os.environ.get("CHAINWARDEN_PUBLIC_INDEX") else p.public_index),
+        public_npm_registry=flags.public_npm_registry
+        or (None if os.environ.get("CHAINWARDEN_PUBLIC_NPM_REGISTRY") else p.public_npm_registry),
+        internal_packages=tuple(dict.fromkeys(flags.internal_packages + p.internal_packages)),
+    )
+
+
 def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = None) -> ScanResult:
     started = datetime.now(UTC)
     now = request.now or started
@@ -77,7 +91,8 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
         options = replace(options, snapshot=policy.registry_snapshot)
     # The popular-name index costs 0.25 s to build: only when the typosquat rule's findings are wanted.
     options = replace(options, dns=dns_options(request, policy), now=now,
-                      match_names=policy.rules.get("typosquat") is not Action.IGNORE)
+                      match_names=policy.rules.get("typosquat") is not Action.IGNORE,
+                      sources=source_options(options.sources, policy))
 
     ctx = CollectContext(display_base=request.display_base)
     graphs, skips = collect_paths(request.paths, ctx) if request.paths else ([], [])

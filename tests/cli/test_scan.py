@@ -33,7 +33,7 @@ def scan_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict
     return code, report, err
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and p.name != "hijack-scenario"))
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and p.name not in ("hijack-scenario", "dependency-confusion")))
 def test_examples_list_every_package_with_its_source_line(capsys: pytest.CaptureFixture[str], example: str, tmp_path: Path) -> None:
     code, report, _ = scan_json(capsys, str(EXAMPLES / example), "--cache-dir", str(tmp_path))
     assert code == 0

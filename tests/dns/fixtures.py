@@ -22,6 +22,10 @@ DEFAULT_ZONES: dict[str, dict[str, list[str]]] = {
     # it; the product asks for the SOA of the registrable domain, example.test.
     "example.test": zone("example.test", {"@": ["MX 10 mail.example.test."], "mail": ["A 192.0.2.25"]}),
     "healthy-domain.test": zone("healthy-domain.test"),
+    # The dependency-confusion claimer's throwaway domain (tests/registry/data acme-billing) exists.
+    "throwaway.test": zone("throwaway.test"),
+    # acme-corp.test (the private index's people, tests/registry/data-private) exists too.
+    "acme-corp.test": zone("acme-corp.test"),
     # lapsed-domain.test is deliberately absent: NXDOMAIN, like an unregistered domain.
 }
 

@@ -4,6 +4,8 @@
 - ``registry``: a running RegistryServer on that snapshot (session).  Do not set hooks on it.
 - ``registry_hooks``: the same server for a test that sets hooks (fail, delay, hide,
   html_only) or reads ``requests``; it is reset before and after the test.
+- ``private_registry``: a second server, on tests/registry/data-private: a company's private
+  index for the dependency-confusion fixtures (session).
 - ``tmp_registry``: a running server of its own over an empty ``tmp_path`` snapshot, for
   tests that write or change fixtures (``builder.pypi_project(tmp_registry.root, ...)``).
 """
@@ -18,6 +20,7 @@ import pytest
 from .server import RegistryServer
 
 DATA = Path(__file__).resolve().parent / "data"
+PRIVATE_DATA = Path(__file__).resolve().parent / "data-private"
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +31,12 @@ def registry_root() -> Path:
 @pytest.fixture(scope="session")
 def registry(registry_root: Path) -> Iterator[RegistryServer]:
     with RegistryServer(registry_root) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def private_registry() -> Iterator[RegistryServer]:
+    with RegistryServer(PRIVATE_DATA) as server:
         yield server
 
 

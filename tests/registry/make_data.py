@@ -1,8 +1,10 @@
-"""Generate the committed registry snapshot in tests/registry/data.
+"""Generate the committed registry snapshots: tests/registry/data (the public test index)
+and tests/registry/data-private (a company's private index, for the dependency-confusion
+fixtures).
 
-    python -m tests.registry.make_data            # (re)write tests/registry/data
+    python -m tests.registry.make_data            # (re)write both
     python -m tests.registry.make_data --check    # exit 1 if the committed data is out of date
-    python -m tests.registry.make_data OUT_DIR    # write somewhere else
+    python -m tests.registry.make_data OUT_DIR    # write the public snapshot somewhere else
 
 Version histories follow the real projects' (dates approximate to the day); people,
 e-mail addresses and repository URLs are fixture values under .test.  The "today" of
@@ -21,6 +23,7 @@ from pathlib import Path
 from .builder import npm_package, pypi_project
 
 DATA = Path(__file__).resolve().parent / "data"
+PRIVATE_DATA = Path(__file__).resolve().parent / "data-private"
 TODAY = datetime(2026, 11, 21)
 
 
@@ -279,6 +282,10 @@ def _pypi(root: Path) -> None:
       maintainers=["steady-maint", "lin-reviewer", "oskar-release"], author="Steady developers",
       author_email="maintainers@healthy-domain.test", summary="Retry and backoff helpers.",
       repository="https://example.test/steady/steady-lib", classifiers=mit, requires_python=">=3.9")
+    # Dependency confusion: a stranger claimed a company's internal name (tests/registry/data-private)
+    # at a version far above the private one, six days ago.
+    p("acme-billing", {"99.0": "2026-11-15T22:03:11"}, maintainers=["pkg-claimer-42"], author="claimer",
+      author_email="claimer@throwaway.test", summary="acme-billing", classifiers=py3)
 
 
 # ---------------------------------------------------------------------------- npm
@@ -354,6 +361,38 @@ def _npm(root: Path) -> None:
       deprecated={v: pad for v in ("1.0.0", "1.1.3", "1.2.0", "1.3.0")})
 
 
+    # Dependency confusion on npm: the company's unscoped internal name, claimed publicly.
+    n("acme-ui-kit", {"99.0.0": "2026-11-16T08:00:00"}, maintainers=[("pkg-claimer-42", "claimer@throwaway.test")],
+      description="acme-ui-kit")
+
+
+# ---------------------------------------------------------------------------- the private index
+
+
+def build_private(root: Path) -> None:
+    """A company's private index: its own packages, and a mirrored public one (six 1.16.0, same versions)."""
+    def p(name: str, releases: dict[str, str], **kw: object) -> None:
+        pypi_project(root, name, {v: t(d) for v, d in releases.items()}, **kw)  # type: ignore[arg-type]
+
+    def n(name: str, versions: dict[str, str], **kw: object) -> None:
+        npm_package(root, name, {v: t(d) for v, d in versions.items()}, **kw)  # type: ignore[arg-type]
+
+    team = {"maintainers": ["acme-platform", "acme-release"], "author": "ACME platform team",
+            "author_email": "platform@acme-corp.test"}
+    p("acme-billing", {"1.0": "2025-03-10", "1.1": "2025-09-02"}, summary="ACME internal billing client",
+      repository="https://git.acme-corp.test/platform/acme-billing", **team)
+    p("acme-ledger", {"2.0.0": "2025-06-01", "2.1.0": "2026-05-04"}, summary="ACME internal ledger",
+      repository="https://git.acme-corp.test/platform/acme-ledger", **team)
+    p("six", {"1.16.0": "2021-05-05"}, maintainers=["benjamin"], author="Benjamin Peterson",
+      author_email="benjamin@python.example.test", repository="https://example.test/benjaminp/six",
+      wheel_tags=["py2.py3-none-any"])
+    people = [("acme-platform", "platform@acme-corp.test"), ("acme-release", "release@acme-corp.test")]
+    n("acme-ui-kit", {"1.3.0": "2025-02-11", "1.4.0": "2025-10-20"}, maintainers=people,
+      description="ACME internal UI components", repository="git+https://git.acme-corp.test/web/acme-ui-kit.git")
+    n("@acme/auth", {"2.0.0": "2025-04-14"}, maintainers=people, description="ACME internal auth client",
+      repository="git+https://git.acme-corp.test/web/auth.git")
+
+
 # ---------------------------------------------------------------------------- command line
 
 
@@ -372,19 +411,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", nargs="?", type=Path, default=DATA, help=f"output directory (default {DATA})")
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 when out of date")
     args = parser.parse_args(argv)
+    targets = [(build, args.out)] + ([(build_private, PRIVATE_DATA)] if args.out == DATA else [])
     if args.check:
-        with tempfile.TemporaryDirectory() as tmp:
-            build(Path(tmp))
-            stale = differences(Path(tmp), args.out)
+        stale: list[str] = []
+        for builder, out in targets:
+            with tempfile.TemporaryDirectory() as tmp:
+                builder(Path(tmp))
+                stale += [f"{out.name}/{f}" for f in differences(Path(tmp), out)]
         for f in stale:
             print(f"out of date: {f}", file=sys.stderr)
         return 1 if stale else 0
-    build(args.out)
-    with tempfile.TemporaryDirectory() as tmp:  # files no generator writes any more
-        build(Path(tmp))
-        extra = [f for f in differences(Path(tmp), args.out) if not (Path(tmp) / f).exists()]
-    for f in extra:
-        print(f"not generated (remove it if it is obsolete): {args.out / f}", file=sys.stderr)
+    for builder, out in targets:
+        builder(out)
+        with tempfile.TemporaryDirectory() as tmp:  # files no generator writes any more
+            builder(Path(tmp))
+            extra = [f for f in differences(Path(tmp), out) if not (Path(tmp) / f).exists()]
+        for f in extra:
+            print(f"not generated (remove it if it is obsolete): {out / f}", file=sys.stderr)
     return 0
 
 

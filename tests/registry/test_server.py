@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .builder import pypi_project
-from .make_data import build, differences
+from .make_data import PRIVATE_DATA, build, build_private, differences
 from .server import RegistryServer
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -319,6 +319,11 @@ def test_fixtures_written_while_running_are_served(tmp_registry: RegistryServer)
 def test_committed_data_matches_the_generator(registry_root: Path, tmp_path: Path) -> None:
     build(tmp_path)
     assert differences(tmp_path, registry_root) == [], "run: python -m tests.registry.make_data"
+
+
+def test_committed_private_data_matches_the_generator(tmp_path: Path) -> None:
+    build_private(tmp_path)
+    assert differences(tmp_path, PRIVATE_DATA) == [], "run: python -m tests.registry.make_data"
 
 
 def test_builder_output_is_stable(tmp_path: Path) -> None:

@@ -7,6 +7,11 @@ or by the case's own `registry/` snapshot when it has one, and by the test DNS
 server (tests/dns). A case with a `registry-before/` snapshot is scanned twice
 with one cache: first against `registry-before/`, then against `registry/`
 (the state an earlier scan left behind, for `owners-changed`).
+
+A case whose files name ``@PUBLIC_INDEX@``, ``@PRIVATE_INDEX@``, ``@PUBLIC_NPM@`` or
+``@PRIVATE_NPM@`` is scanned over HTTP instead: the test registry (tests/registry/data)
+is the public index and a second server on tests/registry/data-private the private one;
+the case is copied with those placeholders replaced by the servers' URLs.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from pathlib import Path
 import pytest
 
 from chainwarden.analyze import ANALYZERS
-from chainwarden.enrich import EnrichOptions
+from chainwarden.enrich import EnrichOptions, SourceOptions
 from chainwarden.pipeline import ScanRequest, scan
+from tests.registry.server import RegistryServer
 
 RULES = Path(__file__).resolve().parent
 REGISTRY_DATA = RULES.parent / "registry" / "data"
@@ -36,15 +42,45 @@ def _cases() -> list[tuple[str, str, Path]]:
     return out
 
 
+PLACEHOLDERS = ("@PUBLIC_INDEX@", "@PRIVATE_INDEX@", "@PUBLIC_NPM@", "@PRIVATE_NPM@")
+
+
+def _live(case: Path) -> bool:
+    return any(p in f.read_text(encoding="utf-8", errors="replace") for f in case.rglob("*") if f.is_file()
+               for p in PLACEHOLDERS)
+
+
+def _with_servers(case: Path, dest: Path, public: RegistryServer, private: RegistryServer) -> Path:
+    urls = {"@PUBLIC_INDEX@": public.pypi_index_url, "@PRIVATE_INDEX@": private.pypi_index_url,
+            "@PUBLIC_NPM@": public.npm_registry_url, "@PRIVATE_NPM@": private.npm_registry_url}
+    shutil.copytree(case, dest)
+    for f in dest.rglob("*"):
+        if f.is_file():
+            text = f.read_text(encoding="utf-8")
+            for k, v in urls.items():
+                text = text.replace(k, v)
+            f.write_text(text, encoding="utf-8")
+    return dest
+
+
 @pytest.mark.parametrize(("rule", "kind", "case"), _cases(), ids=lambda v: v.name if isinstance(v, Path) else v)
-def test_rule_case(rule: str, kind: str, case: Path, tmp_path: Path) -> None:
+def test_rule_case(rule: str, kind: str, case: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     snapshot = case / "registry" if (case / "registry").is_dir() else REGISTRY_DATA
 
     def run(registry: Path):  # type: ignore[no-untyped-def]
         options = EnrichOptions(snapshot=registry, cache_dir=tmp_path / "cache")
         return scan(ScanRequest(paths=[case], options=options, display_base=case, now=TODAY))
 
-    if (case / "registry-before").is_dir():
+    if _live(case):
+        public: RegistryServer = request.getfixturevalue("registry")
+        private: RegistryServer = request.getfixturevalue("private_registry")
+        project = _with_servers(case, tmp_path / case.name, public, private)
+        options = EnrichOptions(index_url=public.pypi_index_url, npm_registry=public.npm_registry_url,
+                                cache_dir=tmp_path / "cache",
+                                sources=SourceOptions(public_index=public.pypi_index_url,
+                                                      public_npm_registry=public.npm_registry_url))
+        result = scan(ScanRequest(paths=[project], options=options, display_base=project, now=TODAY))
+    elif (case / "registry-before").is_dir():
         moving = tmp_path / "registry"
         shutil.copytree(case / "registry-before", moving)
         run(moving)

@@ -27,7 +27,7 @@ from chainwarden.analyze.metadata import (
     unpinned,
     yanked_or_deprecated,
 )
-from chainwarden.analyze.names import typosquat
+from chainwarden.analyze.names import dependency_confusion, index_config_unsafe, typosquat
 from chainwarden.model import DependencyGraph, EnrichedGraph, Finding, PackageId, Skip
 
 __all__ = [
@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 ANALYZERS: tuple[Analyzer, ...] = (
+    dependency_confusion.ANALYZER,
+    index_config_unsafe.ANALYZER,
     typosquat.ANALYZER,
     not_on_index.ANALYZER,
     dormant_then_released.ANALYZER,

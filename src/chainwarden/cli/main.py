@@ -46,6 +46,15 @@ def _add_index_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--index-url", metavar="URL", help="PyPI-style index to ask (default: your pip/uv configuration; env CHAINWARDEN_INDEX_URL)")
     g.add_argument("--npm-registry", metavar="URL", help="npm registry to ask (default: your .npmrc / npm configuration; env CHAINWARDEN_NPM_REGISTRY)")
     g.add_argument("--registry-snapshot", metavar="DIR", type=Path, help="answer from a registry snapshot directory instead of an index")
+    c = p.add_argument_group("private and public indexes (dependency confusion)")
+    c.add_argument("--private-index", metavar="URL", action="append", default=[],
+                   help="a private PyPI-style index: its packages are checked against the public index (repeatable)")
+    c.add_argument("--private-npm-registry", metavar="URL", action="append", default=[],
+                   help="a private npm registry, the same way (repeatable)")
+    c.add_argument("--public-index", metavar="URL", help="the public PyPI-style index private names are checked against "
+                   "(default: pip's built-in default; env CHAINWARDEN_PUBLIC_INDEX; policy [sources] public-index)")
+    c.add_argument("--public-npm-registry", metavar="URL", help="the public npm registry (default: npm's built-in default; "
+                   "env CHAINWARDEN_PUBLIC_NPM_REGISTRY; policy [sources] public-npm-registry)")
     g.add_argument("--cache-dir", metavar="DIR", type=Path, help="where the SQLite cache lives (default: the user cache dir)")
     g.add_argument("--cache-ttl", metavar="SECONDS", type=float, default=3600.0, help="reuse cached registry answers younger than this without asking (default 3600)")
     g.add_argument("--offline", action="store_true", help="answer from the cache only; list what it cannot answer")
@@ -119,7 +128,7 @@ def _progress_callback(enabled: bool) -> tuple[Progress | None, object]:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from chainwarden.enrich import EnrichOptions
+    from chainwarden.enrich import EnrichOptions, SourceOptions
     from chainwarden.pipeline import ChainwardenError, ScanRequest, scan
     from chainwarden.report import json_report, terminal
 
@@ -147,6 +156,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         timeout=args.timeout,
         use_cache=not args.no_cache,
+        sources=SourceOptions(private_indexes=tuple(args.private_index), private_npm_registries=tuple(args.private_npm_registry),
+                              public_index=args.public_index, public_npm_registry=args.public_npm_registry),
     )
     if args.offline and args.no_cache:
         print("chainwarden: error: --offline answers from the cache, so it cannot go with --no-cache", file=sys.stderr)

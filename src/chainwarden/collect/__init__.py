@@ -149,6 +149,7 @@ def collect_paths(paths: Iterable[Path], ctx: CollectContext) -> tuple[list[Depe
             ecosystem=ecosystem,
             files=tuple(dict.fromkeys(f for r in results for f in r.files)) or tuple(ctx.display(f) for f, _ in entries),
             lockfiles=tuple(ctx.display(f) for (f, _), r in zip(entries, results) if r.is_lockfile),
+            directory=str(directory.resolve()),
         )
         graphs.append(build_graph(project, results, own))
     return graphs, skips
@@ -160,5 +161,6 @@ def collect_environment(path: Path, ctx: CollectContext) -> tuple[list[Dependenc
         result = environment.collect(path, ctx)
     except CollectError as exc:
         return [], [exc.to_skip()]
-    project = Project(root=ctx.display(path), ecosystem=Ecosystem.PYPI, files=tuple(result.files), lockfiles=tuple(result.files))
+    project = Project(root=ctx.display(path), ecosystem=Ecosystem.PYPI, files=tuple(result.files), lockfiles=tuple(result.files),
+                      directory=str(path.resolve()))
     return [build_graph(project, [result])], list(result.skips)

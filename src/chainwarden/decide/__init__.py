@@ -14,6 +14,13 @@ action = "warn"
 [rules.dormant]               # and the rule's thresholds (`chainwarden explain <id>` lists them)
 after = "3y"
 
+[sources]                     # private and public indexes (dependency confusion)
+internal-packages = ["acme-*", "@acme/*"]  # names that are yours: never to come from the public index
+private-indexes = ["https://pkgs.acme.test/simple"]
+private-npm-registries = ["https://npm.acme.test/"]
+public-index = "..."          # what private names are checked against (default: pip's built-in default)
+public-npm-registry = "..."   # (default: npm's built-in default)
+
 [dns]                         # maintainer e-mail domain checks
 canary = "example.com"        # must resolve before any NXDOMAIN is believed
 server = "192.0.2.53:53"      # a resolver to ask instead of the system's
@@ -42,10 +49,11 @@ from typing import Any
 from chainwarden.analyze import ANALYZERS, OptionValue, by_id
 from chainwarden.model import Finding, Severity, Skip, Verdict
 
-__all__ = ["Action", "DnsPolicy", "Policy", "PolicyError", "decide", "find_policy", "load_policy"]
+__all__ = ["Action", "DnsPolicy", "Policy", "PolicyError", "SourcesPolicy", "decide", "find_policy", "load_policy"]
 
 CONFIG_NAME = "chainwarden.toml"
-_KEYS = {"fail-on", "registry-snapshot", "rules", "dns"}
+_KEYS = {"fail-on", "registry-snapshot", "rules", "dns", "sources"}
+_SOURCES_KEYS = {"internal-packages", "private-indexes", "private-npm-registries", "public-index", "public-npm-registry"}
 _DNS_KEYS = {"canary", "server", "timeout", "cache-ttl", "enabled"}
 
 
@@ -72,6 +80,17 @@ class DnsPolicy:
 
 
 @dataclass(frozen=True)
+class SourcesPolicy:
+    """``[sources]``: which packages and indexes are private, and which index is the public one."""
+
+    internal_packages: tuple[str, ...] = ()
+    private_indexes: tuple[str, ...] = ()
+    private_npm_registries: tuple[str, ...] = ()
+    public_index: str | None = None
+    public_npm_registry: str | None = None
+
+
+@dataclass(frozen=True)
 class Policy:
     source: str | None = None
     fail_on: Severity = Severity.HIGH
@@ -79,6 +98,7 @@ class Policy:
     options: dict[str, dict[str, OptionValue]] = field(default_factory=dict)  # rule -> option -> value
     registry_snapshot: Path | None = None
     dns: DnsPolicy = field(default_factory=DnsPolicy)
+    sources: SourcesPolicy = field(default_factory=SourcesPolicy)
 
     def action_for(self, finding: Finding) -> Action:
         explicit = self.rules.get(finding.rule)
@@ -144,7 +164,33 @@ def _parse(table: dict[str, Any], path: Path, text: str, prefix: str) -> Policy:
             else:
                 raise err(f"rules.{rule}.{key}", f"unknown key (expected {', '.join(allowed)})")
     return Policy(source=str(path), fail_on=fail_on, rules=rules, options=options, registry_snapshot=snapshot,
-                  dns=_dns(table.get("dns", {}), err))
+                  dns=_dns(table.get("dns", {}), err), sources=_sources(table.get("sources", {}), err))
+
+
+def _sources(raw: object, err: Callable[[str, str], PolicyError]) -> SourcesPolicy:
+    if not isinstance(raw, dict):
+        raise err("sources", "expected a [sources] table")
+    unknown = sorted(set(raw) - _SOURCES_KEYS)
+    if unknown:
+        raise err(f"sources.{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_SOURCES_KEYS))})")
+
+    def strings(key: str, urls: bool) -> tuple[str, ...]:
+        v = raw.get(key, [])
+        if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+            raise err(f"sources.{key}", f"expected a list of non-empty strings, got {v!r}")
+        if urls and (bad := [x for x in v if not x.startswith(("http://", "https://", "file://"))]):
+            raise err(f"sources.{key}", f"expected http(s):// or file:// URLs, got {bad[0]!r}")
+        return tuple(x.strip() for x in v)
+
+    def url(key: str) -> str | None:
+        v = raw.get(key)
+        if v is not None and (not isinstance(v, str) or not v.startswith(("http://", "https://", "file://"))):
+            raise err(f"sources.{key}", f"expected an http(s):// or file:// URL, got {v!r}")
+        return v
+
+    return SourcesPolicy(internal_packages=strings("internal-packages", False), private_indexes=strings("private-indexes", True),
+                         private_npm_registries=strings("private-npm-registries", True),
+                         public_index=url("public-index"), public_npm_registry=url("public-npm-registry"))
 
 
 def _dns(raw: object, err: Callable[[str, str], PolicyError]) -> DnsPolicy:

@@ -6,9 +6,11 @@ user's installer is configured with), and returns the graphs with their
 `RegistryFacts`. A name that could not be looked up is a `Skip`, never a clean
 result; a name the index does not know is a fact (``exists = False``).
 
-It also asks DNS about the maintainers' e-mail domains (`enrich.dns`) and
+It also asks DNS about the maintainers' e-mail domains (`enrich.dns`),
 records each package's owner set in the store, so that a later scan sees a
-change (`owners_before`, `owners_changed_at`).
+change (`owners_before`, `owners_changed_at`), and works out where each
+project's packages come from and which are private (`enrich.sources`): a
+private dependency's facts come from its private index.
 """
 
 from __future__ import annotations
@@ -32,9 +34,12 @@ from chainwarden.enrich.http import Fetcher
 from chainwarden.enrich.index_config import (
     IndexConfigError,
     IndexSettings,
+    installer_statements,
+    public_index,
     resolve_settings,
 )
 from chainwarden.enrich.names import PopularDataError, index_for
+from chainwarden.enrich.sources import SourceOptions, resolve_sources
 from chainwarden.enrich.registry import (
     Backend,
     LookupFailed,
@@ -47,6 +52,7 @@ from chainwarden.model import (
     DomainCheck,
     Ecosystem,
     EnrichedGraph,
+    IndexSetup,
     NameMatch,
     PackageId,
     RegistryFacts,
@@ -55,7 +61,7 @@ from chainwarden.model import (
     email_host,
 )
 
-__all__ = ["DnsOptions", "EnrichError", "EnrichOptions", "EnrichOutcome", "enrich"]
+__all__ = ["DnsOptions", "EnrichError", "EnrichOptions", "EnrichOutcome", "SourceOptions", "enrich"]
 
 Progress = Callable[[int, int], None]
 
@@ -84,6 +90,7 @@ class EnrichOptions:
     match_names: bool = False  # compare names with the popular-name list (the typosquat rule's data)
     popular_dir: Path | None = None  # refreshed popular-name lists (`chainwarden data update`); default: the user data dir
     now: datetime | None = None  # when owner sets are recorded as seen (default: the wall clock)
+    sources: SourceOptions = field(default_factory=SourceOptions)  # private / public indexes, internal-packages
 
 
 @dataclass
@@ -192,7 +199,7 @@ def enrich(
 
     async def run() -> tuple[
         dict[tuple[Ecosystem, str], ProjectRecord], dict[tuple[Ecosystem, str], LookupFailed], dict[str, str], int,
-        dict[str, DomainCheck], list[Skip],
+        dict[str, DomainCheck], list[Skip], dict[int, IndexSetup], dict[tuple[Ecosystem, str], ProjectRecord],
     ]:
         fetcher = None
         if options.snapshot is None:
@@ -206,18 +213,21 @@ def enrich(
                 backoff=options.backoff,
             )
         try:
-            project_dirs = [Path(g.project.root) for g in graphs]
+            project_dirs = [Path(g.project.directory or g.project.root) for g in graphs]
             backends, described = _backends(options, project_dirs, need, fetcher)
             records, failures = await _lookup_all(names, backends, progress)
+            setups, private_records, source_skips = await _sources(graphs, project_dirs, backends, records, options, fetcher)
         finally:
             if fetcher is not None:
                 await fetcher.aclose()
         hosts = {email_host(e) for r in records.values() for e in r.emails if "@" in e}
+        hosts |= {email_host(e) for r in private_records.values() for e in r.emails if "@" in e}
         domains, dns_skips = await check_hosts(hosts, options.dns, store, offline=options.offline, snapshot=options.snapshot)
-        return records, failures, described, fetcher.requests_made if fetcher else 0, domains, dns_skips
+        return (records, failures, described, fetcher.requests_made if fetcher else 0, domains, source_skips + dns_skips,
+                setups, private_records)
 
     try:
-        records, failures, described, requests_made, domains, dns_skips = asyncio.run(run())
+        records, failures, described, requests_made, domains, dns_skips, setups, private_records = asyncio.run(run())
         owners = _record_owners(records, store, options.now)
     finally:
         if store is not None:
@@ -230,11 +240,20 @@ def enrich(
         skips.append(Skip(what="owners", reason="--no-cache: owner changes since earlier scans are not tracked (owners-changed)", stage="enrich"))
 
     enriched: list[EnrichedGraph] = []
-    for g in graphs:
+    for i, g in enumerate(graphs):
         facts: dict[PackageId, RegistryFacts] = {}
+        setup = setups.get(i)
         for d in g.dependencies:
             key = (d.package.ecosystem, d.package.name)
             rec = records.get(key)
+            if setup is not None and d.package.name in setup.private:
+                if key in private_records:
+                    rec = private_records[key]  # a private package's facts are its private index's
+                elif setup.private[d.package.name].private is None and rec is not None and rec.exists:
+                    rec = None  # the public index's package of that name is someone else's: its facts are not ours
+                    skips.append(Skip(what=d.package.purl, stage="enrich", reason=(
+                        f"a private package ({setup.private[d.package.name].why}) whose private index was not asked: "
+                        "the registry checks did not run on it (dependency-confusion compares it with the public index)")))
             if rec is not None:
                 f = rec.facts_for(d.package.version)
                 before, changed_at = owners.get(key, (None, None))
@@ -247,8 +266,32 @@ def enrich(
                 if rec is not None:
                     facts.setdefault(PackageId(g.project.ecosystem, m.target), rec.facts_for(None))
         enriched.append(EnrichedGraph(g, facts, {h: domains[h] for h in sorted(hosts) if h in domains}, own_names,
-                                      popular_label.get(g.project.ecosystem, "")))
+                                      popular_label.get(g.project.ecosystem, ""), setup))
     return EnrichOutcome(enriched, skips, described, requests_made)
+
+
+async def _sources(
+    graphs: list[DependencyGraph], project_dirs: list[Path], backends: dict[Ecosystem, Backend],
+    records: dict[tuple[Ecosystem, str], ProjectRecord], options: EnrichOptions, fetcher: Fetcher | None,
+) -> tuple[dict[int, IndexSetup], dict[tuple[Ecosystem, str], ProjectRecord], list[Skip]]:
+    """Where each graph's packages come from (enrich.sources)."""
+    display = {}
+    for g, d in zip(graphs, project_dirs):
+        for name in ("uv.toml", "pyproject.toml", ".npmrc"):
+            display[(d / name).resolve()] = str(Path(g.project.root) / name) if g.project.root != "." else name
+    need = {g.project.ecosystem for g in graphs if g.dependencies}
+    statements = installer_statements(project_dirs, display, pypi=Ecosystem.PYPI in need, npm=Ecosystem.NPM in need,
+                                      machine=options.snapshot is None)
+    primary = {eco: b.label for eco, b in backends.items()}
+
+    def public_of(eco: Ecosystem) -> tuple[str, str] | None:
+        if options.snapshot is not None:
+            return primary[eco], "the registry snapshot"
+        chosen = options.sources.public_index if eco is Ecosystem.PYPI else options.sources.public_npm_registry
+        return public_index(eco, chosen)
+
+    return await resolve_sources(graphs, primary, records, statements, options.sources, public_of, fetcher,
+                                 options.snapshot is not None)
 
 
 def _name_matches(

@@ -16,6 +16,14 @@ npm registry, first match wins:
   4. npm's own ``registry`` setting (``npm config get registry``)
 ``@scope:registry=`` lines in those ``.npmrc`` files map scopes to their registries.
 
+`installer_statements()` reads every other statement there about where packages come
+from (extra indexes, uv's ``[[index]]`` tables and ``index-strategy``, ``[tool.uv.sources]``
+pins, scope mappings) for the dependency-confusion rules (`enrich.sources`), and
+`public_index()` says which index is the public one private names are checked against:
+``--public-index`` / ``CHAINWARDEN_PUBLIC_INDEX`` (``--public-npm-registry`` /
+``CHAINWARDEN_PUBLIC_NPM_REGISTRY``), the policy's ``[sources]``, else the installer's
+built-in default.
+
 No registry host name is written in this module: defaults come from the installers.
 """
 
@@ -27,11 +35,14 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_config_dir
+
+from chainwarden.model import Ecosystem, IndexHint, IndexUse, SourceLocation
 
 
 class IndexConfigError(Exception):
@@ -188,16 +199,26 @@ def parse_npmrc(path: Path) -> dict[str, str]:
     return out
 
 
-def npm_builtin_registry() -> str | None:
+def npm_builtin_registry(*, default_only: bool = False) -> str | None:
+    """npm's ``registry`` setting; with `default_only`, npm's own default (no user, global or project config)."""
     npm = shutil.which("npm")
     if npm is None:
         return None
-    try:
-        out = subprocess.run(
-            [npm, "config", "get", "registry"], capture_output=True, text=True, timeout=30, cwd=Path.home()
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
+    env: dict[str, str] | None = None
+    with tempfile.TemporaryDirectory() as empty:
+        if default_only:
+            blank = Path(empty) / "npmrc"
+            blank.write_text("", encoding="utf-8")
+            env = {"PATH": os.environ.get("PATH", ""), "HOME": empty,
+                   "npm_config_userconfig": str(blank), "npm_config_globalconfig": str(blank) + "-global"}
+            (Path(empty) / "npmrc-global").write_text("", encoding="utf-8")
+        try:
+            out = subprocess.run(
+                [npm, "config", "get", "registry"], capture_output=True, text=True, timeout=30,
+                cwd=empty if default_only else Path.home(), env=env,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
     return out if out.startswith(("http://", "https://")) else None
 
 
@@ -249,3 +270,145 @@ def resolve_settings(
             choice = (builtin, "npm's registry setting")
         settings.npm = IndexChoice(choice[0].rstrip("/") + "/", choice[1])
     return settings
+
+
+# -- every statement about where packages come from (enrich.sources) ------------------------------
+
+
+@dataclass
+class InstallerStatements:
+    """What the installers' configuration (outside the project's manifests) says about indexes."""
+
+    uses: list[IndexUse] = field(default_factory=list)
+    settings: list[tuple[str, str, str]] = field(default_factory=list)  # (setting, value, origin)
+    hints: list[IndexHint] = field(default_factory=list)  # uv settings found in the project's own files
+
+
+def _line_in(path: Path, needle: str) -> int | None:
+    try:
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if needle in line:
+                return i
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def uv_hints(uv: dict[str, object], text: str, file: str) -> list[IndexHint]:
+    """The index statements of a uv settings table (``[tool.uv]`` or a whole ``uv.toml``), located in `text`:
+    ``index-url``, ``extra-index-url``, ``index-strategy``, ``[[index]]`` (default / explicit) and the
+    ``[sources]`` entries that pin a package to a named index."""
+    out: list[IndexHint] = []
+    lines = text.splitlines()
+
+    def loc(value: str) -> SourceLocation:
+        for i, line in enumerate(lines, 1):
+            if f'"{value}"' in line or f"'{value}'" in line:
+                return SourceLocation(file, i)
+        return SourceLocation(file)
+
+    if isinstance(uv.get("index-url"), str):
+        out.append(IndexHint("uv-index-url", str(uv["index-url"]), loc(str(uv["index-url"]))))
+    extra = uv.get("extra-index-url")
+    for url in extra if isinstance(extra, list) else []:
+        if isinstance(url, str):
+            out.append(IndexHint("uv-extra-index-url", url, loc(url)))
+    if isinstance(uv.get("index-strategy"), str):
+        out.append(IndexHint("uv-index-strategy", str(uv["index-strategy"]), loc(str(uv["index-strategy"]))))
+    indexes = uv.get("index")
+    for idx in indexes if isinstance(indexes, list) else []:
+        if isinstance(idx, dict) and isinstance(idx.get("url"), str):
+            kind = "default" if idx.get("default") is True else "explicit" if idx.get("explicit") is True else "index"
+            name = idx.get("name") if isinstance(idx.get("name"), str) else ""
+            out.append(IndexHint(f"uv-index:{kind}", idx["url"], loc(idx["url"]), name=str(name)))
+    sources = uv.get("sources")
+    for pkg, spec in sources.items() if isinstance(sources, dict) else []:
+        for entry in spec if isinstance(spec, list) else [spec]:
+            if isinstance(entry, dict) and isinstance(entry.get("index"), str):
+                out.append(IndexHint("uv-pin", entry["index"], loc(entry["index"]), name=_PEP503.sub("-", str(pkg)).lower()))
+    return out
+
+
+_PEP503 = re.compile(r"[-_.]+")
+
+
+def _uv_files(project_dirs: list[Path]) -> list[tuple[Path, bool, bool]]:
+    """(file, is a pyproject.toml, is the project's own) for uv's settings, the project's first."""
+    out: list[tuple[Path, bool, bool]] = []
+    for d in project_dirs:
+        out += [(d / "uv.toml", False, True), (d / "pyproject.toml", True, True)]
+    out.append((Path(user_config_dir("uv", appauthor=False)) / "uv.toml", False, False))
+    return [(p, py, own) for p, py, own in out if p.is_file()]
+
+
+def installer_statements(project_dirs: list[Path], display: dict[Path, str] | None = None, *,
+                         pypi: bool = True, npm: bool = True, machine: bool = True) -> InstallerStatements:
+    """Every statement outside the manifests about where packages come from.
+
+    The project's own uv settings (``uv.toml``, ``[tool.uv]``) become located `hints`; the machine's
+    (pip configuration files, ``PIP_*`` / ``UV_*`` variables, the user's uv.toml and .npmrc) become
+    `uses` and `settings` with their file or variable as origin. With `machine` False (a registry
+    snapshot run) only the project's own files are read.
+    """
+    out = InstallerStatements()
+    shown = display or {}
+    if pypi:
+        for path, in_pyproject, own in _uv_files(project_dirs):
+            if not own and not machine:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+                data = tomllib.loads(text)
+            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+                continue
+            if in_pyproject:
+                tool = data.get("tool")
+                data = tool.get("uv", {}) if isinstance(tool, dict) and isinstance(tool.get("uv"), dict) else {}
+            out.hints += uv_hints(data, text, shown.get(path.resolve(), str(path)))
+        if machine:
+            for f in pip_config_files():
+                if not f.is_file():
+                    continue
+                parser = configparser.ConfigParser(interpolation=None)
+                try:
+                    parser.read(f, encoding="utf-8")
+                except (configparser.Error, UnicodeDecodeError, OSError):
+                    continue
+                for section in ("install", "global"):
+                    if parser.has_option(section, "extra-index-url"):
+                        line = _line_in(f, "extra-index-url")
+                        for url in parser.get(section, "extra-index-url").split():
+                            out.uses.append(IndexUse(Ecosystem.PYPI, url, "extra", "pip", f"{f}:{line}" if line else str(f)))
+            for var, installer in (("PIP_EXTRA_INDEX_URL", "pip"), ("UV_EXTRA_INDEX_URL", "uv")):
+                for url in os.environ.get(var, "").split():
+                    out.uses.append(IndexUse(Ecosystem.PYPI, url, "extra", installer, var))
+            for entry in os.environ.get("UV_INDEX", "").split():
+                name, _, url = entry.rpartition("=") if "=" in entry.split("://", 1)[0] else ("", "", entry)
+                out.uses.append(IndexUse(Ecosystem.PYPI, url, "extra", "uv", "UV_INDEX", name=name))
+            if os.environ.get("UV_INDEX_STRATEGY"):
+                out.settings.append(("uv index-strategy", os.environ["UV_INDEX_STRATEGY"].strip(), "UV_INDEX_STRATEGY"))
+    if npm:
+        for f in npmrc_files(project_dirs) if machine else [p for d in project_dirs if (p := d / ".npmrc").is_file()]:
+            own = any(f.parent == d.resolve() or f.parent in d.resolve().parents for d in project_dirs) and f.parent != Path.home()
+            for key, value in parse_npmrc(f).items():
+                if key.startswith("@") and key.endswith(":registry") and value:
+                    line = _line_in(f, key)
+                    origin = f"{shown.get(f.resolve(), str(f))}:{line}" if line else shown.get(f.resolve(), str(f))
+                    location = SourceLocation(shown.get(f.resolve(), str(f)), line) if own else None
+                    out.uses.append(IndexUse(Ecosystem.NPM, value.rstrip("/") + "/", "scope", "npm", origin, location,
+                                             name=key[: -len(":registry")]))
+    return out
+
+
+def public_index(ecosystem: Ecosystem, explicit: str | None = None) -> tuple[str, str] | None:
+    """The public index private names are checked against, and where that choice came from."""
+    if explicit:
+        return explicit, "--public-index" if ecosystem is Ecosystem.PYPI else "--public-npm-registry"
+    var = "CHAINWARDEN_PUBLIC_INDEX" if ecosystem is Ecosystem.PYPI else "CHAINWARDEN_PUBLIC_NPM_REGISTRY"
+    if os.environ.get(var):
+        return os.environ[var].strip(), var
+    if ecosystem is Ecosystem.PYPI:
+        url = pip_builtin_default()
+        return (url, "pip's built-in default") if url else None
+    url = npm_builtin_registry(default_only=True)
+    return (url, "npm's built-in default") if url else None

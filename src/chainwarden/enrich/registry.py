@@ -5,6 +5,7 @@
   JSON simple page, and takes the PEP 503 HTML page when that is all the index
   sends. An index with no JSON API is remembered as such for the run.
 - `NpmRegistry`: npm package documents, with ``@scope:registry`` mappings.
+- `LocalIndex`: a ``file://`` PEP 503 index (``<dir>/<name>/index.html``), as pip reads one.
 - `Snapshot`: a directory laid out like the test registry
   (``pypi/<name>.json``, ``npm/<name>.json``, ``npm/@scope/name.json``), for
   air-gapped and reproducible runs.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from chainwarden.enrich.documents import (
     DocumentError,
@@ -109,6 +110,29 @@ class NpmRegistry:
             return parse_npm_packument(r.body, base)
         except (FetchError, DocumentError) as exc:
             raise _fail(exc) from exc
+
+
+class LocalIndex:
+    """A PEP 503 index in a local folder, given as a ``file://`` URL (a wheel mirror, an air-gapped index)."""
+
+    def __init__(self, url: str) -> None:
+        self.root = Path(unquote(urlsplit(url).path))
+        self.label = url.rstrip("/")
+
+    async def lookup(self, name: str) -> ProjectRecord:
+        if "/" in name or name.startswith("."):
+            return missing(self.label, "simple-html")
+        page = self.root / name / "index.html"
+        try:
+            body = page.read_bytes()
+        except FileNotFoundError:
+            return missing(self.label, "simple-html")
+        except OSError as exc:
+            raise LookupFailed(f"could not read {page}: {exc.strerror}") from exc
+        try:
+            return parse_simple_html(body, self.label)
+        except DocumentError as exc:
+            raise LookupFailed(f"{page}: {exc}") from exc
 
 
 class Snapshot:

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from packageurl import PackageURL
+from packaging.version import InvalidVersion, Version
 
 __all__ = [
     "Confidence",
@@ -29,6 +31,10 @@ __all__ = [
     "Evidence",
     "Finding",
     "IndexHint",
+    "IndexSetup",
+    "IndexUse",
+    "NamePresence",
+    "PrivateName",
     "Metrics",
     "NameMatch",
     "PackageId",
@@ -47,6 +53,8 @@ __all__ = [
     "Verdict",
     "email_host",
     "normalize_name",
+    "npm_registry_base",
+    "version_order",
 ]
 
 
@@ -61,6 +69,35 @@ _PEP503 = re.compile(r"[-_.]+")
 def email_host(email: str) -> str:
     """The host part of an e-mail address, lower-cased (``dev@Mail.Example.test`` -> ``mail.example.test``)."""
     return email.rsplit("@", 1)[-1].strip().lower()
+
+
+def npm_registry_base(url: str) -> str | None:
+    """The registry an npm tarball URL comes from: ``scheme://host/`` plus any path before the package name."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname + (f":{port}" if port else "")
+    before, sep, _ = parts.path.partition("/-/")
+    if not sep:
+        return f"{parts.scheme}://{host}/"
+    segments = before.split("/")
+    drop = 2 if len(segments) >= 2 and segments[-2].startswith(("@", "%40")) else 1
+    prefix = "/".join(segments[:-drop]).strip("/")
+    return f"{parts.scheme}://{host}/" + (prefix + "/" if prefix else "")
+
+
+def version_order(version: str) -> tuple[int, Version | tuple[int, ...] | str]:
+    """A sort key for versions of either ecosystem: PEP 440 when the text parses (npm's x.y.z do too),
+    else its leading numbers, else the text itself."""
+    try:
+        return (2, Version(version))
+    except InvalidVersion:
+        nums = tuple(int(n) for n in "".join(c if c.isdigit() else " " for c in version.split("-")[0]).split())
+        return (1, nums) if nums else (0, version)
 
 
 def normalize_name(ecosystem: Ecosystem, name: str) -> str:
@@ -183,9 +220,10 @@ class Edge:
 class IndexHint:
     """A statement in an input about where packages come from (``--index-url`` lines, lockfile registries)."""
 
-    option: str  # "index-url", "extra-index-url", "find-links", "registry", ...
+    option: str  # "index-url", "extra-index-url", "find-links", "lock-index", "uv-index", ... (collect docs)
     value: str
     location: SourceLocation
+    name: str = ""  # the index's name (uv, Poetry, Pipenv), or the package an index pin is for
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +243,7 @@ class Project:
     ecosystem: Ecosystem
     files: tuple[str, ...]
     lockfiles: tuple[str, ...]
+    directory: str = ""  # the absolute path of `root` (``root`` is as the user reads it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +332,54 @@ class NameMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexUse:
+    """One index an installer may take packages from, and the statement that makes it do so."""
+
+    ecosystem: Ecosystem
+    url: str
+    role: str  # "primary", "extra", "supplemental", "explicit", "scope", "lock", "private" (docs/rules/index-config-unsafe.md)
+    installer: str  # "pip", "uv", "poetry", "pipenv", "npm", "chainwarden" (a --private-index / policy entry)
+    origin: str  # "requirements.txt:2", "PIP_EXTRA_INDEX_URL", "/etc/pip.conf", "pyproject.toml:14"
+    location: SourceLocation | None = None  # the line in a project file, when the statement is in one
+    name: str = ""  # the index's name in uv / Poetry / Pipenv, or the npm scope it serves
+
+
+@dataclass(frozen=True, slots=True)
+class NamePresence:
+    """What one index says about one name: whether it has it, and its versions."""
+
+    index_url: str
+    exists: bool
+    versions: tuple[str, ...] = ()
+    highest: str | None = None  # the highest version (PEP 440 / semver order), pre-releases included
+    first_release: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateName:
+    """A dependency that comes (or should come) from a private index, and what the public index says of its name."""
+
+    name: str
+    why: str  # "only on https://pkgs.acme.test/simple", "matches internal-packages 'acme-*'", ...
+    private: NamePresence | None  # the private index's answer; None when no private index was asked
+    public: NamePresence | None  # None: the public index could not be asked (a Skip says why)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSetup:
+    """Where one project's packages come from (enrich.sources), for the dependency-confusion rules."""
+
+    public_url: str  # the public index, against which private names are checked
+    public_origin: str
+    primary_url: str = ""  # the index chainwarden asked first (the installer's index URL / default registry)
+    uses: tuple[IndexUse, ...] = ()
+    settings: tuple[tuple[str, str, str], ...] = ()  # (setting, value, origin), e.g. ("uv index-strategy", "unsafe-best-match", "uv.toml:3")
+    pins: Mapping[str, str] = field(default_factory=dict)  # package name -> the index it is pinned to (uv sources, Poetry source=, Pipfile index=)
+    private: Mapping[str, PrivateName] = field(default_factory=dict)  # by dependency name
+    internal_patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class EnrichedGraph:
     """A graph with what the index says about each of its packages (absent: could not be checked).
 
@@ -307,6 +394,7 @@ class EnrichedGraph:
     # name -> the popular names it may imitate (enrich.names); absent: no match, or the list was not loaded
     names: Mapping[str, tuple[NameMatch, ...]] = field(default_factory=dict)
     popular_names: str = ""  # which popular-name list was used ("15000 names, <source>, <date>"); "": none
+    indexes: IndexSetup | None = None  # where the packages come from; None: not worked out (no second index in play)
 
 
 @dataclass(frozen=True, slots=True)

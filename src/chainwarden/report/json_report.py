@@ -16,7 +16,9 @@ from chainwarden.model import (
     DomainCheck,
     Evidence,
     Finding,
+    IndexSetup,
     Metrics,
+    NamePresence,
     RegistryFacts,
     ScanResult,
     Severity,
@@ -157,6 +159,29 @@ def skip_dict(s: Skip) -> dict[str, Any]:
     return {"what": s.what, "reason": s.reason, "stage": s.stage}
 
 
+def _presence(p: NamePresence | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {"index_url": p.index_url, "exists": p.exists, "highest": p.highest, "versions": len(p.versions),
+            "first_release": _time(p.first_release)}
+
+
+def _index_setup(s: IndexSetup | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {
+        "public_index": s.public_url,
+        "public_origin": s.public_origin,
+        "primary_index": s.primary_url,
+        "uses": [{"url": u.url, "role": u.role, "installer": u.installer, "origin": u.origin, "name": u.name} for u in s.uses],
+        "settings": [{"setting": k, "value": v, "origin": o} for k, v, o in s.settings],
+        "pins": dict(s.pins),
+        "internal_packages": list(s.internal_patterns),
+        "private": [{"name": p.name, "why": p.why, "private": _presence(p.private), "public": _presence(p.public)}
+                    for p in s.private.values()],
+    }
+
+
 def build(result: ScanResult) -> dict[str, Any]:
     packages: list[dict[str, Any]] = []
     projects: list[dict[str, Any]] = []
@@ -175,6 +200,7 @@ def build(result: ScanResult) -> dict[str, Any]:
                     {"option": h.option, "value": h.value, "location": _loc(h.location)} for h in g.index_hints
                 ],
                 "email_domains": [_domain(h, d) for h, d in sorted(eg.domains.items())],
+                "index_setup": _index_setup(eg.indexes),
             }
         )
         for dep in g.dependencies:

@@ -16,7 +16,6 @@ from chainwarden.collect.npm._common import (
     exact_version,
     parse_spec,
     redact,
-    registry_base,
 )
 from chainwarden.model import (
     Dependency,
@@ -27,6 +26,7 @@ from chainwarden.model import (
     Skip,
     SourceKind,
     SourceLocation,
+    npm_registry_base,
 )
 from tests.helpers import install_fixture
 
@@ -156,10 +156,10 @@ def test_parse_spec_kinds(spec: str, kind: SourceKind) -> None:
 
 
 def test_registry_base_keeps_the_path_before_the_package_name() -> None:
-    assert registry_base("https://index.invalid/npm/chalk/-/chalk-4.1.2.tgz") == "https://index.invalid/npm/"
-    assert registry_base("https://index.invalid/@types/node/-/node-22.20.5.tgz") == "https://index.invalid/"
-    assert registry_base("https://u:p@index.invalid:8443/r/a/-/a-1.0.0.tgz") == "https://index.invalid:8443/r/"
-    assert registry_base("git+https://index.invalid/o/r.git") is None
+    assert npm_registry_base("https://index.invalid/npm/chalk/-/chalk-4.1.2.tgz") == "https://index.invalid/npm/"
+    assert npm_registry_base("https://index.invalid/@types/node/-/node-22.20.5.tgz") == "https://index.invalid/"
+    assert npm_registry_base("https://u:p@index.invalid:8443/r/a/-/a-1.0.0.tgz") == "https://index.invalid:8443/r/"
+    assert npm_registry_base("git+https://index.invalid/o/r.git") is None
 
 
 def test_redact_removes_credentials_but_not_git_user() -> None:

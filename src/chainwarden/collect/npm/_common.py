@@ -140,25 +140,6 @@ def _url_path(url: str) -> str:
         return ""
 
 
-def registry_base(url: str) -> str | None:
-    """The registry a tarball URL comes from: ``scheme://host/`` plus any path before the package name."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname + (f":{port}" if port else "")
-    before, sep, _ = parts.path.partition("/-/")
-    if not sep:
-        return f"{parts.scheme}://{host}/"
-    segments = before.split("/")
-    drop = 2 if len(segments) >= 2 and segments[-2].startswith(("@", "%40")) else 1
-    prefix = "/".join(segments[:-drop]).strip("/")
-    return f"{parts.scheme}://{host}/" + (prefix + "/" if prefix else "")
-
-
 def redact(url: str) -> str:
     """The URL without credentials (``https://user:token@host`` -> ``https://***@host``); ``git@`` stays."""
     try:

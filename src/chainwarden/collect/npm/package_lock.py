@@ -40,7 +40,6 @@ from chainwarden.collect.npm._common import (
     merge_duplicates,
     read_sibling_manifest,
     redact,
-    registry_base,
     resolved_kind,
     split_descriptor,
     url_kind,
@@ -56,6 +55,7 @@ from chainwarden.model import (
     SourceKind,
     SourceLocation,
     normalize_name,
+    npm_registry_base,
 )
 
 _NM = "node_modules/"
@@ -92,7 +92,7 @@ class _Doc:
             return SourceKind.REGISTRY, None
         kind = resolved_kind(resolved)
         if kind is SourceKind.REGISTRY:
-            base = registry_base(resolved)
+            base = npm_registry_base(resolved)
             if base and base not in self.registries:
                 self.registries[base] = self.loc(self.lines.get((*keypath, "resolved")))
         return kind, redact(resolved)

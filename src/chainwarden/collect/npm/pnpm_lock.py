@@ -296,7 +296,7 @@ def _flag_scope(entry: dict[str, Any]) -> Scope | None:
 
 def _name_version(key: str, major: int) -> tuple[str | None, str | None]:
     """Name and version from a packages key, in the style of the lockfile's version."""
-    k = key[1:] if key.startswith("/") else key
+    k = key.removeprefix("/")
     k = _strip_peers(k)
     split = split_descriptor(k)
     if major < 6 or split is None:

@@ -46,7 +46,6 @@ from chainwarden.collect.npm._common import (
     parse_spec,
     read_sibling_manifest,
     redact,
-    registry_base,
     reject_yaml_aliases,
     resolved_kind,
     settle,
@@ -64,6 +63,7 @@ from chainwarden.model import (
     SourceKind,
     SourceLocation,
     normalize_name,
+    npm_registry_base,
 )
 
 _BERRY = re.compile(r"^__metadata\s*:", re.MULTILINE)
@@ -257,7 +257,7 @@ def _classic_entry(doc: _Doc, entry: _Entry) -> Dependency | None:
     if resolved and kind is SourceKind.REGISTRY:
         kind = resolved_kind(resolved)
     if resolved and kind is SourceKind.REGISTRY:
-        base = registry_base(resolved)
+        base = npm_registry_base(resolved)
         if base and base not in doc.registries:
             doc.registries[base] = doc.loc(entry.line)
     integrity = entry.fields.get("integrity")

@@ -60,7 +60,14 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     if isinstance(sources, list):
         for src, line in zip(sources, array_table_lines(text, "source")):
             if isinstance(src, dict) and isinstance(src.get("url"), str):
-                result.index_hints.append(IndexHint(option="pipenv-source", value=src["url"], location=ctx.location(path, line)))
+                name = str(src["name"]) if isinstance(src.get("name"), str) else ""
+                result.index_hints.append(IndexHint(option="pipenv-source", value=src["url"], location=ctx.location(path, line), name=name))
+    settings = data.get("pipenv")
+    if isinstance(settings, dict) and "install_search_all_sources" in settings:
+        setting_line = next((i for i, t in enumerate(lines, 1) if re.match(r"^\s*install_search_all_sources\s*=", t)), None)
+        result.index_hints.append(IndexHint(option="pipenv-search-all-sources",
+                                            value=str(settings["install_search_all_sources"]).lower(),
+                                            location=ctx.location(path, setting_line)))
 
     for table, body in data.items():
         if table in _NOT_PACKAGES or not isinstance(body, dict):
@@ -82,6 +89,8 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
             for key, k in (("git", SourceKind.VCS), ("file", SourceKind.URL), ("path", SourceKind.PATH)):
                 if isinstance(opts.get(key), str):
                     kind, url = k, opts[key]
+            if isinstance(opts.get("index"), str) and opts["index"]:
+                result.index_hints.append(IndexHint(option="pipenv-pin", value=opts["index"], location=loc, name=canonicalize_name(name)))
             marker = opts.get("markers") if isinstance(opts.get("markers"), str) else None
             specifier = None if version in (None, "*") else version
             result.dependencies.append(

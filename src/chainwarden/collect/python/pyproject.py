@@ -203,6 +203,9 @@ def _poetry_table(doc: _Doc, table: Any, header_name: str, scope: Scope, group: 
                 if key in opts:
                     kind, url = k, str(opts[key])
             dep_scope = Scope.OPTIONAL if opts.get("optional") else scope
+            if isinstance(opts.get("source"), str) and opts["source"]:
+                doc.result.index_hints.append(IndexHint(option="poetry-pin", value=opts["source"], location=loc,
+                                                        name=canonicalize_name(name)))
             pinned = re.fullmatch(r"\s*=?=?\s*(\d[^,*\s^~<>=!]*)\s*", version or "")
             markers = opts.get("markers")
             marker = markers if isinstance(markers, str) else None
@@ -238,11 +241,16 @@ def _poetry(doc: _Doc, data: dict[str, Any]) -> None:
     sources = poetry.get("source", [])
     if isinstance(sources, list):
         for src in sources:
-            if isinstance(src, dict) and isinstance(src.get("url"), str):
-                line = doc.string_line(src["url"], doc.header_line("tool.poetry"))
-                doc.result.index_hints.append(
-                    IndexHint(option=f"poetry-source:{src.get('priority', 'primary')}", value=src["url"], location=doc.loc(line))
-                )
+            if not isinstance(src, dict) or not isinstance(src.get("name"), str):
+                continue
+            url = str(src["url"]) if isinstance(src.get("url"), str) else ""  # no url: the implicit PyPI source
+            priority = src.get("priority")
+            if not isinstance(priority, str):  # Poetry < 1.5 flags
+                priority = "default" if src.get("default") is True else "secondary" if src.get("secondary") is True else "primary"
+            line = doc.string_line(url, doc.header_line("tool.poetry")) if url else doc.string_line(src["name"], doc.header_line("tool.poetry"))
+            doc.result.index_hints.append(
+                IndexHint(option=f"poetry-source:{priority}", value=url, location=doc.loc(line), name=src["name"])
+            )
 
 
 def project_name(data: dict[str, Any]) -> str | None:
