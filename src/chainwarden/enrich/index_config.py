@@ -325,7 +325,10 @@ def uv_hints(uv: dict[str, object], text: str, file: str) -> list[IndexHint]:
     for pkg, spec in sources.items() if isinstance(sources, dict) else []:
         for entry in spec if isinstance(spec, list) else [spec]:
             if isinstance(entry, dict) and isinstance(entry.get("index"), str):
-                out.append(IndexHint("uv-pin", entry["index"], loc(entry["index"]), name=_PEP503.sub("-", str(pkg)).lower()))
+                key = re.compile(r"^\s*[\"']?" + re.escape(str(pkg)) + r"[\"']?\s*=")
+                line = next((i for i, t in enumerate(lines, 1) if key.match(t)), None)
+                out.append(IndexHint("uv-pin", entry["index"], SourceLocation(file, line) if line else loc(entry["index"]),
+                                     name=_PEP503.sub("-", str(pkg)).lower()))
     return out
 
 
@@ -389,7 +392,7 @@ def installer_statements(project_dirs: list[Path], display: dict[Path, str] | No
                 out.settings.append(("uv index-strategy", os.environ["UV_INDEX_STRATEGY"].strip(), "UV_INDEX_STRATEGY"))
     if npm:
         for f in npmrc_files(project_dirs) if machine else [p for d in project_dirs if (p := d / ".npmrc").is_file()]:
-            own = any(f.parent == d.resolve() or f.parent in d.resolve().parents for d in project_dirs) and f.parent != Path.home()
+            own = any(f.parent == d.resolve() for d in project_dirs)  # npm's project config: the project root's .npmrc
             for key, value in parse_npmrc(f).items():
                 if key.startswith("@") and key.endswith(":registry") and value:
                     line = _line_in(f, key)

@@ -79,9 +79,10 @@ def index_key(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), host, parts.path.rstrip("/"), "", "")) if parts.scheme else url.strip().rstrip("/")
 
 
-def _public_part(version: str) -> str:
+def _public_part(version: str) -> Version | str:
+    """A version as the public index would list it: local label dropped, PEP 440 equality (1.0 == 1.0.0)."""
     try:
-        return Version(version).public
+        return Version(Version(version).public)
     except InvalidVersion:
         return version
 
