@@ -42,7 +42,13 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
-from chainwarden.model import Ecosystem, IndexHint, IndexUse, SourceLocation
+from chainwarden.model import (
+    Ecosystem,
+    IndexHint,
+    IndexUse,
+    SourceLocation,
+    normalize_name,
+)
 
 
 class IndexConfigError(Exception):
@@ -92,7 +98,9 @@ def pip_config_files() -> list[Path]:
     return files
 
 
-def _pip_config_value(key: str) -> tuple[str, str] | None:
+def _pip_config_values(key: str) -> list[tuple[list[str], Path]]:
+    """Every ``[install]`` / ``[global]`` setting of `key` in pip's configuration files, highest precedence first."""
+    out: list[tuple[list[str], Path]] = []
     for f in pip_config_files():
         if not f.is_file():
             continue
@@ -105,8 +113,13 @@ def _pip_config_value(key: str) -> tuple[str, str] | None:
             if parser.has_option(section, key):
                 value = parser.get(section, key).split()
                 if value:
-                    return value[0], str(f)
-    return None
+                    out.append((value, f))
+    return out
+
+
+def _pip_config_value(key: str) -> tuple[str, str] | None:
+    found = _pip_config_values(key)
+    return (found[0][0][0], str(found[0][1])) if found else None
 
 
 def pip_builtin_default() -> str | None:
@@ -328,11 +341,8 @@ def uv_hints(uv: dict[str, object], text: str, file: str) -> list[IndexHint]:
                 key = re.compile(r"^\s*[\"']?" + re.escape(str(pkg)) + r"[\"']?\s*=")
                 line = next((i for i, t in enumerate(lines, 1) if key.match(t)), None)
                 out.append(IndexHint("uv-pin", entry["index"], SourceLocation(file, line) if line else loc(entry["index"]),
-                                     name=_PEP503.sub("-", str(pkg)).lower()))
+                                     name=normalize_name(Ecosystem.PYPI, str(pkg))))
     return out
-
-
-_PEP503 = re.compile(r"[-_.]+")
 
 
 def _uv_files(project_dirs: list[Path]) -> list[tuple[Path, bool, bool]]:
@@ -369,19 +379,9 @@ def installer_statements(project_dirs: list[Path], display: dict[Path, str] | No
                 data = tool.get("uv", {}) if isinstance(tool, dict) and isinstance(tool.get("uv"), dict) else {}
             out.hints += uv_hints(data, text, shown.get(path.resolve(), str(path)))
         if machine:
-            for f in pip_config_files():
-                if not f.is_file():
-                    continue
-                parser = configparser.ConfigParser(interpolation=None)
-                try:
-                    parser.read(f, encoding="utf-8")
-                except (configparser.Error, UnicodeDecodeError, OSError):
-                    continue
-                for section in ("install", "global"):
-                    if parser.has_option(section, "extra-index-url"):
-                        line = _line_in(f, "extra-index-url")
-                        for url in parser.get(section, "extra-index-url").split():
-                            out.uses.append(IndexUse(Ecosystem.PYPI, url, "extra", "pip", f"{f}:{line}" if line else str(f)))
+            for urls, f in _pip_config_values("extra-index-url"):
+                line = _line_in(f, "extra-index-url")
+                out.uses += [IndexUse(Ecosystem.PYPI, url, "extra", "pip", f"{f}:{line}" if line else str(f)) for url in urls]
             for var, installer in (("PIP_EXTRA_INDEX_URL", "pip"), ("UV_EXTRA_INDEX_URL", "uv")):
                 for url in os.environ.get(var, "").split():
                     out.uses.append(IndexUse(Ecosystem.PYPI, url, "extra", installer, var))

@@ -32,14 +32,19 @@ import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from packaging.version import InvalidVersion, Version
 
 from chainwarden.enrich.documents import ProjectRecord
 from chainwarden.enrich.http import Fetcher
 from chainwarden.enrich.index_config import InstallerStatements
-from chainwarden.enrich.registry import Backend, LocalIndex, LookupFailed, NpmRegistry, PyPIIndex
+from chainwarden.enrich.registry import (
+    Backend,
+    LocalIndex,
+    LookupFailed,
+    NpmRegistry,
+    PyPIIndex,
+)
 from chainwarden.model import (
     DependencyGraph,
     Ecosystem,
@@ -50,12 +55,13 @@ from chainwarden.model import (
     PrivateName,
     Skip,
     SourceKind,
+    index_key,
     normalize_name,
     npm_registry_base,
     version_order,
 )
 
-__all__ = ["SourceOptions", "index_key", "resolve_sources"]
+__all__ = ["SourceOptions", "resolve_sources"]
 
 
 @dataclass(frozen=True)
@@ -67,16 +73,6 @@ class SourceOptions:
     public_index: str | None = None
     public_npm_registry: str | None = None
     internal_packages: tuple[str, ...] = ()
-
-
-def index_key(url: str) -> str:
-    """One spelling per index: no credentials, lower-case scheme and host, no trailing slash."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return url.strip().rstrip("/")
-    host = (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme.lower(), host, parts.path.rstrip("/"), "", "")) if parts.scheme else url.strip().rstrip("/")
 
 
 def _public_part(version: str) -> Version | str:
@@ -345,6 +341,7 @@ async def resolve_sources(
     for i, plan in plans.items():
         eco = plan.graph.project.ecosystem
         pub_key = index_key(plan.public[0])
+        lock_keys = {index_key(u) for u in plan.lock_index.values()}
         out: dict[str, tuple[str, ProjectRecord | None]] = {}
         for d in plan.graph.dependencies:
             if d.source_kind is not SourceKind.REGISTRY:
@@ -358,7 +355,6 @@ async def resolve_sources(
                 on_other.append((index_key(primary[eco]), records[(eco, n)]))
             pinned = plan.pins.get(n)
             locked = plan.lock_index.get(n)
-            lock_keys = {index_key(u) for u in plan.lock_index.values()}
             private_rec = next((r for k, r in on_other if pinned and k == index_key(pinned)), None) or \
                 next((r for k, r in on_other if locked and k == index_key(locked)), None) or \
                 (on_other[0][1] if on_other else None)

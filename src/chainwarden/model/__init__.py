@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from packageurl import PackageURL
 from packaging.version import InvalidVersion, Version
@@ -33,13 +33,13 @@ __all__ = [
     "IndexHint",
     "IndexSetup",
     "IndexUse",
-    "NamePresence",
-    "PrivateName",
     "Metrics",
     "NameMatch",
+    "NamePresence",
     "PackageId",
     "PackageRisk",
     "PolicySummary",
+    "PrivateName",
     "Project",
     "RegistryFacts",
     "RiskContribution",
@@ -52,6 +52,7 @@ __all__ = [
     "SourceLocation",
     "Verdict",
     "email_host",
+    "index_key",
     "normalize_name",
     "npm_registry_base",
     "version_order",
@@ -69,6 +70,19 @@ _PEP503 = re.compile(r"[-_.]+")
 def email_host(email: str) -> str:
     """The host part of an e-mail address, lower-cased (``dev@Mail.Example.test`` -> ``mail.example.test``)."""
     return email.rsplit("@", 1)[-1].strip().lower()
+
+
+def index_key(url: str) -> str:
+    """One spelling per index URL, to compare them: no credentials, lower-case scheme and host, no trailing slash."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip().rstrip("/")
+    if not parts.scheme:
+        return url.strip().rstrip("/")
+    host = (parts.hostname or "").lower() + (f":{port}" if port else "")
+    return urlunsplit((parts.scheme.lower(), host, parts.path.rstrip("/"), "", ""))
 
 
 def npm_registry_base(url: str) -> str | None:

@@ -29,9 +29,9 @@ from chainwarden.model import (
     Dependency,
     Ecosystem,
     IndexSetup,
-    IndexUse,
     Severity,
     SourceLocation,
+    index_key,
 )
 
 
@@ -47,17 +47,9 @@ class Exposure:
     fix: str
 
 
-def _key(url: str) -> str:
-    return url.strip().rstrip("/").lower()
-
-
-def _where(u: IndexUse) -> str:
-    return u.origin
-
-
 def exposures(setup: IndexSetup, dep: Dependency) -> list[Exposure]:
     name = dep.package.name
-    pub = _key(setup.public_url)
+    pub = index_key(setup.public_url)
     pinned = setup.pins.get(name)
     out: list[Exposure] = []
     if dep.package.ecosystem is Ecosystem.NPM:
@@ -69,16 +61,16 @@ def exposures(setup: IndexSetup, dep: Dependency) -> list[Exposure]:
     pip_extra = [u for u in uses if u.installer == "pip" and u.role == "extra"]
     pip_primary = [u for u in uses if u.installer == "pip" and u.role == "primary"]
     if pip_extra:
-        trap = [u for u in pip_extra if _key(u.url) == pub and any(_key(p.url) != pub for p in pip_primary)]
+        trap = [u for u in pip_extra if index_key(u.url) == pub and any(index_key(p.url) != pub for p in pip_primary)]
         u = trap[0] if trap else pip_extra[0]
         if trap:
-            why = (f"--index-url names the private index and --extra-index-url the public one ({_where(u)}): pip "
+            why = (f"--index-url names the private index and --extra-index-url the public one ({u.origin}): pip "
                    "does not prefer the first, it takes the highest version either offers")
         else:
-            why = (f"{_where(u)} adds {u.url} with --extra-index-url: pip merges it with the index URL and "
+            why = (f"{u.origin} adds {u.url} with --extra-index-url: pip merges it with the index URL and "
                    "installs the highest version either offers")
         out.append(Exposure(
-            "pip", Severity.MEDIUM if hashed else Severity.HIGH, f"{_where(u)} extra-index-url {u.url}", u.location,
+            "pip", Severity.MEDIUM if hashed else Severity.HIGH, f"{u.origin} extra-index-url {u.url}", u.location,
             why + ("; the hashes pinned for it make pip refuse a different file, but the install then fails" if hashed else ""),
             "serve private and public packages from one index that never takes your private names from the public "
             "one (a repository manager with the names blocked upstream), or install with uv and pin the package to "
@@ -89,7 +81,7 @@ def exposures(setup: IndexSetup, dep: Dependency) -> list[Exposure]:
     # uv
     strategy = next(((v, o) for k, v, o in setup.settings if k == "uv index-strategy"), None)
     uv_indexes = [u for u in uses if u.installer == "uv" and u.role in ("extra", "primary", "explicit")]
-    uv_pinned = pinned is not None and any(u.installer == "uv" and u.role == "explicit" and _key(u.url) == _key(pinned)
+    uv_pinned = pinned is not None and any(u.installer == "uv" and u.role == "explicit" and index_key(u.url) == index_key(pinned)
                                           for u in uses)
     if strategy and strategy[0] in ("unsafe-best-match", "unsafe-first-match") and uv_indexes and not uv_pinned:
         best = strategy[0] == "unsafe-best-match"
@@ -105,35 +97,35 @@ def exposures(setup: IndexSetup, dep: Dependency) -> list[Exposure]:
 
     # Poetry
     poetry = [u for u in uses if u.installer == "poetry" and u.role != "lock"]
-    poetry_pinned = pinned is not None and any(u.installer == "poetry" and _key(u.url) == _key(pinned) for u in uses)
+    poetry_pinned = pinned is not None and any(u.installer == "poetry" and index_key(u.url) == index_key(pinned) for u in uses)
     if poetry and not poetry_pinned:
         primaries = [u for u in poetry if u.role in ("primary", "default", "secondary")]
-        supplemental = [u for u in poetry if u.role == "supplemental" and _key(u.url) != pub]
+        supplemental = [u for u in poetry if u.role == "supplemental" and index_key(u.url) != pub]
         public_primary = (not any(u.role in ("primary", "default") for u in poetry)) or any(
-            _key(u.url) == pub for u in primaries) or any(u.role == "secondary" for u in poetry)
+            index_key(u.url) == pub for u in primaries) or any(u.role == "secondary" for u in poetry)
         if supplemental and public_primary:
             u = supplemental[0]
             out.append(Exposure(
-                "poetry", Severity.HIGH, f"{_where(u)} source {u.name or u.url} priority = supplemental", u.location,
-                f"Poetry asks the supplemental source {u.name or u.url} ({_where(u)}) only when the primary sources, "
+                "poetry", Severity.HIGH, f"{u.origin} source {u.name or u.url} priority = supplemental", u.location,
+                f"Poetry asks the supplemental source {u.name or u.url} ({u.origin}) only when the primary sources, "
                 "the public index among them, have nothing: a public release of the name wins",
                 f"make the source priority = \"explicit\" and give the dependency source = \"{u.name or '<name>'}\"",
             ))
-        private_primary = [u for u in primaries if _key(u.url) != pub]
+        private_primary = [u for u in primaries if index_key(u.url) != pub]
         if private_primary and public_primary:
             u = private_primary[0]
             out.append(Exposure(
-                "poetry", Severity.HIGH, f"{_where(u)} source {u.name or u.url} priority = {u.role}", u.location,
-                f"Poetry merges its primary sources ({u.name or u.url} at {_where(u)}, and the public index) and "
+                "poetry", Severity.HIGH, f"{u.origin} source {u.name or u.url} priority = {u.role}", u.location,
+                f"Poetry merges its primary sources ({u.name or u.url} at {u.origin}, and the public index) and "
                 "may take the public release of the name",
                 f"make the private source priority = \"explicit\" and give the dependency source = \"{u.name or '<name>'}\"",
             ))
 
     # Pipenv
     search_all = next(((v, o) for k, v, o in setup.settings if k == "pipenv install_search_all_sources"), None)
-    pipenv_pinned = pinned is not None and any(u.installer == "pipenv" and _key(u.url) == _key(pinned) for u in uses)
+    pipenv_pinned = pinned is not None and any(u.installer == "pipenv" and index_key(u.url) == index_key(pinned) for u in uses)
     if search_all and search_all[0] == "true" and not pipenv_pinned and \
-            len({_key(u.url) for u in uses if u.installer == "pipenv" and u.role != "lock"}) >= 2:
+            len({index_key(u.url) for u in uses if u.installer == "pipenv" and u.role != "lock"}) >= 2:
         loc = _location_of(search_all[1])
         out.append(Exposure(
             "pipenv", Severity.HIGH, f"{search_all[1]} install_search_all_sources = true", loc,
@@ -155,7 +147,7 @@ def _location_of(origin: str) -> SourceLocation | None:
 
 def _npm(setup: IndexSetup, dep: Dependency) -> list[Exposure]:
     name = dep.package.name
-    pub = _key(setup.public_url)
+    pub = index_key(setup.public_url)
     out: list[Exposure] = []
     if name.startswith("@"):
         scope = name.split("/", 1)[0]
@@ -176,7 +168,7 @@ def _npm(setup: IndexSetup, dep: Dependency) -> list[Exposure]:
                 f"add {scope}:registry={u.url} to the project's .npmrc",
             ))
         return out
-    default_is_public = not setup.primary_url or _key(setup.primary_url) == pub
+    default_is_public = not setup.primary_url or index_key(setup.primary_url) == pub
     out.append(Exposure(
         "npm", Severity.HIGH if default_is_public else Severity.MEDIUM, f"unscoped name {name}",
         dep.sources[0] if dep.sources else None,

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Reflex
+from chainwarden.analyze._interface import (
+    AnalysisContext,
+    Analyzer,
+    AnalyzerInfo,
+    Reflex,
+)
 from chainwarden.analyze.names._exposure import exposures
 from chainwarden.model import (
     Confidence,
