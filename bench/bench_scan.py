@@ -314,7 +314,12 @@ def _run_child(cmd: list[str], cwd: Path, env: dict[str, str], log: Path, limit:
 
 
 def _child_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAINWARDEN_")}
+    # The synthetic project is judged on its own: not this machine's pip/uv/npm index settings (extra indexes in
+    # a pip.conf would have every scan compare the packages with the public index: decision 0009).
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CHAINWARDEN_", "PIP_INDEX", "PIP_EXTRA", "UV_", "NPM_CONFIG_REGISTRY", "npm_config_registry"))}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="bench-config-")
     env["NO_PROXY"] = env["no_proxy"] = ",".join(filter(None, ["127.0.0.1", "localhost", os.environ.get("NO_PROXY", "")]))
     if env.get("PYTHONPATH"):  # children run in a temporary directory: make relative entries absolute
         env["PYTHONPATH"] = os.pathsep.join(str(Path(e).resolve()) for e in env["PYTHONPATH"].split(os.pathsep) if e)
