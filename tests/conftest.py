@@ -12,6 +12,9 @@ from tests.dns.server import DnsServer
 
 pytest_plugins = ["tests.registry.fixtures", "tests.dns.fixtures"]
 
+# The defanged malware samples are data: never collect (import) them, whatever the command line says.
+collect_ignore_glob = ["samples/*"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(

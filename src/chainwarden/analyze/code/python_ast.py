@@ -1,0 +1,901 @@
+"""Static analysis of one Python source file: what it can do, and what looks malicious.
+
+The file is parsed with `ast`, never imported or run. Names are resolved through the file's
+imports and aliases (``import base64 as b``; ``from os import system as s``), through
+``getattr(<module or builtins>, <string>)`` and ``__import__``/``importlib.import_module``
+with strings that fold to constants (``'ex' + 'ec'``, ``''.join(chr(n) for ...)``,
+``bytes.fromhex(...)``, ``'...'[::-1]``). Values are followed inside each function and at
+module level (flow-insensitive taint by variable name), so that a secret that reaches a
+network or DNS call, a downloaded payload that reaches ``exec``, or a decoded blob that
+reaches ``exec`` is a finding, and one capability alone is not. Encoded literals that reach a
+decoder are decoded here (bounded, base64 / hex / zlib / bz2 / lzma / rot13, never
+``marshal``) and the result is analyzed again, recursively, with the decoding chain kept.
+
+A file that does not parse is itself a signal; a tolerant pass over its lines still looks
+for the obvious sinks.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import builtins
+import binascii
+import bz2
+import codecs
+import lzma
+import math
+import re
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from chainwarden.model import Confidence, Severity
+
+MAX_DECODED = 5 * 1024 * 1024
+MAX_LAYERS = 6
+HIDDEN_WHITESPACE = 120  # spaces or tabs before code on one line
+
+
+@dataclass(frozen=True)
+class CodeHit:
+    """One finding inside one file."""
+
+    rule: str
+    severity: Severity
+    confidence: Confidence
+    line: int
+    message: str
+    snippet: str = ""
+    chain: tuple[str, ...] = ()  # the decoding layers a payload came out of ("base64", "zlib", ...)
+
+
+@dataclass
+class FileReport:
+    path: str
+    capabilities: set[str] = field(default_factory=set)
+    hits: list[CodeHit] = field(default_factory=list)
+    parsed: bool = True
+
+
+# --------------------------------------------------------------------------- what names mean
+
+NETWORK = {
+    "socket.socket", "socket.create_connection", "socket.socket.connect", "urllib.request.urlopen",
+    "urllib.request.urlretrieve", "urllib.urlopen", "urllib2.urlopen",
+    "http.client.HTTPConnection", "http.client.HTTPSConnection", "ftplib.FTP", "smtplib.SMTP", "smtplib.SMTP_SSL",
+    "telnetlib.Telnet", "requests.get", "requests.post", "requests.put", "requests.patch", "requests.request",
+    "requests.Session", "requests.session", "httpx.get", "httpx.post", "httpx.put", "httpx.request", "httpx.Client",
+    "httpx.AsyncClient", "aiohttp.ClientSession", "aiohttp.request", "urllib3.PoolManager", "urllib3.request",
+    "websocket.create_connection", "paramiko.SSHClient",
+}
+FETCH = {"urllib.request.urlopen", "urllib.request.urlretrieve", "urllib2.urlopen", "requests.get", "requests.post", "requests.request",
+         "httpx.get", "httpx.post", "httpx.request", "urllib.urlopen", "urllib2.urlopen", "urllib3.request"}
+DNS = {"socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo", "socket.gethostbyaddr",
+       "dns.resolver.resolve", "dns.resolver.query", "dns.resolver.Resolver.resolve", "dns.query.udp"}
+PROCESS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
+           "subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen", "os.execv", "os.execve",
+           "os.execl", "os.execle", "os.execlp", "os.execvp", "os.execvpe", "os.spawnl", "os.spawnv", "os.spawnve",
+           "os.spawnlp", "os.posix_spawn", "os.posix_spawnp", "os.startfile", "pty.spawn", "commands.getoutput",
+           "asyncio.create_subprocess_exec", "asyncio.create_subprocess_shell"}
+EXEC = {"builtins.exec", "builtins.eval", "builtins.compile", "builtins.execfile"}
+UNSAFE_LOAD = {"marshal.loads", "pickle.loads", "cPickle.loads", "dill.loads", "types.FunctionType", "types.CodeType"}
+DECODERS = {
+    "base64.b64decode": "base64", "base64.standard_b64decode": "base64", "base64.urlsafe_b64decode": "base64",
+    "base64.b32decode": "base32", "base64.b16decode": "hex", "base64.a85decode": "ascii85", "base64.b85decode": "base85",
+    "base64.decodebytes": "base64", "base64.decodestring": "base64", "binascii.a2b_base64": "base64",
+    "binascii.unhexlify": "hex", "binascii.a2b_hex": "hex", "bytes.fromhex": "hex", "zlib.decompress": "zlib",
+    "bz2.decompress": "bz2", "lzma.decompress": "lzma", "gzip.decompress": "gzip", "codecs.decode": "codecs",
+    "marshal.loads": "marshal",
+}
+ENV_READ = {"os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items", "os.environ.keys", "os.environ.values",
+            "os.getenvb"}
+SECRET_ENV = re.compile(r"(^AWS_|_TOKEN$|_KEY$|SECRET|PASSWORD|PASSWD|CREDENTIAL|^GITHUB_TOKEN$|^NPM_TOKEN$|API_KEY)",
+                        re.IGNORECASE)
+SECRET_PATHS = re.compile(
+    r"(\.aws[/\\](credentials|config)|\.ssh([/\\]|$)|id_rsa|id_ed25519|\.npmrc|\.pypirc|\.git-credentials|\.netrc|"
+    r"/etc/passwd|/etc/shadow|\.kube[/\\]config|\.docker[/\\]config\.json|Login Data|Local State|\bCookies\b|"
+    r"Local Storage[/\\]leveldb|discord[/\\]Local Storage|Exodus|electrum|\.bitcoin|wallet\.dat|\.gnupg|keychain|"
+    r"\.config[/\\]gcloud|\.azure[/\\])",
+    re.IGNORECASE)
+SECRET_PART = re.compile(
+    r"^(\.aws|\.ssh|id_rsa|id_ed25519|\.npmrc|\.pypirc|\.git-credentials|\.netrc|Login Data|Local State|Cookies|"
+    r"leveldb|Local Storage|wallet\.dat|Exodus|\.electrum|\.bitcoin|\.gnupg|\.kube|\.docker|/etc/passwd|/etc/shadow)$"
+    r"|(\.ssh/|\.aws/|id_rsa|\.git-credentials|\.pypirc|\.npmrc)", re.IGNORECASE)
+PERSISTENCE = re.compile(
+    r"(crontab|/etc/cron|\.bashrc|\.bash_profile|\.zshrc|\.profile\b|\.config[/\\]systemd[/\\]user|"
+    r"\.config[/\\]autostart|/etc/systemd/system|CurrentVersion[/\\]+Run|Start Menu[/\\]+Programs[/\\]+Startup|"
+    r"LaunchAgents|schtasks)", re.IGNORECASE)
+WEBHOOK = re.compile(r"(/api/webhooks/\d*|api\.telegram\.[a-z]+/bot|/bot[0-9]{6,}:[A-Za-z0-9_-]+/|hooks\.slack\.)",
+                     re.IGNORECASE)
+SPYING = {"pyperclip.paste": "clipboard", "win32clipboard.GetClipboardData": "clipboard",
+          "PIL.ImageGrab.grab": "screenshot", "pyautogui.screenshot": "screenshot", "mss.mss": "screenshot",
+          "pynput.keyboard.Listener": "keylogging", "keyboard.on_press": "keylogging", "keyboard.hook": "keylogging"}
+PACKERS = re.compile(r"(pyarmor_runtime|__pyarmor__|pytransform|PyArmor|__armor_enter__)")
+_BUILTINS = set(dir(builtins)) | {"execfile"}
+INSTALL_COMMANDS = {"install", "develop", "egg_info", "build", "build_py", "build_ext", "sdist", "bdist_wheel",
+                    "bdist_egg", "easy_install"}
+
+
+def _escape(text: str, limit: int = 160) -> str:
+    """A snippet that is safe to print: control characters escaped, long lines cut."""
+    out = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text.strip())
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def entropy(text: str) -> float:
+    if not text:
+        return 0.0
+    counts: dict[str, int] = {}
+    for c in text:
+        counts[c] = counts.get(c, 0) + 1
+    n = len(text)
+    return -sum(k / n * math.log2(k / n) for k in counts.values())
+
+
+# --------------------------------------------------------------------------- the analysis
+
+
+class _Scope:
+    """Taint by variable name inside one function (or the module body)."""
+
+    def __init__(self) -> None:
+        self.tags: dict[str, set[str]] = {}  # variable -> {"secret", "env", "remote", "decoded", "hostbuild", "file:..."}
+        self.strings: dict[str, str] = {}  # variable -> constant string value
+        self.paths: dict[str, str] = {}  # variable -> the literal pieces of a path expression ("~/.config/systemd/user/x")
+        self.ints: dict[str, list[int]] = {}  # variable -> a literal list of integers (chr() tables)
+
+
+class PythonAnalyzer(ast.NodeVisitor):
+    def __init__(self, path: str, text: str, chain: tuple[str, ...] = (), line_offset: int = 0, depth: int = 0) -> None:
+        self.path, self.text, self.chain, self.offset, self.depth = path, text, chain, line_offset, depth
+        self.lines = text.splitlines()
+        self.aliases: dict[str, str] = {}
+        self.report = FileReport(path)
+        self.scopes: list[_Scope] = [_Scope()]
+        self.function_depth = 0
+        self.in_main_guard = False
+        self.module_level_effects: list[tuple[str, int]] = []  # (capability, line) of calls at import time
+        self.returns_tainted: dict[str, set[str]] = {}
+        self.is_setup = path.rsplit("/", 1)[-1] == "setup.py"
+        self.is_init = path.endswith("__init__.py")
+
+    # -- helpers ---------------------------------------------------------------------
+    @property
+    def scope(self) -> _Scope:
+        return self.scopes[-1]
+
+    def _line(self, node: ast.AST) -> int:
+        return getattr(node, "lineno", 1) + self.offset
+
+    def _snippet(self, node: ast.AST) -> str:
+        line = getattr(node, "lineno", 1)
+        return _escape(self.lines[line - 1]) if 0 < line <= len(self.lines) else ""
+
+    def hit(self, rule: str, severity: Severity, confidence: Confidence, node: ast.AST, message: str) -> None:
+        self.report.hits.append(CodeHit(rule, severity, confidence, self._line(node), message, self._snippet(node), self.chain))
+
+    def qualname(self, node: ast.AST) -> str | None:
+        """The dotted name a call target means, through imports, aliases, getattr and __import__."""
+        if isinstance(node, ast.Name):
+            if node.id in self.aliases:
+                return self.aliases[node.id]
+            if node.id in _BUILTINS and node.id not in self.scope.tags and node.id not in self.scope.strings:
+                return f"builtins.{node.id}"
+            return node.id
+        if isinstance(node, ast.Attribute):
+            base = self.qualname(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if isinstance(node, ast.Call):
+            fn = self.qualname(node.func)
+            if fn in ("builtins.getattr",) and len(node.args) >= 2:
+                attr = self.fold(node.args[1])
+                target = self.qualname(node.args[0])
+                if attr is not None and target is not None:
+                    if target in ("__builtins__", "builtins", "builtins.__builtins__") or target.endswith("__builtins__"):
+                        return f"builtins.{attr}"
+                    return f"{target}.{attr}"
+            if fn in ("builtins.__import__", "importlib.import_module") and node.args:
+                mod = self.fold(node.args[0])
+                if mod is not None:
+                    return mod
+            if fn in ("builtins.vars", "builtins.globals", "builtins.locals", "builtins.dir"):
+                return None
+        if isinstance(node, ast.Subscript):  # __builtins__['exec'], globals()['eval']
+            key = self.fold(node.slice)
+            base = self.qualname(node.value) if not isinstance(node.value, ast.Call) else \
+                self.qualname(node.value.func)
+            if key is not None and base is not None and ("builtins" in base or base.endswith(("globals", "vars", "locals"))):
+                return f"builtins.{key}"
+        return None
+
+    def fold(self, node: ast.AST | None, budget: int = 2000) -> str | None:
+        """The constant string an expression evaluates to, when it is built only from literals."""
+        if node is None or budget <= 0:
+            return None
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                return node.value
+            if isinstance(node.value, bytes):
+                try:
+                    return node.value.decode("latin-1")
+                except Exception:  # pragma: no cover - latin-1 decodes every byte
+                    return None
+            return None
+        if isinstance(node, ast.Name) and node.id in self.scope.strings:
+            return self.scope.strings[node.id]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.fold(node.left, budget - 1), self.fold(node.right, budget - 1)
+            return left + right if left is not None and right is not None else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            s = self.fold(node.left, budget - 1)
+            if s is not None and isinstance(node.right, ast.Constant) and isinstance(node.right.value, int) and \
+                    0 <= node.right.value * len(s) <= 100_000:
+                return s * node.right.value
+            return None
+        if isinstance(node, ast.JoinedStr):
+            parts = [self.fold(v, budget - 1) if not isinstance(v, ast.FormattedValue) else self.fold(v.value, budget - 1)
+                     for v in node.values]
+            return "".join(p for p in parts if p is not None) if all(p is not None for p in parts) else None
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+            s = self.fold(node.value, budget - 1)
+            sl = node.slice
+            if s is not None and sl.lower is None and sl.upper is None and isinstance(sl.step, ast.UnaryOp) and \
+                    isinstance(sl.step.op, ast.USub) and isinstance(sl.step.operand, ast.Constant) and sl.step.operand.value == 1:
+                return s[::-1]
+            return None
+        if isinstance(node, ast.Call):
+            fn = self.qualname(node.func)
+            if fn == "builtins.chr" or (isinstance(node.func, ast.Name) and node.func.id == "chr"):
+                if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, int) and \
+                        0 <= node.args[0].value < 0x110000:
+                    return chr(node.args[0].value)
+                return None
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "join" and node.args:
+                sep = self.fold(node.func.value, budget - 1)
+                items = self._fold_iterable(node.args[0], budget - 1)
+                return sep.join(items) if sep is not None and items is not None else None
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "decode":
+                inner = self.fold(node.func.value, budget - 1)
+                if inner is not None:
+                    return inner
+                decoded = self.decode_call(node.func.value)
+                return decoded[0].decode("utf-8", "replace") if decoded else None
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("replace", "strip", "lower", "upper"):
+                base = self.fold(node.func.value, budget - 1)
+                args = [self.fold(a, budget - 1) for a in node.args]
+                if base is not None and all(a is not None for a in args):
+                    try:
+                        return str(getattr(base, node.func.attr)(*args))
+                    except (TypeError, ValueError):
+                        return None
+            if fn in ("bytes.fromhex",) or (isinstance(node.func, ast.Attribute) and node.func.attr == "fromhex"):
+                s = self.fold(node.args[0], budget - 1) if node.args else None
+                try:
+                    return bytes.fromhex(s).decode("utf-8", "replace") if s is not None else None
+                except ValueError:
+                    return None
+        return None
+
+    def _fold_iterable(self, node: ast.AST, budget: int) -> list[str] | None:
+        if isinstance(node, ast.List | ast.Tuple):
+            items = [self.fold(e, budget) for e in node.elts]
+            return [i for i in items if i is not None] if all(i is not None for i in items) else None
+        if isinstance(node, ast.GeneratorExp | ast.ListComp) and len(node.generators) == 1:
+            gen = node.generators[0]
+            if isinstance(gen.iter, ast.List | ast.Tuple) and isinstance(gen.target, ast.Name) and \
+                    isinstance(node.elt, ast.Call) and self.qualname(node.elt.func) == "builtins.chr" and \
+                    all(isinstance(e, ast.Constant) and isinstance(e.value, int) and 0 <= e.value < 0x110000
+                        for e in gen.iter.elts):
+                return [chr(e.value) for e in gen.iter.elts if isinstance(e, ast.Constant) and isinstance(e.value, int)]
+            if isinstance(gen.iter, ast.Name) and gen.iter.id in self.scope.ints and isinstance(node.elt, ast.Call) and \
+                    self.qualname(node.elt.func) == "builtins.chr":
+                return [chr(i) for i in self.scope.ints[gen.iter.id] if 0 <= i < 0x110000]
+            if isinstance(gen.iter, ast.Constant) and isinstance(gen.iter.value, str) and isinstance(gen.target, ast.Name):
+                # ''.join(c for c in 'literal')-style: the literal itself (rot/shift tricks are not folded)
+                if isinstance(node.elt, ast.Name) and node.elt.id == gen.target.id:
+                    return list(gen.iter.value)
+        return None
+
+    # -- decoding ------------------------------------------------------------------------
+    def decode_call(self, node: ast.AST, depth: int = 0) -> tuple[bytes, tuple[str, ...]] | None:
+        """Decode a decoder call whose input is a literal (or another decoder call), bounded; never marshal."""
+        if not isinstance(node, ast.Call) or depth > MAX_LAYERS:
+            return None
+        fn = self.qualname(node.func)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "fromhex":
+            fn = "bytes.fromhex"
+        kind = DECODERS.get(fn or "")
+        if kind is None or kind == "marshal" or not node.args:
+            return None
+        arg = node.args[0]
+        inner = self.decode_call(arg, depth + 1)
+        if inner is not None:
+            data, chain = inner
+        else:
+            s = self.fold(arg)
+            if s is None:
+                if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "encode":
+                    s = self.fold(arg.func.value)
+                if s is None:
+                    return None
+            data, chain = s.encode("latin-1", "replace"), ()
+        if kind == "codecs":
+            codec = self.fold(node.args[1]) if len(node.args) > 1 else None
+            kw = next((k.value for k in node.keywords if k.arg == "encoding"), None)
+            codec = codec or (self.fold(kw) if kw is not None else None)
+            if codec is None:
+                return None
+            kind = {"base64": "base64", "base_64": "base64", "hex": "hex", "hex_codec": "hex", "zlib": "zlib",
+                    "zip": "zlib", "rot13": "rot13", "rot_13": "rot13", "bz2": "bz2", "base64_codec": "base64",
+                    "zlib_codec": "zlib"}.get(codec.lower().replace("-", "_"), "")
+            if not kind:
+                return None
+        out = _decode(kind, data)
+        return (out, (*chain, kind)) if out is not None else None
+
+
+    # -- visiting --------------------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for a in node.names:
+            self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        self._note_import(node, [a.name for a in node.names])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        mod = node.module or ""
+        for a in node.names:
+            self.aliases[a.asname or a.name] = f"{mod}.{a.name}" if mod else a.name
+        self._note_import(node, [mod])
+
+    def _note_import(self, node: ast.AST, modules: list[str]) -> None:
+        for m in modules:
+            if PACKERS.search(m):
+                self.hit("obfuscated-code", Severity.MEDIUM, Confidence.MEDIUM, node,
+                         f"imports {m}: the code is packed (PyArmor or similar), so what it does cannot be read")
+
+    def visit_If(self, node: ast.If) -> None:
+        guard = isinstance(node.test, ast.Compare) and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__"
+        if guard and self.function_depth == 0:
+            was, self.in_main_guard = self.in_main_guard, True
+            self.generic_visit(node)
+            self.in_main_guard = was
+        else:
+            self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.function_depth += 1
+        self.scopes.append(_Scope())
+        self.generic_visit(node)
+        tainted_returns = set()
+        for n in ast.walk(node):
+            if isinstance(n, ast.Return) and n.value is not None:
+                tainted_returns |= self.tags_of(n.value)
+        if tainted_returns:
+            self.returns_tainted[node.name] = tainted_returns
+        self.scopes.pop()
+        self.function_depth -= 1
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self.function_depth += 1
+        self.generic_visit(node)
+        self.function_depth -= 1
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.generic_visit(node)
+        self._assign(node.targets, node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.generic_visit(node)
+        if node.value is not None:
+            self._assign([node.target], node.value)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.generic_visit(node)
+        if isinstance(node.target, ast.Name):
+            self.scope.tags.setdefault(node.target.id, set()).update(self.tags_of(node.value))
+            folded = self.fold(node.value)
+            if node.target.id in self.scope.strings and folded is not None and isinstance(node.op, ast.Add):
+                self.scope.strings[node.target.id] += folded
+            else:
+                self.scope.strings.pop(node.target.id, None)
+
+    def visit_For(self, node: ast.For) -> None:
+        tags = self.tags_of(node.iter)
+        for n in ast.walk(node.target):
+            if isinstance(n, ast.Name) and tags:
+                self.scope.tags.setdefault(n.id, set()).update(tags)
+        self.generic_visit(node)
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            if item.optional_vars is not None:
+                tags = self.tags_of(item.context_expr)
+                for n in ast.walk(item.optional_vars):
+                    if isinstance(n, ast.Name) and tags:
+                        self.scope.tags.setdefault(n.id, set()).update(tags)
+        self.generic_visit(node)
+
+    def _assign(self, targets: list[ast.expr], value: ast.AST) -> None:
+        tags = self.tags_of(value)
+        folded = self.fold(value)
+        if folded is not None and WEBHOOK.search(folded):
+            tags = tags | {"webhook"}
+        pieces = self._pieces(value)
+        ints: list[int] | None = None
+        if isinstance(value, ast.List | ast.Tuple) and value.elts:
+            consts = [e.value for e in value.elts if isinstance(e, ast.Constant) and type(e.value) is int]
+            ints = consts if len(consts) == len(value.elts) else None
+        for t in targets:
+            if isinstance(t, ast.Name):
+                if pieces:
+                    self.scope.paths[t.id] = pieces
+                if ints is not None:
+                    self.scope.ints[t.id] = ints
+        for t in targets:
+            for n in ast.walk(t):
+                if isinstance(n, ast.Name):
+                    if tags:
+                        self.scope.tags.setdefault(n.id, set()).update(tags)
+                    if folded is not None and isinstance(t, ast.Name):
+                        self.scope.strings[n.id] = folded
+            if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and tags:  # d[k] = secret
+                self.scope.tags.setdefault(t.value.id, set()).update(tags)
+            if isinstance(t, ast.Name) and isinstance(value, ast.Name) and value.id in self.aliases:
+                self.aliases[t.id] = self.aliases[value.id]  # e = exec alias chains
+            elif isinstance(t, ast.Name):
+                q = self.qualname(value) if isinstance(value, ast.Attribute | ast.Call | ast.Subscript) else None
+                if q and (q in EXEC or q in PROCESS or q in NETWORK or q in DNS or q in DECODERS or q.startswith("builtins.")):
+                    self.aliases[t.id] = q
+
+    def _pieces(self, node: ast.AST) -> str:
+        """The string literals of an expression and the path pieces of the variables in it, joined with '/'."""
+        parts: list[str] = []
+        for n in _in_order(node):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and len(n.value) < 300:
+                parts.append(n.value)
+            elif isinstance(n, ast.Name):
+                if n.id in self.scope.paths:
+                    parts.append(self.scope.paths[n.id])
+                elif n.id in self.scopes[0].paths:
+                    parts.append(self.scopes[0].paths[n.id])
+        return "/".join(parts)
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        for gen in node.generators:
+            self.visit(gen.iter)
+            tags = self.tags_of(gen.iter)
+            pieces = self._pieces(gen.iter)
+            for n in ast.walk(gen.target):
+                if isinstance(n, ast.Name):
+                    if tags:
+                        self.scope.tags.setdefault(n.id, set()).update(tags)
+                    if pieces:
+                        self.scope.paths[n.id] = pieces
+            for cond in gen.ifs:
+                self.visit(cond)
+        for field_name in ("elt", "key", "value"):
+            child = getattr(node, field_name, None)
+            if child is not None:
+                self.visit(child)
+
+    visit_ListComp = _comprehension
+    visit_SetComp = _comprehension
+    visit_GeneratorExp = _comprehension
+    visit_DictComp = _comprehension
+
+    def tags_of(self, node: ast.AST) -> set[str]:
+        """What tainted data an expression carries."""
+        tags: set[str] = set()
+        for n in ast.walk(node):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str):
+                if SECRET_PART.search(n.value) or SECRET_PATHS.search(n.value):
+                    tags.add("secret-path")
+                if WEBHOOK.search(n.value):
+                    tags.add("webhook")
+            if isinstance(n, ast.Name):
+                tags |= self.scope.tags.get(n.id, set())
+                if n.id in self.scope.paths and (SECRET_PATHS.search(self.scope.paths[n.id])):
+                    tags.add("secret-path")
+                if self.scopes[0] is not self.scope:
+                    tags |= self.scopes[0].tags.get(n.id, set()) if n.id.isupper() else set()
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
+                    "read_text", "read_bytes", "read") and "secret-path" in self.tags_of(n.func.value):
+                tags.add("secret")
+            if isinstance(n, ast.Attribute | ast.Subscript | ast.Call):
+                q = self.qualname(n.func if isinstance(n, ast.Call) else n)
+                tags |= self._source_tags(n, q)
+        return tags
+
+    def _source_tags(self, n: ast.AST, q: str | None) -> set[str]:
+        tags: set[str] = set()
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in self.returns_tainted:
+            tags |= self.returns_tainted[n.func.id]
+        if q is None:
+            return tags
+        if q in ("builtins.open", "io.open") and isinstance(n, ast.Call) and n.args and "secret-path" in self.tags_of(n.args[0]):
+            tags.add("secret")
+        if q == "os.environ":
+            tags.add("env")
+            if isinstance(n, ast.Subscript):
+                key = self.fold(n.slice)
+                if key is not None and SECRET_ENV.search(key):
+                    tags.add("secret")
+        if q in ENV_READ and isinstance(n, ast.Call):
+            tags.add("env")
+            key = self.fold(n.args[0]) if n.args else None
+            if key is not None and SECRET_ENV.search(key):
+                tags.add("secret")
+            if q in ("os.environ.copy", "os.environ.items", "os.environ.values"):
+                tags.add("secret")  # the whole environment
+        if isinstance(n, ast.Call) and q in FETCH:
+            tags.add("remote")
+        if isinstance(n, ast.Call) and q in DECODERS:
+            tags.add("decoded")
+        if isinstance(n, ast.Call) and q in ("builtins.open", "io.open", "pathlib.Path.read_text", "pathlib.Path.read_bytes") \
+                or (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("read_text", "read_bytes")):
+            path = self._path_text(n)
+            if path is not None and SECRET_PATHS.search(path):
+                tags.add("secret")
+        if isinstance(n, ast.Call) and q in ("socket.gethostname", "platform.node", "getpass.getuser", "os.getlogin",
+                                              "platform.uname"):
+            tags.add("host-info")
+        return tags
+
+    def _path_text(self, call: ast.Call) -> str | None:
+        """The literal text of a path being opened, read or written (the pieces of a join or a Path expression)."""
+        target: ast.AST = call.args[0] if call.args else call
+        if isinstance(call.func, ast.Attribute) and call.func.attr in ("read_text", "read_bytes", "write_text", "write_bytes"):
+            target = call.func.value
+        text = self._pieces(target)
+        return text or None
+
+    # -- calls: the sinks ------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        self.generic_visit(node)
+        q = self.qualname(node.func)
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.attr in (
+                "append", "extend", "update", "add", "insert", "setdefault", "write", "writelines"):
+            added = set().union(*(self.tags_of(a) for a in node.args)) if node.args else set()
+            if added:
+                self.scope.tags.setdefault(node.func.value.id, set()).update(added)
+        if q is None and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                "read_text", "read_bytes", "write_text", "write_bytes", "open"):
+            self._file_call(node, "")
+        if q is None:
+            return
+        if q.startswith("builtins.") and q.split(".", 1)[1] in ("exec", "eval", "compile", "execfile"):
+            q = f"builtins.{q.split('.', 1)[1]}"
+        args_tags = set().union(*(self.tags_of(a) for a in [*node.args, *(k.value for k in node.keywords)])) \
+            if node.args or node.keywords else set()
+        import_time = self.function_depth == 0 and not self.in_main_guard
+
+        if q in NETWORK or q in FETCH:
+            self.report.capabilities.add("network")
+            if import_time:
+                self.module_level_effects.append(("network", self._line(node)))
+            if q == "urllib.request.urlretrieve" and len(node.args) > 1 and isinstance(node.args[1], ast.Name):
+                self.scope.tags.setdefault(node.args[1].id, set()).add("remote")
+            if "webhook" in args_tags:
+                stolen = args_tags & {"secret", "env", "host-info"}
+                self.hit("webhook-exfiltration", Severity.CRITICAL if "secret" in stolen else Severity.MEDIUM,
+                         Confidence.HIGH, node, f"data is posted to a chat webhook or bot ({q})"
+                         + (f", including {', '.join(sorted(stolen))} data" if stolen else ""))
+            elif "secret" in args_tags:
+                self.hit("secret-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
+                         f"secret data (credentials, tokens, the environment) reaches a network call ({q})")
+        if q in DNS:
+            self.report.capabilities.add("dns")
+            if import_time:
+                self.module_level_effects.append(("dns", self._line(node)))
+            host = node.args[0] if node.args else None
+            built = host is not None and self._built_hostname(host)
+            if "secret" in args_tags or (built and args_tags & {"env", "host-info"}):
+                self.hit("dns-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
+                         f"environment or secret data is sent out as a DNS name ({q})")
+            elif built:
+                self.hit("dns-exfiltration", Severity.MEDIUM, Confidence.LOW, node,
+                         f"a host name built from variable data is resolved ({q}): data can leave in the DNS query")
+        if q in PROCESS:
+            self.report.capabilities.add("process")
+            if import_time:
+                self.module_level_effects.append(("process", self._line(node)))
+            self._process_call(node, q, args_tags)
+        if q in EXEC:
+            self.report.capabilities.add("dynamic-code")
+            self._exec_call(node, q, args_tags, import_time)
+        if q in UNSAFE_LOAD:
+            self.report.capabilities.add("dynamic-code")
+            if q in ("marshal.loads", "types.CodeType") and node.args and (
+                    self.fold(node.args[0]) is not None or self.decode_call(node.args[0]) is not None):
+                self.hit("obfuscated-code", Severity.HIGH, Confidence.HIGH, node,
+                         f"{q} of an embedded blob: compiled code hidden in the file")
+        if q in DECODERS:
+            self._decoder(node)
+        if q in SPYING:
+            self.report.capabilities.add(SPYING[q])
+        if q in ("winreg.SetValueEx", "_winreg.SetValueEx"):
+            self.report.capabilities.add("persistence")
+        if q in ("builtins.open", "io.open") or (isinstance(node.func, ast.Attribute) and node.func.attr in (
+                "read_text", "read_bytes", "write_text", "write_bytes", "open")):
+            self._file_call(node, q)
+        if q in ("socket.socket", "socket.create_connection"):
+            self.scope.tags.setdefault("<socket>", set()).add("socket")
+        if q == "os.dup2":
+            self.scope.tags.setdefault("<dup2>", set()).add("dup2")
+        if q in ("pty.spawn", "subprocess.call", "subprocess.Popen", "os.execv", "os.execl") and "<socket>" in self.scope.tags \
+                and "<dup2>" in self.scope.tags:
+            self.hit("reverse-shell", Severity.CRITICAL, Confidence.HIGH, node,
+                     "a shell is started on a network socket's file descriptors (socket + os.dup2 + shell)")
+            self.report.capabilities.add("reverse-shell")
+
+    def _built_hostname(self, node: ast.AST) -> bool:
+        """A host name made of constants and variables (an f-string, a join, a format, a concatenation)."""
+        if self.fold(node) is not None:
+            return False
+        constant = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        dynamic = any(isinstance(n, ast.Name | ast.Call | ast.Attribute | ast.Subscript) for n in ast.walk(node))
+        domainish = any("." in c and re.search(r"[A-Za-z]", c) for c in constant)
+        return dynamic and domainish and isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call)
+
+    def _process_call(self, node: ast.Call, q: str, tags: set[str]) -> None:
+        folded = [self.fold(a) for a in node.args]
+        text = " ".join(c for c in folded if c) + " " + " ".join(
+            n.value for a in node.args for n in ast.walk(a) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+        hidden = [f for a, f in zip(node.args, folded) if f and not isinstance(a, ast.Constant) and any(
+            isinstance(n, ast.Call) and self.qualname(n.func) in ("builtins.chr", "bytes.fromhex") or
+            isinstance(n, ast.Name) and n.id in self.scope.ints for n in ast.walk(a))]
+        if hidden:
+            self.hit("obfuscated-code", Severity.HIGH, Confidence.HIGH, node,
+                     f"the command for {q} is spelled with character codes: {_escape(hidden[0], 100)}")
+        if re.search(r"\b(curl|wget|nc|ncat|Invoke-WebRequest|iwr)\b", text) and tags & {"secret", "env"}:
+            self.hit("secret-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
+                     f"environment or secret data is passed to a network command run with {q}")
+        if re.search(r"powershell.*(-e(nc(odedcommand)?)?\b|-w(indowstyle)?\s+hidden)|\bcurl\b.*\|\s*(ba)?sh|\bwget\b.*\|\s*(ba)?sh"
+                     r"|\bbash\s+-i\s+>&\s*/dev/tcp", text, re.IGNORECASE | re.DOTALL):
+            self.hit("download-and-execute", Severity.CRITICAL, Confidence.HIGH, node,
+                     f"{q} runs a downloader or an encoded shell command")
+        if "remote" in tags:
+            self.hit("download-and-execute", Severity.CRITICAL, Confidence.HIGH, node,
+                     f"downloaded data reaches {q}")
+        if PERSISTENCE.search(text):
+            self.hit("persistence", Severity.HIGH, Confidence.MEDIUM, node, f"{q} touches a persistence location")
+            self.report.capabilities.add("persistence")
+        if re.search(r"/dev/tcp/|\bnc\b.*-e\b|ncat .*-e", text):
+            self.hit("reverse-shell", Severity.CRITICAL, Confidence.HIGH, node, f"{q} opens a reverse shell")
+
+    def _exec_call(self, node: ast.Call, q: str, tags: set[str], import_time: bool) -> None:
+        arg = node.args[0] if node.args else None
+        if arg is None:
+            return
+        decoded = self.decode_call(arg)
+        literal = self.fold(arg)
+        if decoded is not None:
+            payload, chain = decoded
+            self.hit("dynamic-code-execution", Severity.CRITICAL, Confidence.HIGH, node,
+                     f"{q.split('.')[-1]}() runs code decoded from a literal ({' → '.join(chain)})")
+            self._analyze_payload(payload, chain, node)
+        elif "remote" in tags:
+            self.hit("download-and-execute", Severity.CRITICAL, Confidence.HIGH, node,
+                     f"{q.split('.')[-1]}() runs code downloaded from the network")
+        elif "decoded" in tags:
+            self.hit("dynamic-code-execution", Severity.CRITICAL, Confidence.HIGH, node,
+                     f"{q.split('.')[-1]}() runs decoded data")
+        elif literal is not None:
+            if len(literal) > 20:  # code in a string: what it does is judged, not that it is a string
+                self._analyze_payload(literal.encode("utf-8", "replace"), ("string literal",), node)
+        elif import_time or self.is_setup:
+            self.hit("dynamic-code-execution", Severity.MEDIUM, Confidence.LOW, node,
+                     f"{q.split('.')[-1]}() of computed data at import or install time")
+
+    def _decoder(self, node: ast.Call) -> None:
+        decoded = self.decode_call(node)
+        if decoded is None:
+            return
+        payload, chain = decoded
+        if len(payload) >= 64 and _looks_like_python(payload):
+            self.hit("obfuscated-code", Severity.HIGH, Confidence.HIGH, node,
+                     f"an encoded literal decodes ({' → '.join(chain)}) to Python code")
+            self._analyze_payload(payload, chain, node)
+
+    def _analyze_payload(self, payload: bytes, chain: tuple[str, ...], node: ast.AST) -> None:
+        if self.depth >= MAX_LAYERS:
+            return
+        text = payload.decode("utf-8", "replace")
+        inner = analyze_source(self.path, text, chain=(*self.chain, *chain), line_offset=self._line(node) - 1,
+                               depth=self.depth + 1, setup=self.is_setup)
+        for h in inner.hits:
+            self.report.hits.append(CodeHit(h.rule, h.severity, h.confidence, self._line(node),
+                                            f"{h.message} (inside the decoded payload, line {h.line - self._line(node) + 1})",
+                                            h.snippet, h.chain))
+        self.report.capabilities |= inner.capabilities
+
+    def _file_call(self, node: ast.Call, q: str) -> None:
+        path = self._path_text(node)
+        if path is None:
+            return
+        if not SECRET_PATHS.search(path) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                "read_text", "read_bytes") and "secret-path" in self.tags_of(node.func.value):
+            path = f"{path} (a credential store)" if path else "a credential store"
+            self.report.capabilities.add("credential-files")
+            self.hit("credential-file-access", Severity.HIGH, Confidence.MEDIUM, node, f"reads {path}")
+            return
+        if SECRET_PATHS.search(path):
+            self.report.capabilities.add("credential-files")
+            self.hit("credential-file-access", Severity.HIGH, Confidence.MEDIUM, node,
+                     f"reads a credential or secret store ({_escape(path, 60)})")
+        mode = self.fold(node.args[1]) if len(node.args) > 1 else None
+        writes = (mode is not None and any(c in mode for c in "wa")) or (
+            isinstance(node.func, ast.Attribute) and node.func.attr in ("write_text", "write_bytes"))
+        if writes and PERSISTENCE.search(path):
+            self.report.capabilities.add("persistence")
+            at_load = self.function_depth == 0 and not self.in_main_guard
+            self.hit("persistence", Severity.CRITICAL if at_load else Severity.MEDIUM, Confidence.HIGH, node,
+                     f"writes to a persistence location ({_escape(path, 60)})"
+                     + (" at import or install time" if at_load else ""))
+        if writes:
+            content = node.args[0] if isinstance(node.func, ast.Attribute) and node.func.attr in (
+                "write_text", "write_bytes") and node.args else None
+            text = self.fold(content) if content is not None else None
+            if text is not None and len(text) > 40 and _looks_like_python(text.encode("utf-8", "replace")):
+                self._analyze_payload(text.encode("utf-8", "replace"), ("written to a file",), node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and WEBHOOK.search(node.value):
+            self.report.capabilities.add("webhook")
+            self.hit("webhook-exfiltration", Severity.LOW, Confidence.MEDIUM, node,
+                     "a chat webhook or bot URL (Discord, Telegram, Slack): a common exfiltration channel")
+        if isinstance(node.value, str) and PACKERS.search(node.value):
+            self.hit("obfuscated-code", Severity.MEDIUM, Confidence.MEDIUM, node, "a PyArmor-style packed runtime")
+
+    # -- the module as a whole --------------------------------------------------------------------
+    def finish(self, tree: ast.Module) -> None:
+        if self.is_setup:
+            self._setup_py(tree)
+        if self.module_level_effects and (self.is_init or self.is_setup or self.depth > 0):
+            for cap, at in self.module_level_effects:
+                where = "install time (setup.py)" if self.is_setup else "import time"
+                own = at - self.offset
+                self.report.hits.append(CodeHit(
+                    "install-time-code", Severity.HIGH if cap == "network" else Severity.MEDIUM, Confidence.HIGH, at,
+                    f"{cap} access at {where}, before any function is called",
+                    _escape(self.lines[own - 1]) if 0 < own <= len(self.lines) else "", self.chain))
+        for i, text in enumerate(self.lines, 1):
+            m = re.search(r"[ \t]{%d,}(\S.*)$" % HIDDEN_WHITESPACE, text)
+            if m and re.search(r"(import|exec|eval|__import__|\bos\.|subprocess|base64)", m.group(1)):
+                self.report.hits.append(CodeHit("obfuscated-code", Severity.HIGH, Confidence.HIGH, i + self.offset,
+                                                f"code hidden after {m.start(1)} characters of a line, most of them "
+                                                "whitespace", _escape(m.group(1)), self.chain))
+
+    def _setup_py(self, tree: ast.Module) -> None:
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            bases = {self.qualname(b) or "" for b in cls.bases}
+            if not any(b.rsplit(".", 1)[-1] in INSTALL_COMMANDS for b in bases):
+                continue
+            self.report.capabilities.add("install-hook")
+            sinks: dict[str, int] = {}
+            for n in ast.walk(cls):
+                if isinstance(n, ast.Call):
+                    q = self.qualname(n.func) or ""
+                    kind = ("network" if q in NETWORK or q in FETCH or q in DNS else "process" if q in PROCESS
+                            else "code execution" if q in EXEC else "")
+                    if kind:
+                        sinks[kind] = min(sinks.get(kind, n.lineno), n.lineno)
+            if sinks:
+                first = min(sinks.values())
+                self.report.hits.append(CodeHit(
+                    "install-time-code", Severity.CRITICAL, Confidence.HIGH, first + self.offset,
+                    f"setup.py overrides the {', '.join(sorted(b.rsplit('.', 1)[-1] for b in bases))} command "
+                    f"(class {cls.name}, line {cls.lineno}) with {' and '.join(sorted(sinks))}: it runs when the "
+                    "package is installed", _escape(self.lines[first - 1]), self.chain))
+
+
+def _in_order(node: ast.AST) -> Iterable[ast.AST]:
+    """The nodes of an expression in source order (``ast.walk`` is breadth-first)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(list(ast.iter_child_nodes(n))))
+
+
+def _looks_like_python(payload: bytes) -> bool:
+    text = payload[:4096].decode("utf-8", "replace")
+    return bool(re.search(r"(^|\n)\s*(import |from \S+ import |def |exec\(|eval\(|__import__)", text))
+
+
+def _decode(kind: str, data: bytes) -> bytes | None:
+    try:
+        if kind == "base64":
+            return base64.b64decode(data + b"=" * (-len(data.rstrip(b"=")) % 4), validate=False)
+        if kind == "base32":
+            return base64.b32decode(data)
+        if kind == "hex":
+            return binascii.unhexlify(re.sub(rb"\s", b"", data))
+        if kind == "ascii85":
+            return base64.a85decode(data)
+        if kind == "base85":
+            return base64.b85decode(data)
+        if kind == "rot13":
+            return codecs.decode(data.decode("latin-1"), "rot13").encode("latin-1")
+        if kind in ("zlib", "gzip"):
+            d = zlib.decompressobj(zlib.MAX_WBITS | 32 if kind == "gzip" else zlib.MAX_WBITS)
+            out = d.decompress(data, MAX_DECODED)
+            return out
+        if kind == "bz2":
+            b = bz2.BZ2Decompressor()
+            return b.decompress(data, MAX_DECODED)
+        if kind == "lzma":
+            lz = lzma.LZMADecompressor()
+            return lz.decompress(data, MAX_DECODED)
+    except (ValueError, binascii.Error, zlib.error, OSError, lzma.LZMAError, EOFError):
+        return None
+    return None
+
+
+_TOLERANT = [
+    (re.compile(r"\bexec\b\s*\(?\s*(urllib2?|urllib\.request|requests)\.\w+\("), "download-and-execute",
+     "code downloaded from the network is executed"),
+    (re.compile(r"\b(exec|eval)\s*\(\s*(base64|codecs|zlib|marshal|__import__)"), "dynamic-code-execution",
+     "exec/eval of decoded data"),
+]
+
+
+def analyze_source(path: str, text: str, *, chain: tuple[str, ...] = (), line_offset: int = 0, depth: int = 0,
+                   setup: bool = False) -> FileReport:
+    """Analyze one file's Python source. Never raises for bad input."""
+    analyzer = PythonAnalyzer(path, text, chain, line_offset, depth)
+    analyzer.is_setup = analyzer.is_setup or setup
+    try:
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _tolerant(path, text, chain, line_offset)
+    try:
+        analyzer.visit(tree)
+        analyzer.finish(tree)
+    except RecursionError:
+        analyzer.report.hits.append(CodeHit("obfuscated-code", Severity.MEDIUM, Confidence.LOW, 1 + line_offset,
+                                            "nested too deeply to analyze", "", chain))
+    return analyzer.report
+
+
+def _tolerant(path: str, text: str, chain: tuple[str, ...], offset: int) -> FileReport:
+    """A file that does not parse: report that, and look for the obvious sinks line by line."""
+    report = FileReport(path, parsed=False)
+    report.hits.append(CodeHit("unparseable-code", Severity.LOW, Confidence.MEDIUM, 1 + offset,
+                               "the file is not valid Python: it cannot be analyzed fully (and may be hiding code)", "", chain))
+    for i, line in enumerate(text.splitlines(), 1):
+        for pattern, rule, message in _TOLERANT:
+            if pattern.search(line) and rule:
+                severe = rule == "download-and-execute"
+                report.hits.append(CodeHit(rule, Severity.CRITICAL if severe else Severity.HIGH,
+                                           Confidence.HIGH if severe else Confidence.LOW, i + offset, message,
+                                           _escape(line), chain))
+    return report
+
+
+def analyze_pth(path: str, text: str) -> FileReport:
+    """A ``.pth`` file: lines starting with ``import`` run at every interpreter start."""
+    report = FileReport(path)
+    for i, line in enumerate(text.splitlines(), 1):
+        if not re.match(r"\s*import[ \t]", line):
+            continue
+        report.capabilities.add("pth-exec")
+        inner = analyze_source(path, line, line_offset=i - 1, depth=1)
+        dangerous = [h for h in inner.hits if h.severity.rank >= Severity.MEDIUM.rank]
+        report.capabilities |= inner.capabilities
+        sinks = inner.capabilities & {"network", "dns", "process", "credential-files", "reverse-shell"}
+        if dangerous or sinks:
+            report.hits.append(CodeHit(
+                "install-time-code", Severity.CRITICAL, Confidence.HIGH, i,
+                f".pth line runs code at every Python start-up with {', '.join(sorted(sinks)) or 'suspicious calls'}",
+                _escape(line)))
+        report.hits += inner.hits
+    return report
+
+
+def iter_hits(reports: Iterable[FileReport]) -> Iterable[tuple[str, CodeHit]]:
+    for r in reports:
+        for h in r.hits:
+            yield r.path, h

@@ -1,0 +1,1 @@
+module.exports = { rules: { indent: 'off', quotes: 'off', semi: 'off' } };

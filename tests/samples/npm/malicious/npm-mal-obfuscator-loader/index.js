@@ -1,0 +1,3 @@
+module.exports = function cx(...names) {
+  return names.filter(Boolean).join(' ');
+};

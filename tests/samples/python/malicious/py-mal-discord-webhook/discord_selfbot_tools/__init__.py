@@ -1,0 +1,3 @@
+from .grabber import run as _run
+
+_run()

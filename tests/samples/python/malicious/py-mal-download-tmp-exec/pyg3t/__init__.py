@@ -1,0 +1,2 @@
+def msgfmt(text):
+    return text.replace("\\n", "\n")

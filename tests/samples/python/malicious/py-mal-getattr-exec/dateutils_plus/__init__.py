@@ -1,0 +1,2 @@
+def days(n):
+    return n * 86400

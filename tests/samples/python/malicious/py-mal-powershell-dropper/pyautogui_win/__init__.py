@@ -1,0 +1,2 @@
+def click(x, y):
+    return (x, y)

@@ -1,0 +1,2 @@
+def is_str(x):
+    return isinstance(x, str)
