@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ecosystem", choices=["pypi", "npm"], default="pypi", help="whose popular names to compare with (default pypi)")
     check.add_argument("--format", choices=["text", "json"], default=None, help="text (default) or JSON lines (the default with '-')")
 
+    ins = sub.add_parser("inspect", help="read a package's files (never run them): capabilities, findings, verdict")
+    ins.add_argument("target", metavar="TARGET", help="an unpacked package folder, or a local archive (wheel, sdist, npm tarball)")
+    ins.add_argument("--ecosystem", choices=["pypi", "npm"], default=None, help="default: npm when a package.json is at the top")
+    ins.add_argument("--format", choices=["terminal", "json"], default="terminal", help="report format (default terminal)")
+
     data = sub.add_parser("data", help="the popular-name lists chainwarden compares names with")
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", parser_class=_Parser)
     data_sub.add_parser("show", help="which lists are in use, with their source and date")
@@ -305,6 +310,43 @@ def _read_source(source: str) -> str:
     return Path(source).read_text(encoding="utf-8")
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Exit 1 when the verdict is malicious or suspicious (a person should look), 0 when clean, 3 when
+    nothing could be read."""
+    import tempfile
+
+    from chainwarden.analyze.code import add_archive_anomalies, inspect_tree
+    from chainwarden.model import Ecosystem, PackageId
+    from chainwarden.report import inspect_report
+
+    target = Path(args.target)
+    if not target.exists():
+        print(f"chainwarden: error: {target}: no such file or folder (inspecting a name from the index is not built "
+              "yet: download the archive and inspect it)", file=sys.stderr)
+        return EXIT_USAGE
+    with tempfile.TemporaryDirectory(prefix="chainwarden-inspect-") as work:
+        anomalies: list[tuple[str, str, str]] = []
+        root = target
+        if target.is_file():
+            from chainwarden.enrich.artifacts import unpack
+
+            unpacked = unpack(target, Path(work) / "tree")
+            root = unpacked.root
+            anomalies = [(a.kind, a.member, a.detail) for a in unpacked.anomalies]
+        eco = Ecosystem(args.ecosystem) if args.ecosystem else (
+            Ecosystem.NPM if (root / "package.json").is_file() or (root / "package" / "package.json").is_file()
+            else Ecosystem.PYPI)
+        result = inspect_tree(root, PackageId(eco, target.name))
+        add_archive_anomalies(result, anomalies)
+        if args.format == "json":
+            sys.stdout.write(inspect_report.render_json(result, str(target)))
+        else:
+            inspect_report.render_terminal(result, str(target), Console())
+    if result.files == 0 and not anomalies:
+        return EXIT_UNCHECKED
+    return EXIT_FAIL if result.verdict in ("malicious", "suspicious") else EXIT_PASS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -320,6 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check_name(args)
         if args.command == "data":
             return cmd_data(args)
+        if args.command == "inspect":
+            return cmd_inspect(args)
     except KeyboardInterrupt:
         print("chainwarden: interrupted", file=sys.stderr)
         return 130
