@@ -13,11 +13,10 @@ from rich.console import Console
 
 from chainwarden.analyze.code import Inspection
 from chainwarden.report.json_report import finding_dict
-from chainwarden.report.terminal import safe
+from chainwarden.report.terminal import SEVERITY_STYLE, safe
 
 SCHEMA_ID = "chainwarden.inspect/v1"
 _VERDICT_STYLE = {"malicious": "bold red", "suspicious": "bold yellow", "clean": "bold green"}
-_SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
 def build(result: Inspection, target: str) -> dict[str, Any]:
@@ -49,7 +48,7 @@ def render_terminal(result: Inspection, target: str, console: Console) -> None:
     if result.findings:
         console.print(f"[bold]Findings ({len(result.findings)})[/]")
         for f in result.findings:
-            style = _SEV_STYLE[f.severity.value]
+            style = SEVERITY_STYLE[f.severity]
             console.print(f"  [{style}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] {safe(f.location)}")
             console.print(f"           {safe(f.message)}")
             for e in f.evidence:

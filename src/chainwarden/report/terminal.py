@@ -30,7 +30,7 @@ from chainwarden.model import (
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_SEV_STYLE = {
+SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
     Severity.HIGH: "bold red",
     Severity.MEDIUM: "yellow",
@@ -133,7 +133,7 @@ def _findings(result: ScanResult, console: Console) -> None:
             console.print("    [dim]a direct dependency[/]")
         for f in fs:
             lines = [
-                Text.from_markup(f"    [{_SEV_STYLE[f.severity]}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] "
+                Text.from_markup(f"    [{SEVERITY_STYLE[f.severity]}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] "
                                  f"[dim]({safe(f.confidence.value)} confidence)[/]"),
                 Text.from_markup(f"             {safe(f.message)}"),
             ]
@@ -147,7 +147,7 @@ def _findings(result: ScanResult, console: Console) -> None:
             fs = groups[package]
             via = f" [dim]via {_chain(fs[0].path[:-1])}[/]" if len(fs[0].path) > 1 else ""
             rules = ", ".join(sorted({safe(f.rule) for f in fs}))
-            console.print(f"    [{_SEV_STYLE[Severity.LOW]}]•[/] {safe(package)}: {rules}{via}")
+            console.print(f"    [{SEVERITY_STYLE[Severity.LOW]}]•[/] {safe(package)}: {rules}{via}")
 
 
 def _share(part: int, whole: int) -> str:
