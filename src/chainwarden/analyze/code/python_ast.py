@@ -636,7 +636,7 @@ class PythonAnalyzer(ast.NodeVisitor):
             return False
         constant = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
         dynamic = any(isinstance(n, ast.Name | ast.Call | ast.Attribute | ast.Subscript) for n in ast.walk(node))
-        domainish = any("." in c and re.search(r"[A-Za-z]", c) for c in constant)
+        domainish = any("." in c and re.search(r"[A-Za-z]", c) and not _LOCAL_SUFFIX.match(c) for c in constant)
         return dynamic and domainish and isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call)
 
     def _process_call(self, node: ast.Call, q: str, tags: set[str]) -> None:
@@ -719,12 +719,16 @@ class PythonAnalyzer(ast.NodeVisitor):
                 "read_text", "read_bytes") and "secret-path" in self.tags_of(node.func.value):
             path = f"{path} (a credential store)" if path else "a credential store"
             self.report.capabilities.add("credential-files")
-            self.hit("credential-file-access", Severity.HIGH, Confidence.MEDIUM, node, f"reads {path}")
+            at_load = self.function_depth == 0 and not self.in_main_guard
+            self.hit("credential-file-access", Severity.HIGH if at_load else Severity.MEDIUM, Confidence.MEDIUM, node,
+                     f"reads {path}")
             return
         if SECRET_PATHS.search(path):
             self.report.capabilities.add("credential-files")
-            self.hit("credential-file-access", Severity.HIGH, Confidence.MEDIUM, node,
-                     f"reads a credential or secret store ({_escape(path, 60)})")
+            at_load = self.function_depth == 0 and not self.in_main_guard
+            # Cloud SDKs, SSH and Docker clients read these inside functions; at import or install time nobody should.
+            self.hit("credential-file-access", Severity.HIGH if at_load else Severity.MEDIUM, Confidence.MEDIUM, node,
+                     f"reads a credential or secret store ({_escape(path, 60)})" + (" at import or install time" if at_load else ""))
         mode = self.fold(node.args[1]) if len(node.args) > 1 else None
         writes = (mode is not None and any(c in mode for c in "wa")) or (
             isinstance(node.func, ast.Attribute) and node.func.attr in ("write_text", "write_bytes"))
@@ -789,6 +793,9 @@ class PythonAnalyzer(ast.NodeVisitor):
                     f"setup.py overrides the {', '.join(sorted(b.rsplit('.', 1)[-1] for b in bases))} command "
                     f"(class {cls.name}, line {cls.lineno}) with {' and '.join(sorted(sinks))}: it runs when the "
                     "package is installed", _escape(self.lines[first - 1]), self.chain))
+
+
+_LOCAL_SUFFIX = re.compile(r"^\.?(local|localdomain|lan|home|internal|localhost|home\.arpa)\.?$", re.IGNORECASE)
 
 
 def _in_order(node: ast.AST) -> Iterable[ast.AST]:
