@@ -55,6 +55,7 @@ __all__ = [
     "index_key",
     "normalize_name",
     "npm_registry_base",
+    "printable",
     "version_order",
 ]
 
@@ -70,6 +71,24 @@ _PEP503 = re.compile(r"[-_.]+")
 def email_host(email: str) -> str:
     """The host part of an e-mail address, lower-cased (``dev@Mail.Example.test`` -> ``mail.example.test``)."""
     return email.rsplit("@", 1)[-1].strip().lower()
+
+
+def printable(text: str, limit: int = 0, *, escape_backslash: bool = False) -> str:
+    """Attacker-chosen text made safe to print: control, ANSI and bidi characters shown as ``\\xNN`` /
+    ``\\uNNNN`` escapes; cut to `limit` characters when one is given (0: no limit)."""
+    out: list[str] = []
+    for ch in text:
+        if ch == "\\" and escape_backslash:
+            out.append("\\\\")
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    shown = "".join(out)
+    if limit and len(shown) > limit:
+        shown = f"{shown[:limit]}... ({len(shown) - limit} more characters)"
+    return shown
 
 
 def index_key(url: str) -> str:

@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from chainwarden.model import Confidence, Severity
+from chainwarden.model import Confidence, Severity, printable
 
 MAX_DECODED = 5 * 1024 * 1024
 MAX_LAYERS = 6
@@ -118,9 +118,8 @@ INSTALL_COMMANDS = {"install", "develop", "egg_info", "build", "build_py", "buil
 
 
 def _escape(text: str, limit: int = 160) -> str:
-    """A snippet that is safe to print: control characters escaped, long lines cut."""
-    out = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text.strip())
-    return out if len(out) <= limit else out[: limit - 1] + "…"
+    """A snippet that is safe to print (model.printable), stripped and cut to `limit`."""
+    return printable(text.strip(), limit)
 
 
 def entropy(text: str) -> float:

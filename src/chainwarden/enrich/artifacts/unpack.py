@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from chainwarden.model import printable
+
 __all__ = ["Anomaly", "Limits", "Unpacked", "unpack"]
 
 _MIB = 1024 * 1024
@@ -133,19 +135,7 @@ def unpack(archive: Path, dest: Path, limits: Limits = Limits(), *, nested: bool
 
 def _escape(text: str) -> str:
     """Make an attacker-chosen name safe to print: no control characters, ANSI escapes or bidi overrides."""
-    out: list[str] = []
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-    shown = "".join(out)
-    if len(shown) > _NAME_SHOWN:
-        shown = f"{shown[:_NAME_SHOWN]}... ({len(shown) - _NAME_SHOWN} more characters)"
-    return shown
+    return printable(text, _NAME_SHOWN, escape_backslash=True)
 
 
 class _Recorder:
