@@ -42,3 +42,17 @@ def test_snippets_never_carry_raw_control_characters(tmp_path: Path) -> None:
     result = inspect_tree(tmp_path, PackageId(Ecosystem.PYPI, "x"))
     snippets = [e.value for f in result.findings for e in f.evidence]
     assert snippets and not any("\x1b" in s for s in snippets)
+
+
+def test_every_code_rule_has_its_page_and_explain_prints_it(capsys: pytest.CaptureFixture[str]) -> None:
+    from chainwarden.analyze.code import CODE_RULES
+    from chainwarden.cli.main import main
+
+    root = Path(__file__).resolve().parents[2]
+    sections = ["## What it detects", "## Why it matters", "## Example", "## What is not flagged",
+                "## Known false positives", "## How to suppress", "## References"]
+    for rule, _, _ in CODE_RULES:
+        text = (root / "docs" / "rules" / f"{rule}.md").read_text(encoding="utf-8")
+        assert [s for s in sections if s not in text] == [], rule
+        assert main(["explain", rule]) == 0
+        assert f"# {rule}" in capsys.readouterr().out

@@ -210,19 +210,23 @@ def _write(path: Path, text: str) -> None:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from chainwarden.analyze import ANALYZERS, by_id
+    from chainwarden.analyze.code import CODE_RULES
     from chainwarden.cli.rules import rule_doc
 
     if not args.rule:
         for a in ANALYZERS:
             options = ", ".join(f"{o.name} = {o.default!r}" for o in a.info.options)
             print(f"{a.info.id:32} {a.info.severity.value:8} {a.info.reflex.value:15} {a.info.title}" + (f"  [{options}]" if options else ""))
+        for rule, severity, title in CODE_RULES:
+            print(f"{rule:32} {severity:8} {'Fortify':15} {title}  [chainwarden inspect]")
         return EXIT_PASS
     analyzer = by_id(args.rule)
-    if analyzer is None:
+    doc = rule_doc(args.rule)
+    if analyzer is None and (doc is None or args.rule not in {r for r, _, _ in CODE_RULES}):
         print(f"chainwarden: error: unknown rule {args.rule!r}; `chainwarden explain` lists them", file=sys.stderr)
         return EXIT_USAGE
-    doc = rule_doc(args.rule)
-    Console().print(doc if doc else f"{analyzer.info.title}\n\n{analyzer.info.summary}", markup=False, highlight=False, soft_wrap=True)
+    text = doc if doc else f"{analyzer.info.title}\n\n{analyzer.info.summary}" if analyzer else ""
+    Console().print(text, markup=False, highlight=False, soft_wrap=True)
     return EXIT_PASS
 
 

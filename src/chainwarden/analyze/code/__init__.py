@@ -8,4 +8,22 @@
 
 from chainwarden.analyze.code.inspect import Inspection, add_archive_anomalies, inspect_tree, verdict
 
-__all__ = ["Inspection", "add_archive_anomalies", "inspect_tree", "verdict"]
+# The rules `chainwarden inspect` reports (each has docs/rules/<id>.md): (id, highest severity, title).
+CODE_RULES: tuple[tuple[str, str, str], ...] = (
+    ("secret-exfiltration", "critical", "Secret or environment data reaches the network"),
+    ("dns-exfiltration", "critical", "Data sent out in resolved host names"),
+    ("dynamic-code-execution", "critical", "Decoded or computed code is executed"),
+    ("download-and-execute", "critical", "Downloaded code or files are run"),
+    ("obfuscated-code", "high", "Encoded, packed or hidden code"),
+    ("install-time-code", "critical", "Code that runs at install, import or interpreter start-up"),
+    ("credential-file-access", "high", "Reads of credential and secret stores"),
+    ("persistence", "critical", "Writes to places that run code later"),
+    ("webhook-exfiltration", "critical", "Data posted to chat webhooks"),
+    ("reverse-shell", "critical", "A shell on a network socket"),
+    ("native-binary", "medium", "Compiled code in a pure-Python wheel"),
+    ("install-script", "high", "npm install scripts"),
+    ("unparseable-code", "low", "A Python file that does not parse"),
+    ("archive-anomaly", "high", "An archive that trips the safe unpacker's guards"),
+)
+
+__all__ = ["CODE_RULES", "Inspection", "add_archive_anomalies", "inspect_tree", "verdict"]
