@@ -158,6 +158,7 @@ class PythonAnalyzer(ast.NodeVisitor):
         self.returns_tainted: dict[str, set[str]] = {}
         self.is_setup = path.rsplit("/", 1)[-1] == "setup.py"
         self.is_init = path.endswith("__init__.py")
+        self.analyzed: set[int] = set()  # decoder calls whose payload was analyzed already (id of the node)
 
     # -- helpers ---------------------------------------------------------------------
     @property
@@ -674,7 +675,8 @@ class PythonAnalyzer(ast.NodeVisitor):
             payload, chain = decoded
             self.hit("dynamic-code-execution", Severity.CRITICAL, Confidence.HIGH, node,
                      f"{q.split('.')[-1]}() runs code decoded from a literal ({' → '.join(chain)})")
-            self._analyze_payload(payload, chain, node)
+            if id(arg) not in self.analyzed:  # the decoder call itself was visited first, and analyzed it
+                self._analyze_payload(payload, chain, node)
         elif "remote" in tags:
             self.hit("download-and-execute", Severity.CRITICAL, Confidence.HIGH, node,
                      f"{q.split('.')[-1]}() runs code downloaded from the network")
@@ -697,6 +699,7 @@ class PythonAnalyzer(ast.NodeVisitor):
             self.hit("obfuscated-code", Severity.HIGH, Confidence.HIGH, node,
                      f"an encoded literal decodes ({' → '.join(chain)}) to Python code")
             self._analyze_payload(payload, chain, node)
+            self.analyzed.add(id(node))
 
     def _analyze_payload(self, payload: bytes, chain: tuple[str, ...], node: ast.AST) -> None:
         if self.depth >= MAX_LAYERS:
