@@ -55,6 +55,7 @@ def pypi_project(
     yanked: Mapping[str, str] | None = None,
     wheel_tags: Sequence[str] = ("py3-none-any",),
     sdist: bool = True,
+    files: Mapping[str, Sequence[Path]] | None = None,
 ) -> Path:
     """Write ``pypi/<name>.json`` (and version documents where needed); return the project path.
 
@@ -62,7 +63,9 @@ def pypi_project(
     mapping) are per version and carry forward: a version without an entry takes the entry
     of the nearest lower version that has one.  `yanked` maps version -> reason ("" for a
     yank without reason).  Each release gets one sdist (unless ``sdist=False``) and one
-    wheel per tag in `wheel_tags`.
+    wheel per tag in `wheel_tags`, with made-up digests and no file behind them; a version in
+    `files` gets those real archives instead (already written under ``<root>/files/``, see
+    archives.py), with their true sha256 and size and a ``/files/<name>`` URL.
     """
     root = Path(root)
     times = {v: _utc(t) for v, t in (releases.items() if isinstance(releases, Mapping) else releases)}
@@ -70,7 +73,7 @@ def pypi_project(
         raise ValueError(f"{name}: a project needs at least one release")
     versions = layout.sorted_versions(times)
     yanked = dict(yanked or {})
-    unknown = (set(yanked) | set(requires_dist or {})) - set(times)
+    unknown = (set(yanked) | set(requires_dist or {}) | set(files or {})) - set(times)
     if unknown:
         raise ValueError(f"{name}: per-version data for unknown versions {sorted(unknown)}")
     deps = _carry_forward(versions, requires_dist)
@@ -80,7 +83,8 @@ def pypi_project(
     repository = repository or f"https://example.test/{maintainers[0] if maintainers else 'alice'}/{normal}"
 
     release_files = {
-        v: _pypi_files(name, v, times[v], pythons[v], yanked.get(v), wheel_tags, sdist) for v in versions
+        v: _pypi_files(name, v, times[v], pythons[v], yanked.get(v), wheel_tags, sdist, (files or {}).get(v))
+        for v in versions
     }
     latest = _pypi_latest(versions, yanked)
     urls = dict(project_urls) if project_urls is not None else {"Homepage": home_page or repository, "Source": repository}
@@ -164,6 +168,7 @@ def npm_package(
     repository: str | None = None,
     license: str = "MIT",
     dist_tags: Mapping[str, str] | None = None,
+    tarballs: Mapping[str, Path] | None = None,
 ) -> Path:
     """Write ``npm/<name>.json``; return its path.
 
@@ -177,7 +182,7 @@ def npm_package(
     if not times:
         raise ValueError(f"{name}: a package needs at least one version")
     for label, per_version in (("dependencies", dependencies), ("deprecated", deprecated),
-                               ("scripts", scripts), ("publishers", publishers)):
+                               ("scripts", scripts), ("publishers", publishers), ("tarballs", tarballs)):
         unknown = set(per_version or {}) - set(times)
         if unknown:
             raise ValueError(f"{name}: {label} for unknown versions {sorted(unknown)}")
@@ -212,6 +217,13 @@ def npm_package(
             "repository": repo,
             "version": v,
         }
+        if tarballs and v in tarballs:
+            data = tarballs[v].read_bytes()
+            manifest["dist"].update({
+                "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode(),
+                "shasum": hashlib.sha1(data).hexdigest(),
+                "tarball": layout.file_url(tarballs[v].name),
+            })
         if deprecated and v in deprecated:
             manifest["deprecated"] = deprecated[v]
         if scripts and v in scripts:
@@ -248,17 +260,23 @@ def file_sha256(name: str, version: str, filename: str) -> str:
 
 def _pypi_files(
     name: str, version: str, uploaded: datetime, requires_python: str | None,
-    yank_reason: str | None, wheel_tags: Sequence[str], sdist: bool,
+    yank_reason: str | None, wheel_tags: Sequence[str], sdist: bool, real: Sequence[Path] | None = None,
 ) -> list[dict[str, Any]]:
     stem = re.sub(r"[-_.]+", "_", name).lower()  # PEP 625 / wheel file name normalisation
     files: list[tuple[str, str, str]] = []
-    if sdist:
-        files.append((f"{stem}-{version}.tar.gz", "sdist", "source"))
-    for tag in wheel_tags:
-        files.append((f"{stem}-{version}-{tag}.whl", "bdist_wheel", tag.split("-")[0]))
+    if real is not None:
+        for path in real:
+            tag = path.name.removesuffix(".whl").split("-")[-3] if path.name.endswith(".whl") else "source"
+            files.append((path.name, "bdist_wheel" if path.name.endswith(".whl") else "sdist", tag))
+    else:
+        if sdist:
+            files.append((f"{stem}-{version}.tar.gz", "sdist", "source"))
+        for tag in wheel_tags:
+            files.append((f"{stem}-{version}-{tag}.whl", "bdist_wheel", tag.split("-")[0]))
     out = []
     for i, (filename, packagetype, python_version) in enumerate(files):
-        sha = file_sha256(name, version, filename)
+        data = next((p.read_bytes() for p in real or () if p.name == filename), None)
+        sha = hashlib.sha256(data).hexdigest() if data is not None else file_sha256(name, version, filename)
         when = uploaded + timedelta(seconds=7 * i)  # wheels follow the sdist by a few seconds
         out.append({
             "comment_text": "",
@@ -269,10 +287,10 @@ def _pypi_files(
             "packagetype": packagetype,
             "python_version": python_version,
             "requires_python": requires_python,
-            "size": 8_000 + int(sha[:6], 16) % 400_000,
+            "size": len(data) if data is not None else 8_000 + int(sha[:6], 16) % 400_000,
             "upload_time": when.strftime("%Y-%m-%dT%H:%M:%S"),
             "upload_time_iso_8601": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "url": f"{FILE_HOST}/packages/{sha[:2]}/{sha[2:4]}/{sha[4:]}/{filename}",
+            "url": layout.file_url(filename) if data is not None else f"{FILE_HOST}/packages/{sha[:2]}/{sha[2:4]}/{sha[4:]}/{filename}",
             "yanked": yank_reason is not None,
             "yanked_reason": yank_reason or None,
         })

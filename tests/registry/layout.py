@@ -12,6 +12,12 @@ Layout::
                                               where it differs from the derived one
     <root>/npm/<name>.json                    npm packument
     <root>/npm/@scope/<name>.json             scoped npm packument
+    <root>/files/<file name>                  optional: real archives (sdists, wheels, npm
+                                              tarballs) of the releases that have them
+
+A document names a real archive by the root-relative URL ``/files/<file name>``. The server
+turns it into an absolute URL on itself when it serves the document (`absolute_file_urls`);
+an offline reader resolves it against the snapshot root (`file_path`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from typing import Any
 
 PYPI_DIR = "pypi"
 NPM_DIR = "npm"
+FILES_DIR = "files"
+FILES_PREFIX = "/files/"
 
 SIMPLE_API_VERSION = "1.1"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -46,6 +54,28 @@ _PRE_ORDER = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, 
 
 
 # --------------------------------------------------------------------------- names and paths
+
+
+def file_url(filename: str) -> str:
+    """The URL a document gives a real archive: root-relative, made absolute when served."""
+    if "/" in filename or filename.startswith("."):
+        raise ValueError(f"not a plain file name: {filename!r}")
+    return FILES_PREFIX + filename
+
+
+def file_path(root: Path, url_path: str) -> Path | None:
+    """The archive behind ``/files/<name>``, or None for anything else."""
+    if not url_path.startswith(FILES_PREFIX):
+        return None
+    name = url_path[len(FILES_PREFIX):]
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return None
+    return root / FILES_DIR / name
+
+
+def absolute_file_urls(body: bytes, base: str) -> bytes:
+    """Every ``"/files/...`` URL in a served document (JSON string or HTML attribute), on `base`."""
+    return body.replace(b'"' + FILES_PREFIX.encode(), b'"' + base.rstrip("/").encode() + FILES_PREFIX.encode())
 
 
 def normalise(name: str) -> str:

@@ -20,6 +20,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from . import archives
 from .builder import npm_package, pypi_project
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -267,7 +268,8 @@ def _pypi(root: Path) -> None:
       summary="Small helpers for formatting text tables and numbers.",
       repository="https://example.test/maligna-victim/py-formatter-util",
       home_page="https://lapsed-domain.test/py-formatter-util", classifiers=mit,
-      requires_python={"1.0.0": ">=3.6", "1.2.0": ">=3.7"})
+      requires_python={"1.0.0": ">=3.6", "1.2.0": ">=3.7"},
+      files=_formatter_util_files(root))
     # The seed scenario's direct dependency: healthy itself, it pulls py-formatter-util in.
     p("report-kit", {"2.4.0": "2024-09-02", "2.5.0": "2025-01-20", "2.6.0": "2025-05-12", "3.0.0": "2025-09-08",
                      "3.1.0": "2026-03-16", "3.1.1": "2026-08-24"},
@@ -363,7 +365,23 @@ def _npm(root: Path) -> None:
 
     # Dependency confusion on npm: the company's unscoped internal name, claimed publicly.
     n("acme-ui-kit", {"99.0.0": "2026-11-16T08:00:00"}, maintainers=[("pkg-claimer-42", "claimer@throwaway.test")],
-      description="acme-ui-kit")
+      description="acme-ui-kit", scripts={"99.0.0": {"preinstall": "node index.js"}},
+      tarballs={"99.0.0": archives.npm_tarball(archives.SOURCES / "npm/acme-ui-kit/99.0.0", root / "files",
+                                               "acme-ui-kit", "99.0.0", t("2026-11-16T08:00:00"))})
+
+
+def _formatter_util_files(root: Path) -> dict[str, list[Path]]:
+    """Real archives for the seed scenario's last two releases (tests/registry/artifact-src): 1.2.1, an sdist
+    and a wheel of the genuine library; 1.2.2, an sdist only, whose setup.py install hook sends AWS_* values
+    out in DNS names (defanged: it acts only in a network namespace with nothing but lo, toward .invalid)."""
+    src = archives.SOURCES / "pypi/py-formatter-util"
+    out = root / "files"
+    old, new = t("2022-10-01T09:14:03"), t("2026-11-14T03:41:27")
+    return {
+        "1.2.1": [archives.sdist(src / "1.2.1", out, "py-formatter-util", "1.2.1", old),
+                  archives.wheel(src / "1.2.1", out, "py-formatter-util", "1.2.1", old)],
+        "1.2.2": [archives.sdist(src / "1.2.2", out, "py-formatter-util", "1.2.2", new)],
+    }
 
 
 # ---------------------------------------------------------------------------- the private index
@@ -399,7 +417,7 @@ def build_private(root: Path) -> None:
 def differences(expected: Path, actual: Path) -> list[str]:
     """Relative paths that differ between two snapshot trees (missing, extra or changed)."""
     def files(root: Path) -> set[str]:
-        return {p.relative_to(root).as_posix() for p in root.rglob("*.json")} if root.is_dir() else set()
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} if root.is_dir() else set()
 
     want, have = files(expected), files(actual)
     changed = [f for f in sorted(want & have) if not filecmp.cmp(expected / f, actual / f, shallow=False)]

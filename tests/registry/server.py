@@ -176,10 +176,21 @@ class RegistryServer:
         return None
 
     def _route(self, path: str, accept: str) -> Response:
+        response = self._document(path, accept)
+        if response.status == 200 and not path.startswith(layout.FILES_PREFIX):
+            response = response._replace(body=layout.absolute_file_urls(response.body, self.url))
+        return response
+
+    def _document(self, path: str, accept: str) -> Response:
         parts = path.split("/")  # "/pypi/x/json" -> ["", "pypi", "x", "json"]
         if len(parts) < 2:
             return _not_found(path)
         top = parts[1]
+        if top == layout.FILES_DIR:
+            archive = layout.file_path(self.root, path)
+            if archive is None or not archive.is_file():
+                return _not_found(path)
+            return Response(200, archive.read_bytes(), "application/octet-stream", (), archive.stat().st_mtime)
         if top == "pypi":
             return self._pypi(parts[2:])
         if top == "simple":

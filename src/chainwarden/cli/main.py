@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -30,6 +31,9 @@ from rich.progress import (
 
 from chainwarden import __version__
 from chainwarden.enrich.cache import CacheError
+
+if TYPE_CHECKING:
+    from chainwarden.enrich import EnrichOptions
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNCHECKED, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -78,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     scan.add_argument("--summary-only", action="store_true", help="terminal format: leave out the package tables")
     scan.add_argument("--as-of", metavar="DATE", type=_as_of, help="judge ages (dormant, new, recent) as of this date, e.g. 2026-11-21 (default: now)")
+    scan.add_argument("--deep", action="store_true", help="also download and read every pinned dependency's files (never run them) and "
+                      "compare each release with the one before; archives read by an earlier scan are not read again")
     _add_index_flags(scan)
     d = scan.add_argument_group("maintainer e-mail domain checks")
     d.add_argument("--dns-server", metavar="IP[:PORT]", help="resolver to ask (default: the system's; env CHAINWARDEN_DNS_SERVER; policy [dns] server)")
@@ -90,9 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["text", "json"], default=None, help="text (default) or JSON lines (the default with '-')")
 
     ins = sub.add_parser("inspect", help="read a package's files (never run them): capabilities, findings, verdict")
-    ins.add_argument("target", metavar="TARGET", help="an unpacked package folder, or a local archive (wheel, sdist, npm tarball)")
-    ins.add_argument("--ecosystem", choices=["pypi", "npm"], default=None, help="default: npm when a package.json is at the top")
+    ins.add_argument("target", metavar="TARGET", help="NAME, NAME==VERSION (NAME@VERSION for npm) from the index, a local "
+                     "archive (wheel, sdist, npm tarball) or an unpacked package folder")
+    ins.add_argument("--ecosystem", choices=["pypi", "npm"], default=None,
+                     help="default: npm for NAME@VERSION or when a package.json is at the top, else pypi")
     ins.add_argument("--format", choices=["terminal", "json"], default="terminal", help="report format (default terminal)")
+    _add_index_flags(ins)
+
+    dif = sub.add_parser("diff", help="what a release adds over another: capabilities, install hooks, findings, files, dependencies")
+    dif.add_argument("name", metavar="NAME")
+    dif.add_argument("old", metavar="OLD", help="the version you have")
+    dif.add_argument("new", metavar="NEW", help="the version you are offered")
+    dif.add_argument("--ecosystem", choices=["pypi", "npm"], default="pypi", help="default pypi")
+    dif.add_argument("--format", choices=["terminal", "json"], default="terminal", help="report format (default terminal)")
+    _add_index_flags(dif)
 
     data = sub.add_parser("data", help="the popular-name lists chainwarden compares names with")
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", parser_class=_Parser)
@@ -132,19 +149,10 @@ def _progress_callback(enabled: bool) -> tuple[Progress | None, object]:
     return progress, update
 
 
-def cmd_scan(args: argparse.Namespace) -> int:
+def _enrich_options(args: argparse.Namespace) -> EnrichOptions | int:
+    """The index, cache and network options every command that asks an index shares (or an exit code)."""
     from chainwarden.enrich import EnrichOptions, SourceOptions
-    from chainwarden.pipeline import ChainwardenError, ScanRequest, scan
-    from chainwarden.report import json_report, terminal
 
-    paths: list[Path] = args.paths or ([] if args.environment else [Path(".")])
-    for p in paths:
-        if not p.exists():
-            print(f"chainwarden: error: {p}: no such file or directory", file=sys.stderr)
-            return EXIT_USAGE
-    if args.environment is not None and not args.environment.exists():
-        print(f"chainwarden: error: --environment {args.environment}: no such directory", file=sys.stderr)
-        return EXIT_USAGE
     if args.registry_snapshot is not None and not args.registry_snapshot.is_dir():
         print(f"chainwarden: error: --registry-snapshot {args.registry_snapshot}: not a directory", file=sys.stderr)
         return EXIT_USAGE
@@ -167,9 +175,27 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.offline and args.no_cache:
         print("chainwarden: error: --offline answers from the cache, so it cannot go with --no-cache", file=sys.stderr)
         return EXIT_USAGE
+    return options
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from chainwarden.pipeline import ChainwardenError, ScanRequest, scan
+    from chainwarden.report import json_report, terminal
+
+    paths: list[Path] = args.paths or ([] if args.environment else [Path(".")])
+    for p in paths:
+        if not p.exists():
+            print(f"chainwarden: error: {p}: no such file or directory", file=sys.stderr)
+            return EXIT_USAGE
+    if args.environment is not None and not args.environment.exists():
+        print(f"chainwarden: error: --environment {args.environment}: no such directory", file=sys.stderr)
+        return EXIT_USAGE
+    options = _enrich_options(args)
+    if isinstance(options, int):
+        return options
     request = ScanRequest(
         paths=paths, environment=args.environment, options=options, config=args.config, strict=args.strict,
-        now=args.as_of, dns_server=args.dns_server, dns_canary=args.dns_canary, no_dns=args.no_dns,
+        now=args.as_of, dns_server=args.dns_server, dns_canary=args.dns_canary, no_dns=args.no_dns, deep=args.deep,
     )
     progress, update = _progress_callback(not args.no_progress)
     try:
@@ -314,41 +340,129 @@ def _read_source(source: str) -> str:
     return Path(source).read_text(encoding="utf-8")
 
 
+def _package_spec(text: str, ecosystem: str | None) -> tuple[str, str, str | None] | None:
+    """NAME, NAME==VERSION or NAME@VERSION (npm, scoped names too) -> (ecosystem, name, version)."""
+    import re
+
+    if "==" in text:
+        name, _, version = text.partition("==")
+        eco = ecosystem or "pypi"
+    elif "@" in text.lstrip("@"):
+        at = text.rindex("@")
+        name, version = text[:at], text[at + 1:]
+        eco = ecosystem or "npm"
+    else:
+        name, version, eco = text, "", ecosystem or ("npm" if text.startswith("@") else "pypi")
+    if not re.fullmatch(r"(@[A-Za-z0-9._~-]+/)?[A-Za-z0-9._~-]+", name) or (version and not re.fullmatch(r"[A-Za-z0-9.+!_-]+", version)):
+        return None
+    return eco, name, version or None
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     """Exit 1 when the verdict is malicious or suspicious (a person should look), 0 when clean, 3 when
-    nothing could be read."""
-    import tempfile
+    nothing could be read (or, for a release from the index, when a file of it could not be)."""
+    import asyncio
 
-    from chainwarden.analyze.code import add_archive_anomalies, inspect_tree
-    from chainwarden.model import Ecosystem, PackageId
+    from chainwarden.enrich import EnrichError
+    from chainwarden.model import Ecosystem, PackageId, Skip
+    from chainwarden.pipeline import deep
     from chainwarden.report import inspect_report
 
     target = Path(args.target)
-    if not target.exists():
-        print(f"chainwarden: error: {target}: no such file or folder (inspecting a name from the index is not built "
-              "yet: download the archive and inspect it)", file=sys.stderr)
-        return EXIT_USAGE
-    with tempfile.TemporaryDirectory(prefix="chainwarden-inspect-") as work:
-        anomalies: list[tuple[str, str, str]] = []
-        root = target
+    artifacts: list[tuple[str, str, str]] = []
+    skips: list[Skip] = []
+    if target.exists():
         if target.is_file():
-            from chainwarden.enrich.artifacts import unpack
-
-            unpacked = unpack(target, Path(work) / "tree")
-            root = unpacked.root
-            anomalies = [(a.kind, a.member, a.detail) for a in unpacked.anomalies]
-        eco = Ecosystem(args.ecosystem) if args.ecosystem else (
-            Ecosystem.NPM if (root / "package.json").is_file() or (root / "package" / "package.json").is_file()
-            else Ecosystem.PYPI)
-        result = inspect_tree(root, PackageId(eco, target.name))
-        add_archive_anomalies(result, anomalies)
-        if args.format == "json":
-            sys.stdout.write(inspect_report.render_json(result, str(target)))
+            eco = Ecosystem(args.ecosystem) if args.ecosystem else (
+                Ecosystem.NPM if target.name.endswith(".tgz") else Ecosystem.PYPI)
+            report = deep.inspect_archive(target, PackageId(eco, target.name), prefix=False)
+            if args.ecosystem is None and eco is Ecosystem.PYPI and any(f in ("package.json", "package/package.json") for f in report.files):
+                report = deep.inspect_archive(target, PackageId(Ecosystem.NPM, target.name), prefix=False)
+            anomalies = report.anomalies
         else:
-            inspect_report.render_terminal(result, str(target), Console())
-    if result.files == 0 and not anomalies:
+            eco = Ecosystem(args.ecosystem) if args.ecosystem else deep.detect_ecosystem(target)
+            report = deep.inspect_folder(target, PackageId(eco, target.name))
+            anomalies = 0
+        result, label = report.inspection, str(target)
+        nothing = result.files == 0 and not anomalies
+    else:
+        spec = _package_spec(args.target, args.ecosystem)
+        if spec is None:
+            print(f"chainwarden: error: {args.target}: no such file or folder, and not a package name (NAME, NAME==VERSION, "
+                  "or NAME@VERSION for npm)", file=sys.stderr)
+            return EXIT_USAGE
+        options = _enrich_options(args)
+        if isinstance(options, int):
+            return options
+        eco_name, name, version = spec
+        package = PackageId(Ecosystem(eco_name), name.lower() if eco_name == "pypi" else name, version)
+
+        async def run() -> deep.Release:
+            async with deep.Session(options) as session:
+                rel = await session.release(package)
+                rel.skips[:0] = session.notes
+                return rel
+
+        try:
+            release = asyncio.run(run())
+        except (CacheError, EnrichError) as exc:
+            print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
+            return EXIT_USAGE
+        result = release.result
+        artifacts = [(a.filename, a.sha256, a.verified) for a in release.artifacts]
+        skips, label = release.skips, f"{release.package}" + (f" from {release.index}" if release.index else "")
+        nothing = not release.artifacts
+    if args.format == "json":
+        sys.stdout.write(inspect_report.render_json(result, label, artifacts, skips))
+    else:
+        inspect_report.render_terminal(result, label, Console(), artifacts, skips)
+    if result.verdict in ("malicious", "suspicious"):
+        return EXIT_FAIL
+    return EXIT_UNCHECKED if nothing or skips else EXIT_PASS
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Exit 1 when NEW adds the takeover signature (a `changed-behaviour` finding of high severity or above) or
+    is itself judged malicious or suspicious, 0 otherwise, 3 when either release could not be read whole."""
+    import asyncio
+
+    from chainwarden.enrich import EnrichError
+    from chainwarden.model import Ecosystem, PackageId, Severity, Skip
+    from chainwarden.pipeline import deep
+    from chainwarden.report import diff_report
+
+    options = _enrich_options(args)
+    if isinstance(options, int):
+        return options
+    eco = Ecosystem(args.ecosystem)
+    name = args.name.lower() if eco is Ecosystem.PYPI else args.name
+
+    async def run() -> tuple[deep.Release, deep.Release, list[Skip]]:
+        async with deep.Session(options) as session:
+            old = await session.release(PackageId(eco, name, args.old))
+            new = await session.release(PackageId(eco, name, args.new))
+            return old, new, list(session.notes)
+
+    try:
+        old, new, notes = asyncio.run(run())
+    except (CacheError, EnrichError) as exc:
+        print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
+        return EXIT_USAGE
+    diff = deep.diff_releases(old, new)
+    skips = [*notes, *old.skips, *new.skips]
+    artifacts = {"old": [f"{a.filename} sha256:{a.sha256}" for a in old.artifacts],
+                 "new": [f"{a.filename} sha256:{a.sha256}" for a in new.artifacts]}
+    if args.format == "json":
+        sys.stdout.write(diff_report.render_json(diff, name, old.package.version or args.old, new.package.version or args.new,
+                                                 artifacts, skips))
+    else:
+        diff_report.render_terminal(diff, name, old.package.version or args.old, new.package.version or args.new,
+                                    artifacts, skips, Console())
+    if diff is None:
         return EXIT_UNCHECKED
-    return EXIT_FAIL if result.verdict in ("malicious", "suspicious") else EXIT_PASS
+    if (diff.finding is not None and diff.finding.severity.rank >= Severity.HIGH.rank) or diff.new_verdict != "clean":
+        return EXIT_FAIL
+    return EXIT_UNCHECKED if skips else EXIT_PASS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -368,6 +482,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_data(args)
         if args.command == "inspect":
             return cmd_inspect(args)
+        if args.command == "diff":
+            return cmd_diff(args)
     except KeyboardInterrupt:
         print("chainwarden: interrupted", file=sys.stderr)
         return 130

@@ -101,7 +101,7 @@ class EnrichOutcome:
     requests_made: int = 0
 
 
-def _backends(
+def backends_for(
     options: EnrichOptions, project_dirs: list[Path], need: set[Ecosystem], fetcher: Fetcher | None
 ) -> tuple[dict[Ecosystem, Backend], dict[str, str]]:
     backends: dict[Ecosystem, Backend] = {}
@@ -214,7 +214,7 @@ def enrich(
             )
         try:
             project_dirs = [Path(g.project.directory or g.project.root) for g in graphs]
-            backends, described = _backends(options, project_dirs, need, fetcher)
+            backends, described = backends_for(options, project_dirs, need, fetcher)
             records, failures = await _lookup_all(names, backends, progress)
             setups, private_records, source_skips = await _sources(graphs, project_dirs, backends, records, options, fetcher)
         finally:

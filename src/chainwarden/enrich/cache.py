@@ -16,6 +16,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_cache_dir
 
@@ -98,6 +99,32 @@ class Store:
                 PRIMARY KEY (index_url, ecosystem, name, owners)
             )"""
         )
+
+        self._db.execute(
+            """CREATE TABLE IF NOT EXISTS artifact_reports (
+                sha256 TEXT NOT NULL,
+                revision TEXT NOT NULL,
+                body BLOB NOT NULL,
+                created REAL NOT NULL,
+                PRIMARY KEY (sha256, revision)
+            )"""
+        )
+
+    def artifact_report(self, sha256: str, revision: str) -> dict[str, Any] | None:
+        """What the code analyzers said about the archive with this sha256, at this analyzer revision."""
+        row = self._db.execute("SELECT body FROM artifact_reports WHERE sha256 = ? AND revision = ?",
+                               (sha256, revision)).fetchone()
+        if row is None:
+            return None
+        try:
+            value = json.loads(zlib.decompress(row[0]))
+        except (zlib.error, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def put_artifact_report(self, sha256: str, revision: str, report: dict[str, Any]) -> None:
+        self._db.execute("INSERT OR REPLACE INTO artifact_reports VALUES (?, ?, ?, ?)",
+                         (sha256, revision, zlib.compress(json.dumps(report).encode(), 6), time.time()))
 
     def get(self, url: str) -> CachedResponse | None:
         row = self._db.execute(

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urldefrag
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -23,11 +25,37 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from chainwarden.model import RegistryFacts
+from chainwarden.model import ArtifactRef, RegistryFacts
 
 
 class DocumentError(Exception):
     """A registry document that is not what its format promises."""
+
+
+Resolve = Callable[[str], str]  # a file URL as the document gives it -> an absolute URL
+
+
+def _as_is(url: str) -> str:
+    return url
+
+
+def _kind(filename: str) -> str:
+    if filename.endswith(".whl"):
+        return "wheel"
+    if filename.endswith((".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar")):
+        return "sdist"
+    return "other"
+
+
+def _pypi_ref(filename: str, url: Any, sha256: Any, size: Any, yanked: Any, resolve: Resolve) -> ArtifactRef | None:
+    if not isinstance(url, str) or not url:
+        return None
+    href, fragment = urldefrag(url)
+    if not isinstance(sha256, str) and fragment.startswith("sha256="):
+        sha256 = fragment.removeprefix("sha256=")
+    digest = sha256.lower() if isinstance(sha256, str) and re.fullmatch(r"[0-9a-fA-F]{64}", sha256) else None
+    return ArtifactRef(filename, resolve(href), _kind(filename), digest,
+                       size=size if isinstance(size, int) and not isinstance(size, bool) else None, yanked=bool(yanked))
 
 
 @dataclass
@@ -53,6 +81,8 @@ class ProjectRecord:
     project_status_reason: str | None = None
     publishers: dict[str, str] = field(default_factory=dict)  # npm: version -> who published it
     version_maintainers: dict[str, list[str]] = field(default_factory=dict)  # npm: version -> its maintainers
+    files: dict[str, list[ArtifactRef]] = field(default_factory=dict)  # version -> the files the index lists for it
+    npm: bool = False  # versions are semver (npm), not PEP 440
 
     def same_version(self, version: str) -> str:
         """The index's spelling of `version`: PEP 440 says ``==1.8`` is 1.8.0 (npm versions are exact)."""
@@ -81,6 +111,7 @@ class ProjectRecord:
         earlier = [v for v, t in by_time if installed_at is not None and t < installed_at]
         previous = earlier[-1] if earlier else None
         earlier_publishers = sorted({self.publishers[v] for v in earlier if v in self.publishers})
+        before = self.previous_version(installs)
         return RegistryFacts(
             exists=self.exists,
             index_url=self.index_url,
@@ -109,7 +140,28 @@ class ProjectRecord:
             version_maintainers=tuple(self.version_maintainers.get(installs, [])) if installs else (),
             previous_version_maintainers=tuple(self.version_maintainers.get(previous, [])) if previous else (),
             source=self.source,
+            artifacts=tuple(self.files.get(installs, ())) if installs else (),
+            previous_version=before,
+            previous_artifacts=tuple(self.files.get(before, ())) if before else (),
         )
+
+    def previous_version(self, version: str | None) -> str | None:
+        """The highest version below `version` that has files (PEP 440 order; semver for npm)."""
+        if version is None:
+            return None
+        key: Callable[[str], Any] = _semver if self.npm else Version
+        try:
+            mine = key(version)
+            lower = [v for v in self.versions if self.files.get(v) and key(v) < mine]
+        except (InvalidVersion, TypeError):
+            return None
+        return max(lower, key=key) if lower else None
+
+
+def _semver(version: str) -> tuple[Any, ...]:
+    core, _, pre = version.split("+")[0].partition("-")
+    numbers = tuple(int(p) if p.isdigit() else -1 for p in core.split("."))
+    return (numbers, 0 if pre else 1, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split(".")) if pre else ())
 
 
 def missing(index_url: str, source: str) -> ProjectRecord:
@@ -200,7 +252,7 @@ def _people(*pairs: tuple[Any, Any]) -> tuple[list[str], list[str]]:
     return names, emails
 
 
-def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api") -> ProjectRecord:
+def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api", resolve: Resolve = _as_is) -> ProjectRecord:
     """A PyPI JSON API project document (``/pypi/<name>/json``)."""
     data = _load(body, "project document")
     info = data.get("info")
@@ -219,6 +271,11 @@ def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api") -> Pr
         if all(isinstance(f, dict) and f.get("yanked") for f in files):
             reasons = [f.get("yanked_reason") for f in files if isinstance(f, dict) and f.get("yanked_reason")]
             rec.yanked[str(version)] = str(reasons[0]) if reasons else ""
+        refs = [_pypi_ref(f["filename"], f.get("url"), (f.get("digests") or {}).get("sha256"), f.get("size"),
+                          f.get("yanked"), resolve)
+                for f in files if isinstance(f, dict) and isinstance(f.get("filename"), str)
+                and isinstance(f.get("digests") or {}, dict)]
+        rec.files[str(version)] = [r for r in refs if r is not None]
     rec.versions = _pep440_sorted(rec.versions)
     latest = info.get("version")
     rec.latest_version = str(latest) if isinstance(latest, str) and latest in rec.versions else _latest_stable(rec.versions, rec.yanked)
@@ -260,7 +317,7 @@ def _version_of_file(filename: str) -> str | None:
         return m.group(1) if m else None
 
 
-def parse_simple_json(body: bytes, index_url: str) -> ProjectRecord:
+def parse_simple_json(body: bytes, index_url: str, resolve: Resolve = _as_is) -> ProjectRecord:
     """A PEP 691 JSON project page (with PEP 700 ``versions`` and ``upload-time`` when the index sends them)."""
     data = _load(body, "PEP 691 project page")
     files = data.get("files")
@@ -283,6 +340,10 @@ def parse_simple_json(body: bytes, index_url: str) -> ProjectRecord:
         if all(f.get("yanked") for f in fs):
             reason = next((f["yanked"] for f in fs if isinstance(f.get("yanked"), str)), "")
             rec.yanked[v] = reason
+        refs = [_pypi_ref(f["filename"], f.get("url"), (f.get("hashes") or {}).get("sha256")
+                          if isinstance(f.get("hashes"), dict) else None, f.get("size"), f.get("yanked"), resolve)
+                for f in fs]
+        rec.files[v] = [r for r in refs if r is not None]
     rec.versions = _pep440_sorted(versions + list(by_version))
     rec.latest_version = _latest_stable(rec.versions, rec.yanked)
     _status(rec, data.get("project-status"))
@@ -318,7 +379,7 @@ class _Anchors(HTMLParser):
             self._attrs = None
 
 
-def parse_simple_html(body: bytes, index_url: str) -> ProjectRecord:
+def parse_simple_html(body: bytes, index_url: str, resolve: Resolve = _as_is) -> ProjectRecord:
     """A PEP 503 HTML project page: versions from file names, yanked from ``data-yanked``; no dates."""
     parser = _Anchors()
     try:
@@ -331,6 +392,9 @@ def parse_simple_html(body: bytes, index_url: str) -> ProjectRecord:
         v = _version_of_file(filename)
         if v:
             by_version.setdefault(v, []).append(attrs)
+            ref = _pypi_ref(filename, attrs.get("href"), None, None, "data-yanked" in attrs, resolve)
+            if ref is not None:
+                rec.files.setdefault(v, []).append(ref)
     for v, fs in by_version.items():
         if all("data-yanked" in a for a in fs):
             rec.yanked[v] = next((a["data-yanked"] or "" for a in fs if a.get("data-yanked")), "")
@@ -341,7 +405,7 @@ def parse_simple_html(body: bytes, index_url: str) -> ProjectRecord:
     return rec
 
 
-def parse_npm_packument(body: bytes, index_url: str, source: str = "npm") -> ProjectRecord:
+def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolve: Resolve = _as_is) -> ProjectRecord:
     """An npm registry package document (the full packument)."""
     data = _load(body, "npm package document")
     versions = data.get("versions")
@@ -351,7 +415,7 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm") -> Pro
             rec.deprecated["*"] = "every version was unpublished"
             return rec
         raise DocumentError("expected a 'versions' object in the npm package document")
-    rec = ProjectRecord(exists=True, index_url=index_url, source=source)
+    rec = ProjectRecord(exists=True, index_url=index_url, source=source, npm=True)
     rec.versions = list(versions)
     raw_times = data.get("time")
     times: dict[str, Any] = raw_times if isinstance(raw_times, dict) else {}
@@ -370,6 +434,14 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm") -> Pro
         people = doc.get("maintainers")
         if isinstance(people, list):
             rec.version_maintainers[v] = _people(*[(p.get("name"), None) for p in people if isinstance(p, dict)])[0]
+        dist = doc.get("dist")
+        if isinstance(dist, dict) and isinstance(dist.get("tarball"), str) and dist["tarball"]:
+            integrity, shasum = dist.get("integrity"), dist.get("shasum")
+            rec.files[v] = [ArtifactRef(
+                dist["tarball"].rsplit("/", 1)[-1], resolve(dist["tarball"]), "npm-tarball",
+                integrity=integrity if isinstance(integrity, str) and integrity else None,
+                shasum=shasum.lower() if isinstance(shasum, str) and re.fullmatch(r"[0-9a-fA-F]{40}", shasum) else None,
+                size=None)]
     tags = data.get("dist-tags")
     latest = tags.get("latest") if isinstance(tags, dict) else None
     rec.latest_version = str(latest) if isinstance(latest, str) else (rec.versions[-1] if rec.versions else None)

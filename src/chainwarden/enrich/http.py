@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -113,6 +114,40 @@ class Fetcher:
                 self.store.put(key, resp.status_code, body, resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
             return Response(url, resp.status_code, body, False, resp.headers.get("Content-Type", ""))
         raise FetchError(url, f"the index answered HTTP {resp.status_code} {resp.reason_phrase}".rstrip())
+
+    async def download(self, url: str, write: Callable[[bytes], object], max_bytes: int) -> int:
+        """Stream a file (an artifact) to `write`, never held whole in memory and never cached here
+        (artifacts have their own content-addressed store). Retried like `get` until the first byte
+        arrives; returns the byte count. More than `max_bytes` is a `FetchError`."""
+        if self.offline:
+            raise NotCached(url, "not in the artifact cache, and --offline forbids downloading it")
+        last = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                await asyncio.sleep(self._delay(attempt, last))
+            async with self._sem:
+                try:
+                    self.requests_made += 1
+                    async with self._client.stream("GET", url, headers={"Accept": "*/*"}) as resp:
+                        if resp.status_code in RETRY_STATUSES and attempt < self.retries:
+                            last = resp.headers.get("Retry-After", "")
+                            continue
+                        if resp.status_code != 200:
+                            raise FetchError(url, f"the index answered HTTP {resp.status_code} {resp.reason_phrase}".rstrip())
+                        total = 0
+                        async for chunk in resp.aiter_bytes(1 << 16):
+                            total += len(chunk)
+                            if total > max_bytes:
+                                raise FetchError(url, f"larger than the {max_bytes} bytes allowed for one artifact")
+                            write(chunk)
+                        return total
+                except httpx.TimeoutException:
+                    last = "timed out"
+                except httpx.TransportError as exc:
+                    last = f"could not connect ({exc.__class__.__name__}: {exc})"
+                except httpx.InvalidURL as exc:
+                    raise FetchError(url, f"invalid URL: {exc}") from exc
+        raise FetchError(url, f"{last or 'failed'} after {self.retries + 1} attempts")
 
     async def _request(self, url: str, headers: dict[str, str]) -> httpx.Response:
         last: str = ""

@@ -15,9 +15,10 @@ All three answer `lookup(name)` with a `ProjectRecord`, or raise `LookupFailed`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from chainwarden.enrich.documents import (
     DocumentError,
@@ -33,6 +34,11 @@ from chainwarden.enrich.http import Fetcher, FetchError
 SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 )
+
+
+def _against(document_url: str) -> Callable[[str], str]:
+    """File URLs in a document are relative to the document's own URL (PEP 503 / PEP 691 allow relative ones)."""
+    return lambda url: urljoin(document_url, url)
 
 
 class LookupFailed(Exception):
@@ -72,18 +78,20 @@ class PyPIIndex:
     async def lookup(self, name: str) -> ProjectRecord:
         try:
             if self.json_api and self.json_api_works is not False:
-                r = await self.fetcher.get(f"{self.json_api}/{name}/json")
+                doc_url = f"{self.json_api}/{name}/json"
+                r = await self.fetcher.get(doc_url)
                 if r.status == 200:
                     self.json_api_works = True
-                    return parse_pypi_json(r.body, self.label)
-            r = await self.fetcher.get(f"{self.simple}/{name}/", accept=SIMPLE_ACCEPT)
+                    return parse_pypi_json(r.body, self.label, resolve=_against(doc_url))
+            page = f"{self.simple}/{name}/"
+            r = await self.fetcher.get(page, accept=SIMPLE_ACCEPT)
             if r.status != 200:
                 return missing(self.label, "simple")
             if self.json_api_works is None and self.json_api:
                 self.json_api_works = False  # found on the simple API but not the JSON API
             if r.body.lstrip()[:1] == b"{":
-                return parse_simple_json(r.body, self.label)
-            return parse_simple_html(r.body, self.label)
+                return parse_simple_json(r.body, self.label, resolve=_against(page))
+            return parse_simple_html(r.body, self.label, resolve=_against(page))
         except (FetchError, DocumentError) as exc:
             raise _fail(exc) from exc
 
@@ -107,7 +115,7 @@ class NpmRegistry:
             r = await self.fetcher.get(url, accept="application/json")
             if r.status != 200:
                 return missing(base, "npm")
-            return parse_npm_packument(r.body, base)
+            return parse_npm_packument(r.body, base, resolve=_against(url))
         except (FetchError, DocumentError) as exc:
             raise _fail(exc) from exc
 
@@ -130,7 +138,7 @@ class LocalIndex:
         except OSError as exc:
             raise LookupFailed(f"could not read {page}: {exc.strerror}") from exc
         try:
-            return parse_simple_html(body, self.label)
+            return parse_simple_html(body, self.label, resolve=_against(page.as_uri()))
         except DocumentError as exc:
             raise LookupFailed(f"{page}: {exc}") from exc
 
@@ -146,6 +154,12 @@ class Snapshot:
     def path_for(self, name: str) -> Path:
         return self.root / self.ecosystem / f"{name}.json"
 
+    def file_url(self, url: str) -> str:
+        """A snapshot names the archives it holds ``/files/<name>`` (root-relative): they are under ``<root>/files``."""
+        if url.startswith("/files/") and "/" not in url[len("/files/"):]:
+            return (self.root / "files" / unquote(url[len("/files/"):])).resolve().as_uri()
+        return url
+
     async def lookup(self, name: str) -> ProjectRecord:
         path = self.path_for(name)
         if ".." in Path(name).parts:
@@ -158,7 +172,7 @@ class Snapshot:
             raise LookupFailed(f"could not read {path}: {exc.strerror}") from exc
         try:
             if self.ecosystem == "pypi":
-                return parse_pypi_json(body, self.label, source="snapshot")
-            return parse_npm_packument(body, self.label, source="snapshot")
+                return parse_pypi_json(body, self.label, source="snapshot", resolve=self.file_url)
+            return parse_npm_packument(body, self.label, source="snapshot", resolve=self.file_url)
         except DocumentError as exc:
             raise LookupFailed(f"{path}: {exc}") from exc

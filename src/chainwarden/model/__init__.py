@@ -20,6 +20,7 @@ from packageurl import PackageURL
 from packaging.version import InvalidVersion, Version
 
 __all__ = [
+    "ArtifactRef",
     "Confidence",
     "Dependency",
     "DependencyGraph",
@@ -293,6 +294,20 @@ class DependencyGraph:
 
 
 @dataclass(frozen=True, slots=True)
+class ArtifactRef:
+    """One file of one release, as the index lists it: where to get it and the digest to check it against."""
+
+    filename: str
+    url: str  # absolute (relative hrefs are resolved against the document's URL)
+    kind: str  # "sdist", "wheel", "npm-tarball", "other"
+    sha256: str | None = None  # lower-case hex
+    integrity: str | None = None  # npm Subresource Integrity ("sha512-<base64>")
+    shasum: str | None = None  # npm's legacy sha1 hex
+    size: int | None = None
+    yanked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class RegistryFacts:
     """What the index says about a package name and about the version that installs.
 
@@ -329,6 +344,9 @@ class RegistryFacts:
     owners_before: tuple[str, ...] | None = None  # the owner set chainwarden recorded before the current one
     owners_changed_at: datetime | None = None  # when chainwarden first saw the current owner set
     source: str = ""  # "json-api", "simple-json", "simple-html", "npm", "snapshot"
+    artifacts: tuple[ArtifactRef, ...] = ()  # the files of the version that installs
+    previous_version: str | None = None  # the highest lower version with files (what `changed-behaviour` compares with)
+    previous_artifacts: tuple[ArtifactRef, ...] = ()
 
     @property
     def owners(self) -> tuple[str, ...]:

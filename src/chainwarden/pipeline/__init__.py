@@ -53,6 +53,7 @@ class ScanRequest:
     dns_server: str | None = None  # --dns-server (else CHAINWARDEN_DNS_SERVER, else the policy's [dns] server)
     dns_canary: str | None = None  # --dns-canary (else the policy's, else the default)
     no_dns: bool = False
+    deep: bool = False  # --deep: read every pinned dependency's files and compare with the release before (pipeline.deep)
 
 
 def dns_options(request: ScanRequest, policy: Policy) -> DnsOptions:
@@ -105,6 +106,14 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
     skips += outcome.skips
     findings, analyze_skips = run_analyzers(outcome.graphs, AnalysisContext(now=now, options=policy.options))
     skips += analyze_skips
+    if request.deep:
+        import asyncio
+
+        from chainwarden.pipeline.deep import deep_scan
+
+        code_findings, code_skips = asyncio.run(deep_scan(outcome.graphs, options))
+        findings += code_findings
+        skips += code_skips
     kept = [f for f in findings if policy.action_for(f) is not Action.IGNORE]
     kept.sort(key=lambda f: (-f.severity.rank, f.rule, f.package.name, f.package.version or ""))
     verdict = decide(kept, skips, policy, strict=request.strict)

@@ -1,0 +1,276 @@
+"""The deep path: fetch a release's files, unpack them safely, read them with the code analyzers,
+and compare a release with the one before it. Used by ``chainwarden inspect name==version``,
+``chainwarden diff`` and ``chainwarden scan --deep``. Nothing here runs package code.
+
+Each archive is fetched once (content-addressed store, digests checked: enrich.artifacts.fetch)
+and read once: its `ArtifactReport` is kept in the SQLite cache by the archive's sha256 and the
+analyzers' revision, so a later scan reads only new or changed releases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from chainwarden import __version__
+from chainwarden.analyze.code import add_archive_anomalies, inspect_tree
+from chainwarden.analyze.code.inspect import Inspection
+from chainwarden.analyze.code.release import (
+    ArtifactReport,
+    ReleaseDiff,
+    archive_kind,
+    compare,
+    declared_dependencies,
+    merge,
+    prefixed,
+)
+from chainwarden.enrich import EnrichError, EnrichOptions, backends_for
+from chainwarden.enrich.artifacts import unpack
+from chainwarden.enrich.artifacts.fetch import ArtifactError, ArtifactStore, choose, expected_digests, fetch
+from chainwarden.enrich.cache import CacheError, Store, default_cache_dir
+from chainwarden.enrich.http import Fetcher
+from chainwarden.enrich.registry import Backend, LookupFailed
+from chainwarden.model import (
+    ArtifactRef,
+    Ecosystem,
+    EnrichedGraph,
+    Evidence,
+    Finding,
+    PackageId,
+    Severity,
+    Skip,
+    SourceKind,
+)
+
+CODE_DIR = Path(__file__).resolve().parents[1] / "analyze" / "code"
+
+
+@cache
+def analyzer_revision() -> str:
+    """chainwarden's version and a digest of the code analyzers' sources: a cached report is reused only
+    when both are the same."""
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(CODE_DIR.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{__version__}+{h.hexdigest()[:16]}"
+
+
+@dataclass
+class Release:
+    """One version of a package as its archives show it."""
+
+    package: PackageId
+    index: str = ""
+    artifacts: list[ArtifactReport] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)  # what could not be fetched or read: never counted as clean
+    inspection: Inspection | None = None
+
+    @property
+    def result(self) -> Inspection:
+        """The release's inspection (empty when nothing could be read: see `skips`)."""
+        return self.inspection or Inspection(self.package)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.artifacts) and not self.skips
+
+    @property
+    def files(self) -> dict[str, list[str]]:
+        """Paths inside each kind of archive (sdist, wheel, tarball)."""
+        out: dict[str, list[str]] = {}
+        for a in self.artifacts:
+            out.setdefault(archive_kind(a.filename), []).extend(a.files)
+        return out
+
+    @property
+    def dependencies(self) -> list[str]:
+        return sorted({d for a in self.artifacts for d in a.dependencies})
+
+
+def detect_ecosystem(root: Path) -> Ecosystem:
+    return Ecosystem.NPM if (root / "package.json").is_file() or (root / "package" / "package.json").is_file() \
+        else Ecosystem.PYPI
+
+
+def inspect_archive(archive: Path, package: PackageId, *, filename: str | None = None, sha256: str = "",
+                    verified: str = "", prefix: bool = True) -> ArtifactReport:
+    """Unpack one archive into a temporary folder (removed afterwards) and read it. With `prefix`, paths in
+    the report start with the archive's name."""
+    name = filename or archive.name
+    with tempfile.TemporaryDirectory(prefix="chainwarden-inspect-") as work:
+        unpacked = unpack(archive, Path(work) / "tree")
+        result = inspect_tree(unpacked.root, package)
+        add_archive_anomalies(result, [(a.kind, a.member, a.detail) for a in unpacked.anomalies])
+        deps = declared_dependencies(unpacked.root)
+    return ArtifactReport(name, sha256, verified, prefixed(result, name) if prefix else result, list(unpacked.files),
+                          deps, len(unpacked.anomalies))
+
+
+def inspect_folder(root: Path, package: PackageId) -> ArtifactReport:
+    result = inspect_tree(root, package)
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    return ArtifactReport(root.name, "", "", result, files, declared_dependencies(root))
+
+
+class Session:
+    """An index (or snapshot), the HTTP client, the cache and the artifact store for one command."""
+
+    def __init__(self, options: EnrichOptions, project_dir: Path | None = None) -> None:
+        self.options = options
+        self.project_dir = project_dir or Path.cwd()
+        self.store: Store | None = None
+        self.notes: list[Skip] = []
+        if options.use_cache:
+            try:
+                self.store = Store(options.cache_dir or default_cache_dir())
+            except CacheError as exc:
+                if options.offline:
+                    raise EnrichError(f"{exc}; --offline needs the cache") from exc
+                self.notes.append(Skip("cache", f"{exc}; every archive is downloaded and read again", "enrich"))
+        base = (options.cache_dir or default_cache_dir()) if options.use_cache else Path(tempfile.mkdtemp(prefix="chainwarden-artifacts-"))
+        self.artifacts = ArtifactStore(base / "artifacts")
+        self.fetcher: Fetcher | None = None
+        self.backends: dict[Ecosystem, Backend] = {}
+        self.described: dict[str, str] = {}
+
+    async def __aenter__(self) -> Session:
+        if self.options.snapshot is None:
+            o = self.options
+            self.fetcher = Fetcher(self.store, ttl=o.ttl, offline=o.offline, concurrency=o.concurrency,
+                                   timeout=o.timeout, retries=o.retries, backoff=o.backoff)
+        self.backends, self.described = backends_for(self.options, [self.project_dir], set(Ecosystem), self.fetcher)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.fetcher is not None:
+            await self.fetcher.aclose()
+        if self.store is not None:
+            self.store.close()
+
+    async def release(self, package: PackageId, refs: Sequence[ArtifactRef] | None = None, index: str = "",
+                      lock_hashes: Iterable[str] = ()) -> Release:
+        """Fetch and read a release: `refs` are its files when the caller has them (a scan), else the index is asked."""
+        rel = Release(package, index)
+        if refs is None:
+            backend = self.backends.get(package.ecosystem)
+            if backend is None:
+                rel.skips.append(Skip(str(package), f"no {package.ecosystem.value} index is configured", "enrich"))
+                return rel
+            rel.index = backend.label
+            try:
+                record = await backend.lookup(package.name)
+            except LookupFailed as exc:
+                rel.skips.append(Skip(str(package), exc.reason, "enrich"))
+                return rel
+            if not record.exists:
+                rel.skips.append(Skip(str(package), f"{package.name} is not on {backend.label}", "enrich"))
+                return rel
+            version = record.same_version(package.version or "") if package.version else record.latest_version
+            if version is None or version not in record.files:
+                rel.skips.append(Skip(str(package), f"{backend.label} lists no files for version {package.version}"
+                                      + (f" (it has {', '.join(record.versions[-5:])})" if record.versions else ""), "enrich"))
+                return rel
+            rel.package = PackageId(package.ecosystem, package.name, version)
+            refs = record.files[version]
+        chosen = choose(refs)
+        if not chosen:
+            rel.skips.append(Skip(str(rel.package), "the index lists no sdist, wheel or tarball for this version", "enrich"))
+            return rel
+        lock = list(lock_hashes)
+        for ref in chosen:
+            report = self._cached(ref, lock, rel.package)
+            if report is None:
+                try:
+                    got = await fetch(ref, self.artifacts, self.fetcher, lock)
+                except ArtifactError as exc:
+                    rel.skips.append(Skip(f"{rel.package} {ref.filename}", exc.reason, "enrich"))
+                    continue
+                report = await asyncio.to_thread(inspect_archive, got.path, rel.package, filename=ref.filename,
+                                                 sha256=got.sha256, verified=got.verified)
+                if self.store is not None:
+                    self.store.put_artifact_report(got.sha256, analyzer_revision(), report.to_dict())
+            rel.artifacts.append(report)
+        rel.inspection = merge(rel.package, rel.artifacts) if rel.artifacts else None
+        return rel
+
+    def _cached(self, ref: ArtifactRef, lock: list[str], package: PackageId) -> ArtifactReport | None:
+        if self.store is None:
+            return None
+        expected = expected_digests(ref, lock)
+        sha = next((d for a, d, _ in expected if a == "sha256"), None) or self.artifacts.known_sha256(expected)
+        if sha is None or any(a == "sha256" and d != sha for a, d, _ in expected):
+            return None  # digests that disagree are fetched and checked, which reports the mismatch
+        data = self.store.artifact_report(sha, analyzer_revision())
+        if data is None:
+            return None
+        try:
+            return ArtifactReport.from_dict(data, package)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def diff_releases(old: Release, new: Release) -> ReleaseDiff | None:
+    if old.inspection is None or new.inspection is None:
+        return None
+    return compare(old.inspection, old.files, old.dependencies, new.inspection, new.files, new.dependencies)
+
+
+async def deep_scan(graphs: Sequence[EnrichedGraph], options: EnrichOptions) -> tuple[list[Finding], list[Skip]]:
+    """`scan --deep`: read every pinned registry dependency's release and compare it with the release before.
+
+    A release judged suspicious or malicious gives its findings of medium severity and above (a capability
+    alone is no finding); a release that adds the takeover signature over its predecessor gives
+    `changed-behaviour`. Findings are located at the line that brings the package in; the file inside
+    the package is in the evidence.
+    """
+    findings: list[Finding] = []
+    skips: list[Skip] = []
+    project_dir = Path(graphs[0].graph.project.directory or graphs[0].graph.project.root) if graphs else Path.cwd()
+    seen: set[PackageId] = set()
+    async with Session(options, project_dir) as session:
+        skips += session.notes
+        for eg in graphs:
+            for dep in eg.graph.dependencies:
+                pkg = dep.package
+                if pkg in seen or dep.source_kind is not SourceKind.REGISTRY or pkg.version is None:
+                    continue
+                seen.add(pkg)
+                facts = eg.facts.get(pkg)
+                if facts is None or not facts.exists:
+                    continue  # the registry checks already said why
+                if not facts.artifacts:
+                    skips.append(Skip(pkg.purl, "the index lists no files for this version: its code was not read", "analyze"))
+                    continue
+                rel = await session.release(pkg, facts.artifacts, facts.index_url, dep.hashes)
+                skips += [Skip(pkg.purl, s.reason, "analyze") for s in rel.skips]
+                where = dep.sources[0] if dep.sources else None
+                if rel.inspection is not None and rel.inspection.verdict != "clean":
+                    for f in rel.inspection.findings:
+                        if f.severity.rank >= Severity.MEDIUM.rank:
+                            findings.append(_located(f, pkg, where, rel.inspection.verdict))
+                if facts.previous_version and facts.previous_artifacts and rel.inspection is not None:
+                    before = await session.release(PackageId(pkg.ecosystem, pkg.name, facts.previous_version),
+                                                   facts.previous_artifacts, facts.index_url)
+                    skips += [Skip(pkg.purl, f"the previous release {facts.previous_version}: {s.reason}", "analyze")
+                              for s in before.skips]
+                    diff = diff_releases(before, rel)
+                    if diff is not None and diff.finding is not None:
+                        findings.append(_located(diff.finding, pkg, where, None))
+    return findings, skips
+
+
+def _located(f: Finding, pkg: PackageId, where: object, verdict: str | None) -> Finding:
+    from chainwarden.model import SourceLocation
+
+    evidence = list(f.evidence)
+    if f.location is not None:
+        evidence.insert(0, Evidence("in the package", str(f.location)))
+    if verdict:
+        evidence.append(Evidence("package verdict", verdict))
+    return Finding(rule=f.rule, severity=f.severity, confidence=f.confidence, package=pkg, message=f.message,
+                   location=where if isinstance(where, SourceLocation) else None, evidence=tuple(evidence), fix=f.fix)
