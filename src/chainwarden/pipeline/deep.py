@@ -188,7 +188,7 @@ class Session:
                 try:
                     got = await fetch(ref, self.artifacts, self.fetcher, lock)
                 except ArtifactError as exc:
-                    rel.skips.append(Skip(f"{rel.package} {ref.filename}", exc.reason, "enrich"))
+                    rel.skips.append(Skip(str(rel.package), f"{ref.filename}: {exc.reason}", "enrich"))
                     continue
                 report = await asyncio.to_thread(inspect_archive, got.path, rel.package, filename=ref.filename,
                                                  sha256=got.sha256, verified=got.verified)
