@@ -244,7 +244,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             options = ", ".join(f"{o.name} = {o.default!r}" for o in a.info.options)
             print(f"{a.info.id:32} {a.info.severity.value:8} {a.info.reflex.value:15} {a.info.title}" + (f"  [{options}]" if options else ""))
         for rule, severity, title in CODE_RULES:
-            print(f"{rule:32} {severity:8} {'Fortify':15} {title}  [chainwarden inspect]")
+            print(f"{rule:32} {severity:8} {'Fortify':15} {title}  [inspect, diff, scan --deep]")
         return EXIT_PASS
     analyzer = by_id(args.rule)
     doc = rule_doc(args.rule)

@@ -24,6 +24,7 @@ CODE_RULES: tuple[tuple[str, str, str], ...] = (
     ("install-script", "high", "npm install scripts"),
     ("unparseable-code", "low", "A Python file that does not parse"),
     ("archive-anomaly", "high", "An archive that trips the safe unpacker's guards"),
+    ("changed-behaviour", "critical", "A release adds install-time code, network access or secret reads over the one before"),
 )
 
 __all__ = ["CODE_RULES", "Inspection", "add_archive_anomalies", "inspect_tree", "verdict"]
