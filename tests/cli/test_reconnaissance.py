@@ -155,7 +155,7 @@ def test_thresholds_come_from_the_policy(capsys: pytest.CaptureFixture[str], tmp
 @pytest.mark.parametrize(("policy", "message"), [
     ('[rules.dormant]\nafter = "two years"\n', 'chainwarden.toml:2: rules.dormant.after: expected a duration'),
     ('[rules.dormnat]\naction = "warn"\n', "rules.dormnat: unknown rule (did you mean 'dormant'?)"),
-    ('[rules.dormant]\nwindow = "3y"\n', "rules.dormant.window: unknown key (expected action, after)"),
+    ('[rules.dormant]\nwindow = "3y"\n', "rules.dormant.window: unknown key (expected action, fail-on, after)"),
     ('[dns]\nserver = 53\n', "chainwarden.toml:2: dns.server: expected a non-empty string"),
     ('[dns]\nresolver = "1.1.1.1"\n', "dns.resolver: unknown key"),
 ])

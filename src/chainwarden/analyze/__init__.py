@@ -17,6 +17,8 @@ from chainwarden.analyze._interface import (
 from chainwarden.analyze.metadata import (
     dormant,
     dormant_then_released,
+    hashes_missing,
+    lockfile_missing,
     maintainer_domain,
     new_package,
     no_source_repository,
@@ -45,6 +47,8 @@ __all__ = [
 ]
 
 ANALYZERS: tuple[Analyzer, ...] = (
+    lockfile_missing.ANALYZER,
+    hashes_missing.ANALYZER,
     dependency_confusion.ANALYZER,
     index_config_unsafe.ANALYZER,
     typosquat.ANALYZER,

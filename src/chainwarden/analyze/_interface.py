@@ -90,6 +90,7 @@ class AnalyzerInfo:
     needs: frozenset[str]  # enriched data it reads: "graph", "registry", "dns", "state"
     summary: str
     options: tuple[Option, ...] = ()
+    default_action: str | None = None  # "ignore": off unless the policy sets an action (e.g. hashes-missing)
 
     def option(self, name: str) -> Option:
         return next(o for o in self.options if o.name == name)

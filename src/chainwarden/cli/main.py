@@ -119,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     upd.add_argument("--ecosystem", choices=["pypi", "npm"], required=True)
     upd.add_argument("--date", help="the date the list describes (default: today)")
 
+    pol = sub.add_parser("policy", help="write a starter policy file, or show which policy entry decided each finding")
+    pol_sub = pol.add_subparsers(dest="policy_command", metavar="ACTION", parser_class=_Parser)
+    init = pol_sub.add_parser("init", help="write a commented chainwarden.toml with every key and its default")
+    init.add_argument("--output", "-o", metavar="FILE", type=Path, default=Path("chainwarden.toml"),
+                      help="where to write it (default ./chainwarden.toml; an existing file is never overwritten)")
+    pex = pol_sub.add_parser("explain", help="scan, then show for every finding the action and the policy entry that chose it")
+    pex.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="project directories or files (default: .)")
+    pex.add_argument("--config", metavar="FILE", type=Path, help="policy file (default: found from PATH upwards)")
+    pex.add_argument("--as-of", metavar="DATE", type=_as_of, help="judge ages and ignore expiry dates as of this date")
+    pex.add_argument("--deep", action="store_true", help="also read the dependencies' files, as scan --deep")
+    pex.add_argument("--no-dns", action="store_true", help="do not ask DNS")
+    _add_index_flags(pex)
+
     explain = sub.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", nargs="?", help="rule id (omit to list every rule)")
     return parser
@@ -421,6 +434,47 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_UNCHECKED if nothing or skips else EXIT_PASS
 
 
+def cmd_policy(args: argparse.Namespace) -> int:
+    """`policy init`: 0 written, 2 when the file exists. `policy explain`: the scan's exit status."""
+    from chainwarden.decide import STARTER_POLICY, Action
+    from chainwarden.pipeline import ChainwardenError, ScanRequest, policy_for, scan
+    from chainwarden.report.terminal import SEVERITY_STYLE, safe
+
+    if args.policy_command == "init":
+        if args.output.exists():
+            print(f"chainwarden: error: {args.output} exists; it is not overwritten (edit it, or pass --output)", file=sys.stderr)
+            return EXIT_USAGE
+        _write(args.output, STARTER_POLICY)
+        print(f"wrote {args.output}: every key with its default, commented (docs/policy.md has the details)")
+        return EXIT_PASS
+    if args.policy_command != "explain":
+        print("chainwarden: error: policy needs an action: init or explain", file=sys.stderr)
+        return EXIT_USAGE
+    options = _enrich_options(args)
+    if isinstance(options, int):
+        return options
+    paths: list[Path] = args.paths or [Path(".")]
+    request = ScanRequest(paths=paths, options=options, config=args.config, now=args.as_of, no_dns=args.no_dns, deep=args.deep)
+    try:
+        policy = policy_for(request)
+        result = scan(request)
+    except (*ChainwardenError, CacheError) as exc:
+        print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
+        return EXIT_USAGE
+    today = (args.as_of or result.started).date()
+    console = Console(soft_wrap=True)
+    console.print(f"[bold]policy[/] {safe(policy.source or 'built-in defaults (no policy file found)')}")
+    styles = {Action.FAIL: "bold red", Action.WARN: "yellow", Action.IGNORE: "dim"}
+    for f in sorted([*result.findings, *result.ignored_findings], key=lambda f: (-f.severity.rank, f.rule, f.package.name)):
+        d = policy.decision(f, today)
+        console.print(f"  [{styles[d.action]}]{d.action.value.upper():6}[/] [{SEVERITY_STYLE[f.severity]}]{f.severity.value:8}[/] "
+                      f"{safe(f.rule)} on {safe(str(f.package))} [dim]← {safe(d.why)}[/]")
+        if d.expired is not None and d.expired.expires is not None:
+            console.print(f"         [magenta]{safe(d.expired.label())} expired on {d.expired.expires.isoformat()}[/]")
+    console.print(f"[bold]{result.verdict.label.upper()}[/]" + "".join(f"\n  {safe(r)}" for r in result.verdict.reasons))
+    return EXIT_PASS if result.verdict.passed else EXIT_FAIL
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     """Exit 1 when NEW adds the takeover signature (a `changed-behaviour` finding of high severity or above) or
     is itself judged malicious or suspicious, 0 otherwise, 3 when either release could not be read whole."""
@@ -484,6 +538,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_inspect(args)
         if args.command == "diff":
             return cmd_diff(args)
+        if args.command == "policy":
+            return cmd_policy(args)
     except KeyboardInterrupt:
         print("chainwarden: interrupted", file=sys.stderr)
         return 130

@@ -21,6 +21,17 @@ private-npm-registries = ["https://npm.acme.test/"]
 public-index = "..."          # what private names are checked against (default: pip's built-in default)
 public-npm-registry = "..."   # (default: npm's built-in default)
 
+[[ignore]]                    # a reviewed finding: rule, package (optionally versions), reason, expiry
+rule = "single-maintainer"
+package = "py-formatter-util"
+versions = "<=1.2.1"          # PEP 440 specifier (npm: the same syntax over semver versions); default: all
+reason = "reviewed, vendored fork planned"
+expires = 2027-03-31          # after this date the ignore stops ignoring and the report says so
+
+[approvals]                   # new dependencies need approval (chainwarden review)
+required = true
+packages = ["requests", "@acme/*"]
+
 [dns]                         # maintainer e-mail domain checks
 canary = "example.com"        # must resolve before any NXDOMAIN is believed
 server = "192.0.2.53:53"      # a resolver to ask instead of the system's
@@ -37,7 +48,9 @@ never falls back to a weaker policy than the one the user wrote.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import fnmatch
 import re
 import tomllib
 from collections.abc import Callable
@@ -46,13 +59,26 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from chainwarden.analyze import ANALYZERS, OptionValue, by_id
-from chainwarden.model import Finding, Severity, Skip, Verdict
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
-__all__ = ["Action", "DnsPolicy", "Policy", "PolicyError", "SourcesPolicy", "decide", "find_policy", "load_policy"]
+from chainwarden.analyze import ANALYZERS, OptionValue, by_id
+from chainwarden.analyze.code import CODE_RULES
+from chainwarden.model import Ecosystem, Finding, Severity, Skip, Verdict
+
+__all__ = ["STARTER_POLICY", "Action", "Approvals", "DnsPolicy", "Ignore", "Policy", "PolicyError", "SourcesPolicy", "decide", "find_policy",
+           "load_policy", "rule_ids"]
 
 CONFIG_NAME = "chainwarden.toml"
-_KEYS = {"fail-on", "registry-snapshot", "rules", "dns", "sources"}
+_KEYS = {"fail-on", "registry-snapshot", "rules", "dns", "sources", "ignore", "approvals"}
+_IGNORE_KEYS = {"rule", "package", "versions", "reason", "expires"}
+_APPROVAL_KEYS = {"required", "packages"}
+
+
+def rule_ids() -> list[str]:
+    """Every rule a policy may name: the scan analyzers and the code rules (inspect, diff, scan --deep)."""
+    return [a.info.id for a in ANALYZERS] + [r for r, _, _ in CODE_RULES]
 _SOURCES_KEYS = {"internal-packages", "private-indexes", "private-npm-registries", "public-index", "public-npm-registry"}
 _DNS_KEYS = {"canary", "server", "timeout", "cache-ttl", "enabled"}
 
@@ -91,6 +117,70 @@ class SourcesPolicy:
 
 
 @dataclass(frozen=True)
+class Ignore:
+    """One ``[[ignore]]`` entry: a reviewed finding, with why, and until when."""
+
+    number: int  # 1-based position in the file, as the report names it
+    line: int | None
+    rule: str  # a rule id or "*"
+    package: str  # a name or glob ("@acme/*"); PyPI names compared PEP 503-normalised
+    versions: str | None  # a specifier ("<=1.2.1", "==1.2.2"); None: every version
+    reason: str
+    expires: dt.date | None
+
+    def label(self) -> str:
+        what = f"rule {self.rule}, package {self.package}" + (f" {self.versions}" if self.versions else "")
+        return f"ignore #{self.number}{f' (line {self.line})' if self.line else ''}: {what}"
+
+    def matches(self, finding: Finding) -> bool:
+        if self.rule not in ("*", finding.rule):
+            return False
+        pkg = finding.package
+        name = canonicalize_name(pkg.name) if pkg.ecosystem is Ecosystem.PYPI else pkg.name
+        pattern = canonicalize_name(self.package) if pkg.ecosystem is Ecosystem.PYPI and not any(c in self.package for c in "*?[") \
+            else self.package
+        if not fnmatch.fnmatchcase(name, pattern):
+            return False
+        if self.versions is None:
+            return True
+        if pkg.version is None:
+            return False
+        try:
+            return SpecifierSet(self.versions).contains(Version(pkg.version), prereleases=True)
+        except InvalidVersion:
+            return False
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and today > self.expires
+
+
+@dataclass(frozen=True)
+class Approvals:
+    """``[approvals]``: with `required`, a dependency a change adds must be listed (chainwarden review)."""
+
+    required: bool = False
+    packages: tuple[str, ...] = ()  # names or globs, optionally "name@version"
+
+    def approves(self, name: str, version: str | None, ecosystem: Ecosystem) -> bool:
+        norm = canonicalize_name(name) if ecosystem is Ecosystem.PYPI else name
+        for entry in self.packages:
+            pat, _, pinned = entry.rpartition("@") if "@" in entry.lstrip("@") else (entry, "", "")
+            pat = canonicalize_name(pat) if ecosystem is Ecosystem.PYPI and not any(c in pat for c in "*?[") else pat
+            if fnmatch.fnmatchcase(norm, pat) and (not pinned or pinned == version):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the policy does with one finding, and which entry of it decided."""
+
+    action: Action
+    why: str  # "rules.dormant.action", "rules.dormant.fail-on = medium", "fail-on = high", "ignore #2 (line 14): ..."
+    expired: Ignore | None = None  # an ignore that matched but expired: the finding is no longer ignored
+
+
+@dataclass(frozen=True)
 class Policy:
     source: str | None = None
     fail_on: Severity = Severity.HIGH
@@ -99,12 +189,36 @@ class Policy:
     registry_snapshot: Path | None = None
     dns: DnsPolicy = field(default_factory=DnsPolicy)
     sources: SourcesPolicy = field(default_factory=SourcesPolicy)
+    rule_fail_on: dict[str, Severity] = field(default_factory=dict)  # [rules.<id>] fail-on
+    ignores: tuple[Ignore, ...] = ()
+    approvals: Approvals = field(default_factory=Approvals)
 
-    def action_for(self, finding: Finding) -> Action:
+    def decision(self, finding: Finding, today: dt.date | None = None) -> Decision:
+        """The action for a finding and the policy entry that chose it (`chainwarden policy explain`)."""
+        expired: Ignore | None = None
+        for ig in self.ignores:
+            if ig.matches(finding):
+                if today is not None and ig.expired(today):
+                    expired = expired or ig
+                    continue
+                return Decision(Action.IGNORE, f"{ig.label()}; reason: {ig.reason}"
+                                + (f"; expires {ig.expires.isoformat()}" if ig.expires else ""))
         explicit = self.rules.get(finding.rule)
         if explicit is not None:
-            return explicit
-        return Action.FAIL if finding.severity.rank >= self.fail_on.rank else Action.WARN
+            return Decision(explicit, f"rules.{finding.rule}.action = {explicit.value}", expired)
+        analyzer = by_id(finding.rule)
+        if analyzer is not None and analyzer.info.default_action and finding.rule not in self.rule_fail_on:
+            return Decision(Action(analyzer.info.default_action), f"{finding.rule} is off by default "
+                            f"(set [rules.{finding.rule}] action to turn it on)", expired)
+        threshold = self.rule_fail_on.get(finding.rule)
+        if threshold is not None:
+            action = Action.FAIL if finding.severity.rank >= threshold.rank else Action.WARN
+            return Decision(action, f"rules.{finding.rule}.fail-on = {threshold.value}", expired)
+        action = Action.FAIL if finding.severity.rank >= self.fail_on.rank else Action.WARN
+        return Decision(action, f"fail-on = {self.fail_on.value}", expired)
+
+    def action_for(self, finding: Finding, today: dt.date | None = None) -> Action:
+        return self.decision(finding, today).action
 
 
 def _line_of_key(text: str, key: str) -> int | None:
@@ -142,12 +256,13 @@ def _parse(table: dict[str, Any], path: Path, text: str, prefix: str) -> Policy:
     raw_rules = table.get("rules", {})
     if not isinstance(raw_rules, dict):
         raise err("rules", "expected a table of [rules.<id>] tables")
+    rule_fail_on: dict[str, Severity] = {}
     for rule, body in raw_rules.items():
         analyzer = by_id(rule)
-        if analyzer is None:
-            close = difflib.get_close_matches(rule, [a.info.id for a in ANALYZERS], n=1)
+        if analyzer is None and rule not in rule_ids():
+            close = difflib.get_close_matches(rule, rule_ids(), n=1)
             raise err(f"rules.{rule}", "unknown rule" + (f" (did you mean {close[0]!r}?)" if close else "; `chainwarden explain` lists them"))
-        allowed = ["action", *(o.name for o in analyzer.info.options)]
+        allowed = ["action", "fail-on", *(o.name for o in analyzer.info.options)] if analyzer else ["action", "fail-on"]
         if not isinstance(body, dict):
             raise err(f"rules.{rule}", f"expected a table with {' / '.join(allowed)}")
         for key, value in body.items():
@@ -156,7 +271,12 @@ def _parse(table: dict[str, Any], path: Path, text: str, prefix: str) -> Policy:
                     rules[rule] = Action(str(value))
                 except ValueError:
                     raise err(f"rules.{rule}.action", f"expected fail, warn or ignore, got {value!r}") from None
-            elif key in allowed:
+            elif key == "fail-on":
+                try:
+                    rule_fail_on[rule] = Severity(str(value).lower())
+                except ValueError:
+                    raise err(f"rules.{rule}.fail-on", f"expected one of {', '.join(s.value for s in Severity)}, got {value!r}") from None
+            elif key in allowed and analyzer is not None:
                 try:
                     options.setdefault(rule, {})[key] = analyzer.info.option(key).parse(value)
                 except ValueError as exc:
@@ -164,7 +284,71 @@ def _parse(table: dict[str, Any], path: Path, text: str, prefix: str) -> Policy:
             else:
                 raise err(f"rules.{rule}.{key}", f"unknown key (expected {', '.join(allowed)})")
     return Policy(source=str(path), fail_on=fail_on, rules=rules, options=options, registry_snapshot=snapshot,
-                  dns=_dns(table.get("dns", {}), err), sources=_sources(table.get("sources", {}), err))
+                  dns=_dns(table.get("dns", {}), err), sources=_sources(table.get("sources", {}), err),
+                  rule_fail_on=rule_fail_on, ignores=_ignores(table.get("ignore", []), text, path, prefix),
+                  approvals=_approvals(table.get("approvals", {}), err))
+
+
+def _ignores(raw: object, text: str, path: Path, prefix: str) -> tuple[Ignore, ...]:
+    headers = [i for i, line in enumerate(text.splitlines(), 1) if re.match(r"^\s*\[\[\s*(tool\.chainwarden\.)?ignore\s*\]\]", line)]
+
+    def err(n: int, key: str, expected: str) -> PolicyError:
+        line = headers[n - 1] if n - 1 < len(headers) else None
+        return PolicyError(f"{path}{f':{line}' if line else ''}: {prefix}ignore #{n}{'.' + key if key else ''}: {expected}")
+
+    if not isinstance(raw, list):
+        raise PolicyError(f"{path}: {prefix}ignore: expected [[ignore]] tables")
+    out = []
+    for n, entry in enumerate(raw, 1):
+        if not isinstance(entry, dict):
+            raise err(n, "", "expected a table with rule, package, reason and expires")
+        unknown = sorted(set(entry) - _IGNORE_KEYS)
+        if unknown:
+            raise err(n, unknown[0], f"unknown key (expected {', '.join(sorted(_IGNORE_KEYS))})")
+        rule = entry.get("rule")
+        if not isinstance(rule, str) or (rule != "*" and rule not in rule_ids()):
+            close = difflib.get_close_matches(str(rule), rule_ids(), n=1)
+            raise err(n, "rule", "expected a rule id or \"*\"" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        package = entry.get("package")
+        if not isinstance(package, str) or not package.strip():
+            raise err(n, "package", "expected a package name or glob (\"*\" for every package)")
+        versions = entry.get("versions")
+        if versions is not None:
+            try:
+                SpecifierSet(str(versions))
+            except InvalidSpecifier:
+                raise err(n, "versions", f"expected a version specifier such as \"<=1.2.1\" or \"==2.0.0\", got {versions!r}") from None
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise err(n, "reason", "expected a reason: why the finding is accepted (it is printed with every ignored finding)")
+        expires = entry.get("expires")
+        if isinstance(expires, str):
+            try:
+                expires = dt.date.fromisoformat(expires)
+            except ValueError:
+                raise err(n, "expires", f"expected a date such as 2027-03-31, got {expires!r}") from None
+        if isinstance(expires, dt.datetime):
+            expires = expires.date()
+        if expires is not None and not isinstance(expires, dt.date):
+            raise err(n, "expires", f"expected a date such as 2027-03-31, got {expires!r}")
+        out.append(Ignore(n, headers[n - 1] if n - 1 < len(headers) else None, rule, package.strip(),
+                          str(versions) if versions is not None else None, reason.strip(), expires))
+    return tuple(out)
+
+
+def _approvals(raw: object, err: Callable[[str, str], PolicyError]) -> Approvals:
+    if not isinstance(raw, dict):
+        raise err("approvals", "expected an [approvals] table")
+    unknown = sorted(set(raw) - _APPROVAL_KEYS)
+    if unknown:
+        raise err(f"approvals.{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_APPROVAL_KEYS))})")
+    required = raw.get("required", False)
+    if not isinstance(required, bool):
+        raise err("approvals.required", f"expected true or false, got {required!r}")
+    packages = raw.get("packages", [])
+    if not isinstance(packages, list) or not all(isinstance(p, str) and p.strip() for p in packages):
+        raise err("approvals.packages", f"expected a list of package names or globs, got {packages!r}")
+    return Approvals(required, tuple(p.strip() for p in packages))
 
 
 def _sources(raw: object, err: Callable[[str, str], PolicyError]) -> SourcesPolicy:
@@ -256,10 +440,81 @@ def find_policy(start: Path) -> Path | None:
     return None
 
 
-def decide(findings: list[Finding], skips: list[Skip], policy: Policy, *, strict: bool = False) -> Verdict:
-    """Apply the policy: the run fails when any finding's action is `fail`."""
-    failing = tuple(f for f in findings if policy.action_for(f) is Action.FAIL)
-    reasons = [f"{f.rule} on {f.package} ({f.severity.value}) fails by {'rules.' + f.rule if f.rule in policy.rules else 'fail-on = ' + policy.fail_on.value}" for f in failing]
+def decide(findings: list[Finding], skips: list[Skip], policy: Policy, *, strict: bool = False,
+           today: dt.date | None = None) -> Verdict:
+    """Apply the policy: the run fails when any finding's action is `fail`. An expired ignore that
+    would have matched a finding is named in the reasons."""
+    decisions = [(f, policy.decision(f, today)) for f in findings]
+    failing = tuple(f for f, d in decisions if d.action is Action.FAIL)
+    reasons = [f"{f.rule} on {f.package} ({f.severity.value}) fails by {d.why}" for f, d in decisions if d.action is Action.FAIL]
+    expired = {d.expired for _, d in decisions if d.expired is not None}
+    for ig in sorted(expired, key=lambda i: i.number):
+        assert ig.expires is not None
+        reasons.append(f"{ig.label()} expired on {ig.expires.isoformat()} and no longer ignores (reason given: {ig.reason})")
     if strict and skips:
         reasons.append(f"--strict: {len(skips)} thing(s) could not be checked")
     return Verdict(passed=not failing, failing=failing, reasons=tuple(reasons))
+
+
+STARTER_POLICY = '''\
+# chainwarden policy (docs/policy.md has every key). Every key is optional; the values below are the defaults.
+
+# Findings at or above this severity fail the run (exit 1): info, low, medium, high, critical.
+fail-on = "high"
+
+# Answer registry questions from a snapshot folder instead of an index (air-gapped, reproducible runs).
+# registry-snapshot = "registry-snapshot"
+
+# Per rule (`chainwarden explain` lists them): action = "fail" | "warn" | "ignore", a severity threshold of
+# its own, and the rule's thresholds.
+[rules.dormant]
+# action = "fail"          # e.g. block any dependency not updated in 3 years, with: after = "3y"
+after = "2y"
+
+[rules.dormant-then-released]
+gap = "18mo"
+recent = "90d"
+
+[rules.new-package]
+younger-than = "30d"
+min-releases = 2
+
+[rules.owners-changed]
+window = "90d"
+
+# Lockfile enforcement: a project without a lockfile, and (stricter) locked packages without hashes.
+[rules.lockfile-missing]
+# action = "fail"
+[rules.hashes-missing]    # off by default
+# action = "fail"          # require hashes for every locked package
+
+[rules.unpinned-dependency]
+# action = "fail"          # fail when a requirements file has unpinned entries
+
+# A reviewed finding: which rule, which package (and versions), why, and until when. After `expires` the
+# ignore stops ignoring and the report names it.
+# [[ignore]]
+# rule = "single-maintainer"
+# package = "py-formatter-util"
+# versions = "<=1.2.1"
+# reason = "reviewed in SEC-123; replacement planned"
+# expires = 2027-03-31
+
+# New dependencies need approval (chainwarden review): a dependency a change adds must be listed here.
+[approvals]
+required = false
+packages = []
+
+# Your own package names and private indexes (dependency confusion).
+[sources]
+internal-packages = []
+private-indexes = []
+private-npm-registries = []
+
+# The maintainer e-mail domain checks.
+[dns]
+enabled = true
+canary = "example.com"
+timeout = 3
+cache-ttl = 86400
+'''

@@ -20,6 +20,8 @@ from packageurl import PackageURL
 from packaging.version import InvalidVersion, Version
 
 __all__ = [
+    "Advisory",
+    "AdvisorySource",
     "ArtifactRef",
     "Confidence",
     "Dependency",
@@ -240,6 +242,7 @@ class Dependency:
     hashes: tuple[str, ...] = ()  # "sha256:..." / npm integrity strings
     editable: bool = False
     locked: bool = False  # True when the version comes from a lockfile or an installed env
+    license: str | None = None  # the licence the input records for it, as written (package-lock v2+ ``license``)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -347,6 +350,7 @@ class RegistryFacts:
     artifacts: tuple[ArtifactRef, ...] = ()  # the files of the version that installs
     previous_version: str | None = None  # the highest lower version with files (what `changed-behaviour` compares with)
     previous_artifacts: tuple[ArtifactRef, ...] = ()
+    license: str | None = None  # the declared licence (an SPDX expression where the index gives one), as the index says
 
     @property
     def owners(self) -> tuple[str, ...]:
@@ -431,6 +435,40 @@ class IndexSetup:
 
 
 @dataclass(frozen=True, slots=True)
+class Advisory:
+    """A vulnerability or malware report that affects a package at the version that installs (enrich.osv).
+
+    Records that name each other in their aliases are one advisory: `id` is the preferred id
+    (MAL-, then GHSA-, then PYSEC-, CVE- last) and `aliases` every other id.
+    """
+
+    id: str
+    aliases: tuple[str, ...] = ()
+    summary: str = ""
+    malicious: bool = False  # a MAL- id or alias, or a database's malware marker
+    severity: Severity | None = None  # from the CVSS vector (or the database's rating); None: the record gives none
+    severity_source: str = ""  # "CVSS:3.1/AV:N/... (base score 9.8)", "the database's rating HIGH", ...
+    version: str | None = None  # the version it was matched against: the pinned one, else the index's latest
+    fixed: tuple[str, ...] = ()  # versions that fix it, above `version`, lowest first
+    last_affected: tuple[str, ...] = ()
+    ranges: tuple[str, ...] = ()  # the affected ranges as people read them (">=0 <1.4.2")
+    published: datetime | None = None
+    modified: datetime | None = None
+    references: tuple[str, ...] = ()  # URLs, the advisory itself first
+    source: str = ""  # where the record came from: the imported source, or the querybatch URL
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisorySource:
+    """Advisory data a scan used: an imported source (`chainwarden db update`) or an online service."""
+
+    source: str  # the path or URL imported, or the querybatch URL
+    kind: str  # "store" or "querybatch"
+    records: int  # records imported from it (store), or records fetched for this scan (querybatch)
+    imported_at: datetime | None = None  # when it was imported, or asked (querybatch)
+
+
+@dataclass(frozen=True, slots=True)
 class EnrichedGraph:
     """A graph with what the index says about each of its packages (absent: could not be checked).
 
@@ -446,6 +484,8 @@ class EnrichedGraph:
     names: Mapping[str, tuple[NameMatch, ...]] = field(default_factory=dict)
     popular_names: str = ""  # which popular-name list was used ("15000 names, <source>, <date>"); "": none
     indexes: IndexSetup | None = None  # where the packages come from; None: not worked out (no second index in play)
+    # the advisories that affect each package (by the dependency's PackageId); absent: none, or none loaded
+    advisories: Mapping[PackageId, tuple[Advisory, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -558,3 +598,5 @@ class ScanResult:
     duration: float
     tool_version: str
     metrics: Metrics | None = None
+    advisory_data: tuple[AdvisorySource, ...] = ()  # the advisory data the scan matched against; (): none loaded
+    ignored_findings: tuple[Finding, ...] = ()  # what the policy's ignores and `ignore` actions took out

@@ -81,12 +81,17 @@ def source_options(flags: SourceOptions, policy: Policy) -> SourceOptions:
     )
 
 
+def policy_for(request: ScanRequest) -> Policy:
+    """The policy a scan of `request` runs under: --config, else the one found from the first PATH upwards."""
+    policy_path = request.config or (find_policy(request.paths[0]) if request.paths else None)
+    return load_policy(policy_path) if policy_path else Policy()
+
+
 def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = None) -> ScanResult:
     started = datetime.now(UTC)
     now = request.now or started
     t0 = time.perf_counter()
-    policy_path = request.config or (find_policy(request.paths[0]) if request.paths else None)
-    policy = load_policy(policy_path) if policy_path else Policy()
+    policy = policy_for(request)
     options = request.options
     if options.snapshot is None and policy.registry_snapshot is not None and not (options.index_url or options.npm_registry):
         options = replace(options, snapshot=policy.registry_snapshot)
@@ -114,11 +119,12 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
         code_findings, code_skips = asyncio.run(deep_scan(outcome.graphs, options))
         findings += code_findings
         skips += code_skips
-    kept = [f for f in findings if policy.action_for(f) is not Action.IGNORE]
+    today = now.date()
+    kept = [f for f in findings if policy.action_for(f, today) is not Action.IGNORE]
     kept.sort(key=lambda f: (-f.severity.rank, f.rule, f.package.name, f.package.version or ""))
-    verdict = decide(kept, skips, policy, strict=request.strict)
+    verdict = decide(kept, skips, policy, strict=request.strict, today=today)
     metrics = compute_metrics(outcome.graphs, kept, now)
-    return ScanResult(
+    result = ScanResult(
         graphs=tuple(outcome.graphs),
         findings=tuple(kept),
         skips=tuple(skips),
@@ -130,7 +136,9 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
         duration=time.perf_counter() - t0,
         tool_version=__version__,
         metrics=metrics,
+        ignored_findings=tuple(f for f in findings if policy.action_for(f, today) is Action.IGNORE),
     )
+    return result
 
 
 @dataclass(frozen=True)
