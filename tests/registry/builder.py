@@ -169,6 +169,8 @@ def npm_package(
     license: str = "MIT",
     dist_tags: Mapping[str, str] | None = None,
     tarballs: Mapping[str, Path] | None = None,
+    version_maintainers: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    version_repository: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``npm/<name>.json``; return its path.
 
@@ -182,7 +184,8 @@ def npm_package(
     if not times:
         raise ValueError(f"{name}: a package needs at least one version")
     for label, per_version in (("dependencies", dependencies), ("deprecated", deprecated),
-                               ("scripts", scripts), ("publishers", publishers), ("tarballs", tarballs)):
+                               ("scripts", scripts), ("publishers", publishers), ("tarballs", tarballs),
+                               ("version_maintainers", version_maintainers), ("version_repository", version_repository)):
         unknown = set(per_version or {}) - set(times)
         if unknown:
             raise ValueError(f"{name}: {label} for unknown versions {sorted(unknown)}")
@@ -217,6 +220,10 @@ def npm_package(
             "repository": repo,
             "version": v,
         }
+        if version_maintainers and v in version_maintainers:
+            manifest["maintainers"] = [{"email": e, "name": n} for n, e in version_maintainers[v]]
+        if version_repository and v in version_repository:
+            manifest["repository"] = {"type": "git", "url": version_repository[v]}
         if tarballs and v in tarballs:
             data = tarballs[v].read_bytes()
             manifest["dist"].update({

@@ -34,6 +34,7 @@ from chainwarden.enrich.cache import CacheError
 
 if TYPE_CHECKING:
     from chainwarden.enrich import EnrichOptions
+    from chainwarden.model import ScanResult
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNCHECKED, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -75,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="inventory every dependency, look each up, report what is risky")
     scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="project directories or files (default: .)")
     scan.add_argument("--environment", metavar="PATH", type=Path, help="also read an installed environment (a venv or site-packages)")
-    scan.add_argument("--format", choices=["terminal", "json"], default="terminal", help="report format (default terminal)")
+    scan.add_argument("--format", choices=["terminal", *REPORT_FORMATS], default="terminal",
+                      help="report format (default terminal); sarif for code scanning, markdown for a pull-request comment, "
+                      "cyclonedx or spdx for an SBOM (docs/reports.md)")
+    scan.add_argument("--docs-url", metavar="URL", default=os.environ.get("CHAINWARDEN_DOCS_URL") or None,
+                      help="sarif: where the rule pages (docs/rules/) are published, for each rule's link (env CHAINWARDEN_DOCS_URL)")
     scan.add_argument("--output", "-o", metavar="FILE", type=Path, help="write the report to FILE instead of stdout")
     scan.add_argument("--config", metavar="FILE", type=Path, help="policy file (default: chainwarden.toml or [tool.chainwarden] found from PATH upwards)")
     scan.add_argument("--strict", action="store_true", help="exit 3 when anything could not be checked")
@@ -119,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     upd.add_argument("--ecosystem", choices=["pypi", "npm"], required=True)
     upd.add_argument("--date", help="the date the list describes (default: today)")
 
+    rev = sub.add_parser("review", help="what a change does to the dependencies between two commits, judged by the policy")
+    rev.add_argument("base", metavar="BASE", help="the commit, branch or tag before the change (e.g. origin/main)")
+    rev.add_argument("head", metavar="HEAD", help="the commit after it (e.g. HEAD)")
+    rev.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH",
+                     help="the project folder inside the repository (default: .)")
+    rev.add_argument("--format", choices=["terminal", "json"], default="terminal", help="report format (default terminal)")
+    rev.add_argument("--config", metavar="FILE", type=Path, help="policy file (default: the one in HEAD, found from PATH upwards)")
+    rev.add_argument("--as-of", metavar="DATE", type=_as_of, help="judge ages and ignore expiry dates as of this date")
+    rev.add_argument("--deep", action="store_true", help="also compare the changed packages' files (changed-behaviour)")
+    rev.add_argument("--no-dns", action="store_true", help="do not ask DNS")
+    _add_index_flags(rev)
+
     pol = sub.add_parser("policy", help="write a starter policy file, or show which policy entry decided each finding")
     pol_sub = pol.add_subparsers(dest="policy_command", metavar="ACTION", parser_class=_Parser)
     init = pol_sub.add_parser("init", help="write a commented chainwarden.toml with every key and its default")
@@ -131,6 +148,20 @@ def build_parser() -> argparse.ArgumentParser:
     pex.add_argument("--deep", action="store_true", help="also read the dependencies' files, as scan --deep")
     pex.add_argument("--no-dns", action="store_true", help="do not ask DNS")
     _add_index_flags(pex)
+
+    sbom = sub.add_parser("sbom", help="a software bill of materials of every dependency: CycloneDX 1.6 or SPDX 2.3 JSON")
+    sbom.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="project directories or files (default: .)")
+    sbom.add_argument("--environment", metavar="PATH", type=Path, help="also read an installed environment (a venv or site-packages)")
+    sbom.add_argument("--format", choices=["cyclonedx", "spdx"], default="cyclonedx", help="SBOM format (default cyclonedx)")
+    sbom.add_argument("--output", "-o", metavar="FILE", type=Path, help="write the SBOM to FILE instead of stdout")
+    sbom.add_argument("--config", metavar="FILE", type=Path, help="policy file, for registry-snapshot and [sources] "
+                      "(default: chainwarden.toml or [tool.chainwarden] found from PATH upwards)")
+    sbom.add_argument("--no-index", action="store_true", help="ask no index: the SBOM says what the files say (licences only where a lockfile records them)")
+    sbom.add_argument("--validate", action="store_true", help="check the document against its schema before writing it "
+                      "(needs the jsonschema package: pip install 'chainwarden[validate]')")
+    sbom.add_argument("--strict", action="store_true", help="exit 3 when an input could not be read or a package could not be looked up")
+    sbom.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    _add_index_flags(sbom)
 
     explain = sub.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", nargs="?", help="rule id (omit to list every rule)")
@@ -193,7 +224,7 @@ def _enrich_options(args: argparse.Namespace) -> EnrichOptions | int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from chainwarden.pipeline import ChainwardenError, ScanRequest, scan
-    from chainwarden.report import json_report, terminal
+    from chainwarden.report import terminal
 
     paths: list[Path] = args.paths or ([] if args.environment else [Path(".")])
     for p in paths:
@@ -221,8 +252,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
         return EXIT_USAGE
 
-    if args.format == "json":
-        text = json_report.render(result)
+    if args.format != "terminal":
+        text = _render(result, args.format, docs_url=args.docs_url)
         if args.output:
             _write(args.output, text)
         else:
@@ -247,9 +278,79 @@ def _write(path: Path, text: str) -> None:
         raise SystemExit(f"chainwarden: error: could not write {path}: {exc.strerror}") from None
 
 
+REPORT_FORMATS = ("json", "sarif", "markdown", "cyclonedx", "spdx")
+
+
+def _render(result: ScanResult, fmt: str, *, docs_url: str | None = None) -> str:
+    """A scan or inventory result in one of the file formats (docs/reports.md)."""
+    from chainwarden.report import json_report, markdown, sarif, sbom_cyclonedx, sbom_spdx
+
+    if fmt == "sarif":
+        return sarif.render(result, docs_url=docs_url, working_directory=Path.cwd())
+    if fmt == "markdown":
+        return markdown.render(result)
+    if fmt == "cyclonedx":
+        return sbom_cyclonedx.render(result)
+    if fmt == "spdx":
+        return sbom_spdx.render(result)
+    return json_report.render(result)
+
+
+def cmd_sbom(args: argparse.Namespace) -> int:
+    """0 written; 2 unusable invocation; 3 with --strict when something could not be read or looked up;
+    4 when --validate finds the document invalid (a bug in chainwarden)."""
+    from chainwarden.pipeline import ChainwardenError
+    from chainwarden.pipeline.inventory import InventoryRequest, inventory
+    from chainwarden.report import sbom_cyclonedx, sbom_spdx
+
+    paths: list[Path] = args.paths or ([] if args.environment else [Path(".")])
+    for p in paths:
+        if not p.exists():
+            print(f"chainwarden: error: {p}: no such file or directory", file=sys.stderr)
+            return EXIT_USAGE
+    if args.environment is not None and not args.environment.exists():
+        print(f"chainwarden: error: --environment {args.environment}: no such directory", file=sys.stderr)
+        return EXIT_USAGE
+    options = _enrich_options(args)
+    if isinstance(options, int):
+        return options
+    request = InventoryRequest(paths=paths, environment=args.environment, options=options, config=args.config,
+                               lookup=not args.no_index)
+    progress, update = _progress_callback(not args.no_progress)
+    try:
+        if progress is not None:
+            with progress:
+                result = inventory(request, update)  # type: ignore[arg-type]
+        else:
+            result = inventory(request)
+    except (*ChainwardenError, CacheError) as exc:
+        print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
+        return EXIT_USAGE
+    text = _render(result, args.format)
+    if args.validate:
+        module = sbom_cyclonedx if args.format == "cyclonedx" else sbom_spdx
+        try:
+            error = module.validate(text)
+        except (sbom_cyclonedx.ValidationUnavailable, sbom_spdx.ValidationUnavailable) as exc:
+            print(f"chainwarden: error: --validate: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if error is not None:
+            print(f"chainwarden: internal error: the {args.format} document does not validate against its schema: {error}\n"
+                  "This is a bug in chainwarden; please report it.", file=sys.stderr)
+            return EXIT_INTERNAL
+    if args.output:
+        _write(args.output, text)
+    else:
+        sys.stdout.write(text)
+    for s in result.skips:
+        print(f"chainwarden: not checked: {_printable(s.what)}: {_printable(s.reason)}", file=sys.stderr)
+    return EXIT_UNCHECKED if args.strict and result.skips else EXIT_PASS
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from chainwarden.analyze import ANALYZERS, by_id
     from chainwarden.analyze.code import CODE_RULES
+    from chainwarden.analyze.review import REVIEW_RULES
     from chainwarden.cli.rules import rule_doc
 
     if not args.rule:
@@ -257,11 +358,13 @@ def cmd_explain(args: argparse.Namespace) -> int:
             options = ", ".join(f"{o.name} = {o.default!r}" for o in a.info.options)
             print(f"{a.info.id:32} {a.info.severity.value:8} {a.info.reflex.value:15} {a.info.title}" + (f"  [{options}]" if options else ""))
         for rule, severity, title in CODE_RULES:
-            print(f"{rule:32} {severity:8} {'Fortify':15} {title}  [inspect, diff, scan --deep]")
+            print(f"{rule:32} {severity:8} {'fortify':15} {title}  [inspect, diff, scan --deep]")
+        for rule, severity, title in REVIEW_RULES:
+            print(f"{rule:32} {severity:8} {'evaluation':15} {title}  [review]")
         return EXIT_PASS
     analyzer = by_id(args.rule)
     doc = rule_doc(args.rule)
-    if analyzer is None and (doc is None or args.rule not in {r for r, _, _ in CODE_RULES}):
+    if analyzer is None and (doc is None or args.rule not in {r for r, _, _ in (*CODE_RULES, *REVIEW_RULES)}):
         print(f"chainwarden: error: unknown rule {args.rule!r}; `chainwarden explain` lists them", file=sys.stderr)
         return EXIT_USAGE
     text = doc if doc else f"{analyzer.info.title}\n\n{analyzer.info.summary}" if analyzer else ""
@@ -434,6 +537,31 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_UNCHECKED if nothing or skips else EXIT_PASS
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """The policy's verdict on the change: 0 pass, 1 fail, 2 when the commits cannot be read."""
+    from chainwarden.pipeline import ChainwardenError
+    from chainwarden.pipeline.review import ReviewError, run_review
+    from chainwarden.report import review_report
+
+    options = _enrich_options(args)
+    if isinstance(options, int):
+        return options
+    if not args.path.exists():
+        print(f"chainwarden: error: {args.path}: no such file or directory", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = run_review(args.path, args.base, args.head, options, config=args.config, now=args.as_of, deep=args.deep,
+                            no_dns=args.no_dns)
+    except (ReviewError, *ChainwardenError, CacheError) as exc:
+        print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "json":
+        sys.stdout.write(review_report.render_json(result))
+    else:
+        review_report.render_terminal(result, Console())
+    return EXIT_PASS if result.verdict.passed else EXIT_FAIL
+
+
 def cmd_policy(args: argparse.Namespace) -> int:
     """`policy init`: 0 written, 2 when the file exists. `policy explain`: the scan's exit status."""
     from chainwarden.decide import STARTER_POLICY, Action
@@ -528,6 +656,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return cmd_scan(args)
+        if args.command == "sbom":
+            return cmd_sbom(args)
         if args.command == "explain":
             return cmd_explain(args)
         if args.command == "check-name":
@@ -540,6 +670,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_diff(args)
         if args.command == "policy":
             return cmd_policy(args)
+        if args.command == "review":
+            return cmd_review(args)
     except KeyboardInterrupt:
         print("chainwarden: interrupted", file=sys.stderr)
         return 130

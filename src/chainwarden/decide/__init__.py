@@ -28,6 +28,9 @@ versions = "<=1.2.1"          # PEP 440 specifier (npm: the same syntax over sem
 reason = "reviewed, vendored fork planned"
 expires = 2027-03-31          # after this date the ignore stops ignoring and the report says so
 
+[advisories]                  # known-malicious / known-vulnerable: `chainwarden db update` imports OSV records
+osv-url = "https://osv.internal.test"  # also ask this OSV-compatible service (<URL>/v1/querybatch)
+
 [approvals]                   # new dependencies need approval (chainwarden review)
 required = true
 packages = ["requests", "@acme/*"]
@@ -65,22 +68,24 @@ from packaging.version import InvalidVersion, Version
 
 from chainwarden.analyze import ANALYZERS, OptionValue, by_id
 from chainwarden.analyze.code import CODE_RULES
+from chainwarden.analyze.review import REVIEW_RULES
 from chainwarden.model import Ecosystem, Finding, Severity, Skip, Verdict
 
-__all__ = ["STARTER_POLICY", "Action", "Approvals", "DnsPolicy", "Ignore", "Policy", "PolicyError", "SourcesPolicy", "decide", "find_policy",
+__all__ = ["STARTER_POLICY", "Action", "AdvisoriesPolicy", "Approvals", "DnsPolicy", "Ignore", "Policy", "PolicyError", "SourcesPolicy", "decide", "find_policy",
            "load_policy", "rule_ids"]
 
 CONFIG_NAME = "chainwarden.toml"
-_KEYS = {"fail-on", "registry-snapshot", "rules", "dns", "sources", "ignore", "approvals"}
+_KEYS = {"fail-on", "registry-snapshot", "rules", "dns", "sources", "ignore", "approvals", "advisories"}
 _IGNORE_KEYS = {"rule", "package", "versions", "reason", "expires"}
 _APPROVAL_KEYS = {"required", "packages"}
 
 
 def rule_ids() -> list[str]:
     """Every rule a policy may name: the scan analyzers and the code rules (inspect, diff, scan --deep)."""
-    return [a.info.id for a in ANALYZERS] + [r for r, _, _ in CODE_RULES]
+    return [a.info.id for a in ANALYZERS] + [r for r, _, _ in CODE_RULES] + [r for r, _, _ in REVIEW_RULES]
 _SOURCES_KEYS = {"internal-packages", "private-indexes", "private-npm-registries", "public-index", "public-npm-registry"}
 _DNS_KEYS = {"canary", "server", "timeout", "cache-ttl", "enabled"}
+_ADVISORIES_KEYS = {"osv-url"}
 
 
 class PolicyError(Exception):
@@ -114,6 +119,13 @@ class SourcesPolicy:
     private_npm_registries: tuple[str, ...] = ()
     public_index: str | None = None
     public_npm_registry: str | None = None
+
+
+@dataclass(frozen=True)
+class AdvisoriesPolicy:
+    """``[advisories]``: an OSV-compatible querybatch service asked besides the advisory store."""
+
+    osv_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +204,7 @@ class Policy:
     rule_fail_on: dict[str, Severity] = field(default_factory=dict)  # [rules.<id>] fail-on
     ignores: tuple[Ignore, ...] = ()
     approvals: Approvals = field(default_factory=Approvals)
+    advisories: AdvisoriesPolicy = field(default_factory=AdvisoriesPolicy)
 
     def decision(self, finding: Finding, today: dt.date | None = None) -> Decision:
         """The action for a finding and the policy entry that chose it (`chainwarden policy explain`)."""
@@ -286,7 +299,8 @@ def _parse(table: dict[str, Any], path: Path, text: str, prefix: str) -> Policy:
     return Policy(source=str(path), fail_on=fail_on, rules=rules, options=options, registry_snapshot=snapshot,
                   dns=_dns(table.get("dns", {}), err), sources=_sources(table.get("sources", {}), err),
                   rule_fail_on=rule_fail_on, ignores=_ignores(table.get("ignore", []), text, path, prefix),
-                  approvals=_approvals(table.get("approvals", {}), err))
+                  approvals=_approvals(table.get("approvals", {}), err),
+                  advisories=_advisories(table.get("advisories", {}), err))
 
 
 def _ignores(raw: object, text: str, path: Path, prefix: str) -> tuple[Ignore, ...]:
@@ -349,6 +363,18 @@ def _approvals(raw: object, err: Callable[[str, str], PolicyError]) -> Approvals
     if not isinstance(packages, list) or not all(isinstance(p, str) and p.strip() for p in packages):
         raise err("approvals.packages", f"expected a list of package names or globs, got {packages!r}")
     return Approvals(required, tuple(p.strip() for p in packages))
+
+
+def _advisories(raw: object, err: Callable[[str, str], PolicyError]) -> AdvisoriesPolicy:
+    if not isinstance(raw, dict):
+        raise err("advisories", "expected an [advisories] table")
+    unknown = sorted(set(raw) - _ADVISORIES_KEYS)
+    if unknown:
+        raise err(f"advisories.{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_ADVISORIES_KEYS))})")
+    url = raw.get("osv-url")
+    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        raise err("advisories.osv-url", f"expected an http(s):// URL (the service answers at <URL>/v1/querybatch), got {url!r}")
+    return AdvisoriesPolicy(osv_url=url)
 
 
 def _sources(raw: object, err: Callable[[str, str], PolicyError]) -> SourcesPolicy:
@@ -504,6 +530,11 @@ window = "90d"
 [approvals]
 required = false
 packages = []
+
+# Known-malicious and known-vulnerable packages: `chainwarden db update --source PATH|URL` imports OSV records;
+# a scan can also ask an OSV-compatible service (its /v1/querybatch endpoint) about every package.
+[advisories]
+# osv-url = "https://osv.internal.test"
 
 # Your own package names and private indexes (dependency confusion).
 [sources]

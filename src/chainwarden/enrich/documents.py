@@ -83,6 +83,9 @@ class ProjectRecord:
     version_maintainers: dict[str, list[str]] = field(default_factory=dict)  # npm: version -> its maintainers
     files: dict[str, list[ArtifactRef]] = field(default_factory=dict)  # version -> the files the index lists for it
     npm: bool = False  # versions are semver (npm), not PEP 440
+    version_repository: dict[str, str] = field(default_factory=dict)  # npm: version -> its own repository URL
+    license: str | None = None  # the project's declared licence (PyPI: the latest release's metadata)
+    version_licenses: dict[str, str] = field(default_factory=dict)  # npm: version -> its own ``license``
 
     def same_version(self, version: str) -> str:
         """The index's spelling of `version`: PEP 440 says ``==1.8`` is 1.8.0 (npm versions are exact)."""
@@ -141,8 +144,10 @@ class ProjectRecord:
             previous_version_maintainers=tuple(self.version_maintainers.get(previous, [])) if previous else (),
             source=self.source,
             artifacts=tuple(self.files.get(installs, ())) if installs else (),
+            version_repository=self.version_repository.get(installs) if installs else None,
             previous_version=before,
             previous_artifacts=tuple(self.files.get(before, ())) if before else (),
+            license=self.version_licenses.get(installs or "", self.license),
         )
 
     def previous_version(self, version: str | None) -> str | None:
@@ -295,7 +300,50 @@ def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api", resol
     classifiers = info.get("classifiers")
     if isinstance(classifiers, list) and "Development Status :: 7 - Inactive" in classifiers:
         rec.deprecated["*"] = "classifier 'Development Status :: 7 - Inactive'"
+    rec.license = _pypi_license(info)
     return rec
+
+
+# Licence classifiers that name exactly one SPDX licence; the others ("BSD License", "Apache Software
+# License") do not say which version or variant, so their text is kept as a licence name.
+_CLASSIFIER_SPDX = {
+    "MIT License": "MIT",
+    "MIT No Attribution License (MIT-0)": "MIT-0",
+    "ISC License (ISCL)": "ISC",
+    "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
+    "The Unlicense (Unlicense)": "Unlicense",
+    "zlib/libpng License": "Zlib",
+    "Boost Software License 1.0 (BSL-1.0)": "BSL-1.0",
+    "Eclipse Public License 2.0 (EPL-2.0)": "EPL-2.0",
+    "GNU General Public License v2 or later (GPLv2+)": "GPL-2.0-or-later",
+    "GNU General Public License v3 or later (GPLv3+)": "GPL-3.0-or-later",
+    "GNU Lesser General Public License v2 or later (LGPLv2+)": "LGPL-2.0-or-later",
+    "GNU Lesser General Public License v3 or later (LGPLv3+)": "LGPL-3.0-or-later",
+    "GNU Affero General Public License v3 or later (AGPLv3+)": "AGPL-3.0-or-later",
+}
+
+
+def _pypi_license(info: dict[str, Any]) -> str | None:
+    """The declared licence: PEP 639 ``license_expression``, else a one-line ``license`` field (many carry the
+    whole licence text, which is not an identifier), else the licence classifiers."""
+    expression = info.get("license_expression")
+    if isinstance(expression, str) and expression.strip():
+        return expression.strip()
+    text = info.get("license")
+    text = text.strip() if isinstance(text, str) else ""
+    if text and "\n" not in text and len(text) <= 100 and text.upper() not in ("UNKNOWN", "NONE", "OTHER"):
+        return text
+    classifiers = info.get("classifiers")
+    if not isinstance(classifiers, list):
+        return None
+    names = [c.rsplit(" :: ", 1)[-1] for c in classifiers if isinstance(c, str) and c.startswith("License :: ")]
+    names = [n for n in names if n not in ("OSI Approved", "Other/Proprietary License")] or names
+    if not names:
+        return None
+    mapped = [_CLASSIFIER_SPDX.get(n) for n in names]
+    if all(mapped):
+        return " OR ".join(dict.fromkeys(m for m in mapped if m))
+    return " / ".join(names)
 
 
 def _status(rec: ProjectRecord, value: Any) -> None:
@@ -428,12 +476,20 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolv
             continue
         if isinstance(doc.get("deprecated"), str) and doc["deprecated"]:
             rec.deprecated[v] = doc["deprecated"]
+        declared = doc.get("license")
+        declared = declared.get("type") if isinstance(declared, dict) else declared
+        if isinstance(declared, str) and declared.strip():
+            rec.version_licenses[v] = declared.strip()
         user = doc.get("_npmUser")
         if isinstance(user, dict) and isinstance(user.get("name"), str):
             rec.publishers[v] = user["name"]
         people = doc.get("maintainers")
         if isinstance(people, list):
             rec.version_maintainers[v] = _people(*[(p.get("name"), None) for p in people if isinstance(p, dict)])[0]
+        vrepo = doc.get("repository")
+        vrepo = vrepo.get("url") if isinstance(vrepo, dict) else vrepo
+        if isinstance(vrepo, str) and vrepo:
+            rec.version_repository[v] = re.sub(r"^git\+", "", vrepo)
         dist = doc.get("dist")
         if isinstance(dist, dict) and isinstance(dist.get("tarball"), str) and dist["tarball"]:
             integrity, shasum = dist.get("integrity"), dist.get("shasum")
@@ -451,6 +507,9 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolv
         rec.maintainers, rec.emails = names, emails
         rec.maintainer_source = "maintainers"
     rec.metadata_known = True
+    top = data.get("license")
+    top = top.get("type") if isinstance(top, dict) else top
+    rec.license = top.strip() if isinstance(top, str) and top.strip() else rec.version_licenses.get(rec.latest_version or "")
     latest_doc = versions.get(rec.latest_version or "")
     repo = data.get("repository") or (latest_doc.get("repository") if isinstance(latest_doc, dict) else None)
     directory = repo.get("directory") if isinstance(repo, dict) else None

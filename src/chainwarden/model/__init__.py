@@ -350,6 +350,7 @@ class RegistryFacts:
     artifacts: tuple[ArtifactRef, ...] = ()  # the files of the version that installs
     previous_version: str | None = None  # the highest lower version with files (what `changed-behaviour` compares with)
     previous_artifacts: tuple[ArtifactRef, ...] = ()
+    version_repository: str | None = None  # npm: the repository URL the installed version's own manifest gives
     license: str | None = None  # the declared licence (an SPDX expression where the index gives one), as the index says
 
     @property
