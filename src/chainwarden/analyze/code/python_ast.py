@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import ast
 import base64
-import builtins
 import binascii
+import builtins
 import bz2
 import codecs
+import functools
 import lzma
 import math
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from chainwarden.model import Confidence, Severity, printable
 
@@ -70,7 +72,7 @@ NETWORK = {
     "websocket.create_connection", "paramiko.SSHClient",
 }
 FETCH = {"urllib.request.urlopen", "urllib.request.urlretrieve", "urllib2.urlopen", "requests.get", "requests.post", "requests.request",
-         "httpx.get", "httpx.post", "httpx.request", "urllib.urlopen", "urllib2.urlopen", "urllib3.request"}
+         "httpx.get", "httpx.post", "httpx.request", "urllib.urlopen", "urllib3.request"}
 DNS = {"socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo", "socket.gethostbyaddr",
        "dns.resolver.resolve", "dns.resolver.query", "dns.resolver.Resolver.resolve", "dns.query.udp"}
 PROCESS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
@@ -146,12 +148,25 @@ class _Scope:
 
 
 class PythonAnalyzer(ast.NodeVisitor):
+    """One pass over a module's tree, in source order (a visitor with its own dispatch, see `visit`).
+
+    `tags_of` is asked about the same sub-expressions many times (a call's arguments, then the
+    assignment around the call, then the function's returns). Its answers are kept per node and
+    stay valid while the analysis state they read is unchanged: every change of a variable's
+    taint, string value, path pieces or integer table, of an alias, of a function's tainted
+    returns, or of the current scope goes through a helper that bumps `version`.
+    """
+
     def __init__(self, path: str, text: str, chain: tuple[str, ...] = (), line_offset: int = 0, depth: int = 0) -> None:
         self.path, self.text, self.chain, self.offset, self.depth = path, text, chain, line_offset, depth
         self.lines = text.splitlines()
         self.aliases: dict[str, str] = {}
         self.report = FileReport(path)
         self.scopes: list[_Scope] = [_Scope()]
+        self.scope = self.scopes[0]  # the innermost scope (kept in step with `scopes` by _push/_pop)
+        self.version = 0  # bumped by every change of the state `tags_of` reads
+        self._tags_memo: dict[int, tuple[int, frozenset[str]]] = {}  # id(node) -> (version, tags)
+        self._returns: list[list[ast.expr]] = []  # per enclosing function: the values its body returns
         self.function_depth = 0
         self.in_main_guard = False
         self.module_level_effects: list[tuple[str, int]] = []  # (capability, line) of calls at import time
@@ -160,11 +175,50 @@ class PythonAnalyzer(ast.NodeVisitor):
         self.is_init = path.endswith("__init__.py")
         self.analyzed: set[int] = set()  # decoder calls whose payload was analyzed already (id of the node)
 
-    # -- helpers ---------------------------------------------------------------------
-    @property
-    def scope(self) -> _Scope:
-        return self.scopes[-1]
+    # -- the state tags_of reads: every change bumps the version -------------------------------
+    def _push(self) -> None:
+        self.scopes.append(_Scope())
+        self.scope = self.scopes[-1]
+        self.version += 1
 
+    def _pop(self) -> None:
+        self.scopes.pop()
+        self.scope = self.scopes[-1]
+        self.version += 1
+
+    def _taint(self, name: str, tags: Iterable[str]) -> None:
+        """Add `tags` to variable `name` of the current scope (the entry is created even when empty)."""
+        cur = self.scope.tags.get(name)
+        if cur is None:
+            self.scope.tags[name] = set(tags)
+            self.version += 1
+        else:
+            before = len(cur)
+            cur.update(tags)
+            if len(cur) != before:
+                self.version += 1
+
+    def _set_string(self, name: str, value: str | None) -> None:
+        """Variable `name` holds the constant `value` (None: no longer a known constant)."""
+        strings = self.scope.strings
+        if value is None:
+            if strings.pop(name, None) is not None:
+                self.version += 1
+        elif strings.get(name) != value:
+            strings[name] = value
+            self.version += 1
+
+    def _set_path(self, name: str, pieces: str) -> None:
+        if self.scope.paths.get(name) != pieces:
+            self.scope.paths[name] = pieces
+            self.version += 1
+
+    def _set_alias(self, name: str, target: str) -> None:
+        if self.aliases.get(name) != target:
+            self.aliases[name] = target
+            self.version += 1
+
+    # -- helpers ---------------------------------------------------------------------
     def _line(self, node: ast.AST) -> int:
         return getattr(node, "lineno", 1) + self.offset
 
@@ -219,7 +273,7 @@ class PythonAnalyzer(ast.NodeVisitor):
             if isinstance(node.value, bytes):
                 try:
                     return node.value.decode("latin-1")
-                except Exception:  # pragma: no cover - latin-1 decodes every byte
+                except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
                     return None
             return None
         if isinstance(node, ast.Name) and node.id in self.scope.strings:
@@ -291,10 +345,10 @@ class PythonAnalyzer(ast.NodeVisitor):
             if isinstance(gen.iter, ast.Name) and gen.iter.id in self.scope.ints and isinstance(node.elt, ast.Call) and \
                     self.qualname(node.elt.func) == "builtins.chr":
                 return [chr(i) for i in self.scope.ints[gen.iter.id] if 0 <= i < 0x110000]
-            if isinstance(gen.iter, ast.Constant) and isinstance(gen.iter.value, str) and isinstance(gen.target, ast.Name):
-                # ''.join(c for c in 'literal')-style: the literal itself (rot/shift tricks are not folded)
-                if isinstance(node.elt, ast.Name) and node.elt.id == gen.target.id:
-                    return list(gen.iter.value)
+            # ''.join(c for c in 'literal')-style: the literal itself (rot/shift tricks are not folded)
+            if isinstance(gen.iter, ast.Constant) and isinstance(gen.iter.value, str) and isinstance(gen.target, ast.Name) \
+                    and isinstance(node.elt, ast.Name) and node.elt.id == gen.target.id:
+                return list(gen.iter.value)
         return None
 
     # -- decoding ------------------------------------------------------------------------
@@ -336,15 +390,41 @@ class PythonAnalyzer(ast.NodeVisitor):
 
 
     # -- visiting --------------------------------------------------------------------------
+    def visit(self, node: ast.AST) -> None:
+        """`ast.NodeVisitor.visit` with the method looked up once per node type."""
+        method = _DISPATCH.get(type(node)) or _method(type(node))
+        method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        """The children of `node` in field order, as `ast.NodeVisitor` visits them. Names, contexts and
+        operators, which have neither children nor a visitor here, are skipped."""
+        for name in _FIELDS.get(type(node)) or _node_fields(type(node)):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    cls = type(item)
+                    while cls is ast.Attribute:  # no visitor, one child: down the chain (self.a.b.c)
+                        item = item.value
+                        cls = type(item)
+                    if cls is not ast.Name:
+                        (_DISPATCH.get(cls) or _method(cls))(self, item)
+            elif value is not None:
+                cls = type(value)
+                while cls is ast.Attribute:
+                    value = value.value
+                    cls = type(value)
+                if cls is not ast.Name:
+                    (_DISPATCH.get(cls) or _method(cls))(self, value)
+
     def visit_Import(self, node: ast.Import) -> None:
         for a in node.names:
-            self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+            self._set_alias(a.asname or a.name.split(".")[0], a.name if a.asname else a.name.split(".")[0])
         self._note_import(node, [a.name for a in node.names])
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         mod = node.module or ""
         for a in node.names:
-            self.aliases[a.asname or a.name] = f"{mod}.{a.name}" if mod else a.name
+            self._set_alias(a.asname or a.name, f"{mod}.{a.name}" if mod else a.name)
         self._note_import(node, [mod])
 
     def _note_import(self, node: ast.AST, modules: list[str]) -> None:
@@ -364,16 +444,23 @@ class PythonAnalyzer(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.function_depth += 1
-        self.scopes.append(_Scope())
+        self._push()
+        self._returns.append([])
         self.generic_visit(node)
-        tainted_returns = set()
-        for n in ast.walk(node):
-            if isinstance(n, ast.Return) and n.value is not None:
-                tainted_returns |= self.tags_of(n.value)
+        tainted_returns: set[str] = set()
+        for value in self._returns.pop():  # every return under the function, nested functions' too
+            tainted_returns |= self.tags_of(value)
         if tainted_returns:
             self.returns_tainted[node.name] = tainted_returns
-        self.scopes.pop()
+            self.version += 1
+        self._pop()
         self.function_depth -= 1
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self.generic_visit(node)
+        if node.value is not None:
+            for returns in self._returns:
+                returns.append(node.value)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -394,27 +481,29 @@ class PythonAnalyzer(ast.NodeVisitor):
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.generic_visit(node)
         if isinstance(node.target, ast.Name):
-            self.scope.tags.setdefault(node.target.id, set()).update(self.tags_of(node.value))
+            self._taint(node.target.id, self.tags_of(node.value))
             folded = self.fold(node.value)
             if node.target.id in self.scope.strings and folded is not None and isinstance(node.op, ast.Add):
-                self.scope.strings[node.target.id] += folded
+                self._set_string(node.target.id, self.scope.strings[node.target.id] + folded)
             else:
-                self.scope.strings.pop(node.target.id, None)
+                self._set_string(node.target.id, None)
 
     def visit_For(self, node: ast.For) -> None:
         tags = self.tags_of(node.iter)
-        for n in ast.walk(node.target):
-            if isinstance(n, ast.Name) and tags:
-                self.scope.tags.setdefault(n.id, set()).update(tags)
+        if tags:
+            for n in _walk(node.target):
+                if isinstance(n, ast.Name):
+                    self._taint(n.id, tags)
         self.generic_visit(node)
 
     def visit_With(self, node: ast.With) -> None:
         for item in node.items:
             if item.optional_vars is not None:
                 tags = self.tags_of(item.context_expr)
-                for n in ast.walk(item.optional_vars):
-                    if isinstance(n, ast.Name) and tags:
-                        self.scope.tags.setdefault(n.id, set()).update(tags)
+                if tags:
+                    for n in _walk(item.optional_vars):
+                        if isinstance(n, ast.Name):
+                            self._taint(n.id, tags)
         self.generic_visit(node)
 
     def _assign(self, targets: list[ast.expr], value: ast.AST) -> None:
@@ -422,7 +511,7 @@ class PythonAnalyzer(ast.NodeVisitor):
         folded = self.fold(value)
         if folded is not None and WEBHOOK.search(folded):
             tags = tags | {"webhook"}
-        pieces = self._pieces(value)
+        pieces = self._pieces(value) if any(isinstance(t, ast.Name) for t in targets) else ""  # kept for names only
         ints: list[int] | None = None
         if isinstance(value, ast.List | ast.Tuple) and value.elts:
             consts = [e.value for e in value.elts if isinstance(e, ast.Constant) and type(e.value) is int]
@@ -430,36 +519,50 @@ class PythonAnalyzer(ast.NodeVisitor):
         for t in targets:
             if isinstance(t, ast.Name):
                 if pieces:
-                    self.scope.paths[t.id] = pieces
-                if ints is not None:
+                    self._set_path(t.id, pieces)
+                if ints is not None and self.scope.ints.get(t.id) != ints:
                     self.scope.ints[t.id] = ints
+                    self.version += 1
         for t in targets:
-            for n in ast.walk(t):
-                if isinstance(n, ast.Name):
-                    if tags:
-                        self.scope.tags.setdefault(n.id, set()).update(tags)
-                    if folded is not None and isinstance(t, ast.Name):
-                        self.scope.strings[n.id] = folded
+            if tags or (folded is not None and isinstance(t, ast.Name)):
+                for n in _walk(t):
+                    if isinstance(n, ast.Name):
+                        if tags:
+                            self._taint(n.id, tags)
+                        if folded is not None and isinstance(t, ast.Name):
+                            self._set_string(n.id, folded)
             if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and tags:  # d[k] = secret
-                self.scope.tags.setdefault(t.value.id, set()).update(tags)
+                self._taint(t.value.id, tags)
             if isinstance(t, ast.Name) and isinstance(value, ast.Name) and value.id in self.aliases:
-                self.aliases[t.id] = self.aliases[value.id]  # e = exec alias chains
+                self._set_alias(t.id, self.aliases[value.id])  # e = exec alias chains
             elif isinstance(t, ast.Name):
                 q = self.qualname(value) if isinstance(value, ast.Attribute | ast.Call | ast.Subscript) else None
                 if q and (q in EXEC or q in PROCESS or q in NETWORK or q in DNS or q in DECODERS or q.startswith("builtins.")):
-                    self.aliases[t.id] = q
+                    self._set_alias(t.id, q)
 
     def _pieces(self, node: ast.AST) -> str:
-        """The string literals of an expression and the path pieces of the variables in it, joined with '/'."""
+        """The string literals of an expression and the path pieces of the variables in it, joined with '/'
+        (in source order: ``ast.walk`` is breadth-first)."""
         parts: list[str] = []
-        for n in _in_order(node):
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and len(n.value) < 300:
-                parts.append(n.value)
-            elif isinstance(n, ast.Name):
-                if n.id in self.scope.paths:
-                    parts.append(self.scope.paths[n.id])
-                elif n.id in self.scopes[0].paths:
-                    parts.append(self.scopes[0].paths[n.id])
+        paths, module_paths = self.scope.paths, self.scopes[0].paths
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if t is ast.Constant:
+                value = n.value  # type: ignore[attr-defined]
+                if type(value) is str and len(value) < 300:
+                    parts.append(value)
+            elif t is ast.Name:
+                name = n.id  # type: ignore[attr-defined]
+                if name in paths:
+                    parts.append(paths[name])
+                elif name in module_paths:
+                    parts.append(module_paths[name])
+            else:
+                kids = _children(n)
+                if kids:
+                    stack.extend(reversed(kids))
         return "/".join(parts)
 
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
@@ -467,12 +570,12 @@ class PythonAnalyzer(ast.NodeVisitor):
             self.visit(gen.iter)
             tags = self.tags_of(gen.iter)
             pieces = self._pieces(gen.iter)
-            for n in ast.walk(gen.target):
+            for n in _walk(gen.target):
                 if isinstance(n, ast.Name):
                     if tags:
-                        self.scope.tags.setdefault(n.id, set()).update(tags)
+                        self._taint(n.id, tags)
                     if pieces:
-                        self.scope.paths[n.id] = pieces
+                        self._set_path(n.id, pieces)
             for cond in gen.ifs:
                 self.visit(cond)
         for field_name in ("elt", "key", "value"):
@@ -485,28 +588,79 @@ class PythonAnalyzer(ast.NodeVisitor):
     visit_GeneratorExp = _comprehension
     visit_DictComp = _comprehension
 
-    def tags_of(self, node: ast.AST) -> set[str]:
-        """What tainted data an expression carries."""
-        tags: set[str] = set()
-        for n in ast.walk(node):
-            if isinstance(n, ast.Constant) and isinstance(n.value, str):
-                if SECRET_PART.search(n.value) or SECRET_PATHS.search(n.value):
-                    tags.add("secret-path")
-                if WEBHOOK.search(n.value):
-                    tags.add("webhook")
-            if isinstance(n, ast.Name):
-                tags |= self.scope.tags.get(n.id, set())
-                if n.id in self.scope.paths and (SECRET_PATHS.search(self.scope.paths[n.id])):
-                    tags.add("secret-path")
-                if self.scopes[0] is not self.scope:
-                    tags |= self.scopes[0].tags.get(n.id, set()) if n.id.isupper() else set()
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
-                    "read_text", "read_bytes", "read") and "secret-path" in self.tags_of(n.func.value):
-                tags.add("secret")
-            if isinstance(n, ast.Attribute | ast.Subscript | ast.Call):
-                q = self.qualname(n.func if isinstance(n, ast.Call) else n)
-                tags |= self._source_tags(n, q)
+    def tags_of(self, node: ast.AST) -> frozenset[str]:
+        """What tainted data an expression carries: the union over the expression's nodes (kept per node
+        while `version` is unchanged)."""
+        t = type(node)
+        if t is ast.Constant:
+            value = node.value  # type: ignore[attr-defined]
+            return _constant_tags(value) if type(value) is str else _NO_TAGS
+        if t is ast.Name:
+            return self._name_tags(node.id)  # type: ignore[attr-defined]
+        if t in _LEAVES:
+            return _NO_TAGS
+        key = id(node)
+        kept = self._tags_memo.get(key)
+        if kept is not None and kept[0] == self.version:
+            return kept[1]
+        tags: frozenset[str] = _NO_TAGS
+        if t is ast.Call or t is ast.Attribute or t is ast.Subscript:
+            tags = self._node_tags(node)
+        scope = self.scope
+        names, paths = scope.tags, scope.paths
+        module_names = self.scopes[0].tags if len(self.scopes) > 1 else {}
+        for field_name in _FIELDS.get(t) or _node_fields(t):  # the children, leaves answered here
+            value = getattr(node, field_name, None)
+            if value is None:
+                continue
+            for child in (value if type(value) is list else (value,)):
+                ct = type(child)
+                if ct is ast.Name:
+                    name = child.id
+                    if name not in names and name not in paths and name not in module_names:
+                        continue
+                    more = self._name_tags(name)
+                elif ct is ast.Constant:
+                    v = child.value
+                    if type(v) is not str:
+                        continue
+                    more = _constant_tags(v)
+                elif child is None:  # dict keys of ** items
+                    continue
+                else:
+                    more = self.tags_of(child)
+                if more and not more <= tags:
+                    tags = tags | more
+        self._tags_memo[key] = (self.version, tags)
         return tags
+
+    def _name_tags(self, name: str) -> frozenset[str]:
+        scope = self.scope
+        tags = scope.tags.get(name)
+        out = frozenset(tags) if tags else _NO_TAGS
+        path = scope.paths.get(name)
+        if path is not None and _secret_path(path):
+            out = out | _SECRET_PATH
+        module = self.scopes[0]
+        if module is not scope and name.isupper():
+            more = module.tags.get(name)
+            if more:
+                out = out | more
+        return out
+
+    def _node_tags(self, n: ast.AST) -> frozenset[str]:
+        """The tags a call, attribute or subscript adds by itself (its children are `tags_of`'s job)."""
+        if type(n) is ast.Subscript:  # its qualname is builtins.<key> or None: no source (_source_tags)
+            return _NO_TAGS
+        if type(n) is ast.Attribute and n.attr != "environ":  # of attributes, only os.environ is a source
+            return _NO_TAGS
+        tags: set[str] = set()
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
+                "read_text", "read_bytes", "read") and "secret-path" in self.tags_of(n.func.value):
+            tags.add("secret")
+        q = self.qualname(n.func if isinstance(n, ast.Call) else n)
+        tags |= self._source_tags(n, q)
+        return frozenset(tags) if tags else _NO_TAGS
 
     def _source_tags(self, n: ast.AST, q: str | None) -> set[str]:
         tags: set[str] = set()
@@ -559,7 +713,7 @@ class PythonAnalyzer(ast.NodeVisitor):
                 "append", "extend", "update", "add", "insert", "setdefault", "write", "writelines"):
             added = set().union(*(self.tags_of(a) for a in node.args)) if node.args else set()
             if added:
-                self.scope.tags.setdefault(node.func.value.id, set()).update(added)
+                self._taint(node.func.value.id, added)
         if q is None and isinstance(node.func, ast.Attribute) and node.func.attr in (
                 "read_text", "read_bytes", "write_text", "write_bytes", "open"):
             self._file_call(node, "")
@@ -567,8 +721,9 @@ class PythonAnalyzer(ast.NodeVisitor):
             return
         if q.startswith("builtins.") and q.split(".", 1)[1] in ("exec", "eval", "compile", "execfile"):
             q = f"builtins.{q.split('.', 1)[1]}"
-        args_tags = set().union(*(self.tags_of(a) for a in [*node.args, *(k.value for k in node.keywords)])) \
-            if node.args or node.keywords else set()
+        # What the arguments carry matters only at a sink (network, DNS, process, code execution).
+        args_tags: set[str] = set().union(*(self.tags_of(a) for a in [*node.args, *(k.value for k in node.keywords)])) \
+            if (node.args or node.keywords) and q in _ARG_SINKS else set()
         import_time = self.function_depth == 0 and not self.in_main_guard
 
         if q in NETWORK or q in FETCH:
@@ -576,7 +731,7 @@ class PythonAnalyzer(ast.NodeVisitor):
             if import_time:
                 self.module_level_effects.append(("network", self._line(node)))
             if q == "urllib.request.urlretrieve" and len(node.args) > 1 and isinstance(node.args[1], ast.Name):
-                self.scope.tags.setdefault(node.args[1].id, set()).add("remote")
+                self._taint(node.args[1].id, ("remote",))
             if "webhook" in args_tags:
                 stolen = args_tags & {"secret", "env", "host-info"}
                 self.hit("webhook-exfiltration", Severity.CRITICAL if "secret" in stolen else Severity.MEDIUM,
@@ -621,9 +776,9 @@ class PythonAnalyzer(ast.NodeVisitor):
                 "read_text", "read_bytes", "write_text", "write_bytes", "open")):
             self._file_call(node, q)
         if q in ("socket.socket", "socket.create_connection"):
-            self.scope.tags.setdefault("<socket>", set()).add("socket")
+            self._taint("<socket>", ("socket",))
         if q == "os.dup2":
-            self.scope.tags.setdefault("<dup2>", set()).add("dup2")
+            self._taint("<dup2>", ("dup2",))
         if q in ("pty.spawn", "subprocess.call", "subprocess.Popen", "os.execv", "os.execl") and "<socket>" in self.scope.tags \
                 and "<dup2>" in self.scope.tags:
             self.hit("reverse-shell", Severity.CRITICAL, Confidence.HIGH, node,
@@ -748,6 +903,8 @@ class PythonAnalyzer(ast.NodeVisitor):
                 self._analyze_payload(text.encode("utf-8", "replace"), ("written to a file",), node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
+        if type(node.value) is not str or not _constant_hint(node.value):
+            return
         if isinstance(node.value, str) and WEBHOOK.search(node.value):
             self.report.capabilities.add("webhook")
             self.hit("webhook-exfiltration", Severity.LOW, Confidence.MEDIUM, node,
@@ -767,9 +924,10 @@ class PythonAnalyzer(ast.NodeVisitor):
                     "install-time-code", Severity.HIGH if cap == "network" else Severity.MEDIUM, Confidence.HIGH, at,
                     f"{cap} access at {where}, before any function is called",
                     _escape(self.lines[own - 1]) if 0 < own <= len(self.lines) else "", self.chain))
-        for i, text in enumerate(self.lines, 1):
-            m = re.search(r"[ \t]{%d,}(\S.*)$" % HIDDEN_WHITESPACE, text)
-            if m and re.search(r"(import|exec|eval|__import__|\bos\.|subprocess|base64)", m.group(1)):
+        long_lines = [(i, text) for i, text in enumerate(self.lines, 1) if len(text) > HIDDEN_WHITESPACE]
+        for i, text in long_lines:
+            m = _HIDDEN_CODE.search(text)
+            if m and _HIDDEN_WORDS.search(m.group(1)):
                 self.report.hits.append(CodeHit("obfuscated-code", Severity.HIGH, Confidence.HIGH, i + self.offset,
                                                 f"code hidden after {m.start(1)} characters of a line, most of them "
                                                 "whitespace", _escape(m.group(1)), self.chain))
@@ -797,16 +955,88 @@ class PythonAnalyzer(ast.NodeVisitor):
                     "package is installed", _escape(self.lines[first - 1]), self.chain))
 
 
+
+
+def _constant_hint(value: str) -> bool:
+    """False when neither WEBHOOK nor PACKERS can match `value`: every match of theirs contains one of
+    these words, lower-cased (str.lower folds at least what re.IGNORECASE folds for these letters). Five
+    substring tests cost about a tenth of one case-insensitive regex scan."""
+    low = value.lower()
+    return "hook" in low or "telegram" in low or "/bot" in low or "rmor" in low or "pytransform" in low
+
+_ARG_SINKS = NETWORK | FETCH | DNS | PROCESS | EXEC
+_HIDDEN_CODE = re.compile(rf"[ \t]{{{HIDDEN_WHITESPACE},}}(\S.*)$")
+_HIDDEN_WORDS = re.compile(r"(import|exec|eval|__import__|\bos\.|subprocess|base64)")
 _LOCAL_SUFFIX = re.compile(r"^\.?(local|localdomain|lan|home|internal|localhost|home\.arpa)\.?$", re.IGNORECASE)
 
 
-def _in_order(node: ast.AST) -> Iterable[ast.AST]:
-    """The nodes of an expression in source order (``ast.walk`` is breadth-first)."""
+# Fields that never hold a node worth visiting: names, contexts (Load/Store) and operators (Add, Eq, ...).
+_NOT_CHILDREN = {"ctx", "op", "ops", "id", "attr", "name", "arg", "module", "level", "kind", "type_comment",
+                 "conversion", "is_async", "tag"}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_DISPATCH: dict[type, Callable[[PythonAnalyzer, Any], None]] = {}
+# Nodes whose children (if any) carry no taint: tags_of answers them without a memo entry.
+_LEAVES = frozenset({ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.alias})
+_NO_TAGS: frozenset[str] = frozenset()
+_SECRET_PATH = frozenset({"secret-path"})
+
+
+def _method(cls: type) -> Callable[[PythonAnalyzer, Any], None]:
+    """The visitor method for a node type (`generic_visit` when there is none; nothing for non-nodes)."""
+    if not issubclass(cls, ast.AST):
+        method: Callable[[PythonAnalyzer, Any], None] = _visit_nothing
+    else:
+        method = getattr(PythonAnalyzer, "visit_" + cls.__name__, PythonAnalyzer.generic_visit)
+    _DISPATCH[cls] = method
+    return method
+
+
+def _visit_nothing(analyzer: PythonAnalyzer, value: object) -> None:
+    return None
+
+
+def _node_fields(cls: type) -> tuple[str, ...]:
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = () if cls is ast.Constant else tuple(
+            f for f in getattr(cls, "_fields", ()) if f not in _NOT_CHILDREN)
+    return fields
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes`` in the same order, without contexts and operators."""
+    out: list[ast.AST] = []
+    for name in _node_fields(type(node)):
+        value = getattr(node, name, None)
+        if type(value) is list:
+            out.extend(v for v in value if isinstance(v, ast.AST))
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
+def _walk(node: ast.AST) -> Iterable[ast.AST]:
+    """Every node under `node` (and itself), contexts and operators left out; order not guaranteed."""
     stack = [node]
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(reversed(list(ast.iter_child_nodes(n))))
+        stack.extend(_children(n))
+
+
+@functools.lru_cache(maxsize=4096)
+def _constant_tags(value: str) -> frozenset[str]:
+    tags = set()
+    if SECRET_PART.search(value) or SECRET_PATHS.search(value):
+        tags.add("secret-path")
+    if WEBHOOK.search(value):
+        tags.add("webhook")
+    return frozenset(tags) if tags else _NO_TAGS
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_path(path: str) -> bool:
+    return SECRET_PATHS.search(path) is not None
 
 
 def _looks_like_python(payload: bytes) -> bool:
