@@ -283,7 +283,13 @@ REPORT_FORMATS = ("json", "sarif", "markdown", "cyclonedx", "spdx")
 
 def _render(result: ScanResult, fmt: str, *, docs_url: str | None = None) -> str:
     """A scan or inventory result in one of the file formats (docs/reports.md)."""
-    from chainwarden.report import json_report, markdown, sarif, sbom_cyclonedx, sbom_spdx
+    from chainwarden.report import (
+        json_report,
+        markdown,
+        sarif,
+        sbom_cyclonedx,
+        sbom_spdx,
+    )
 
     if fmt == "sarif":
         return sarif.render(result, docs_url=docs_url, working_directory=Path.cwd())

@@ -43,6 +43,7 @@ def _merge_two(a: Dependency, b: Dependency) -> Dependency:
         hashes=tuple(dict.fromkeys((*a.hashes, *b.hashes))),
         editable=a.editable or b.editable,
         locked=a.locked or b.locked,
+        license=a.license or b.license,
     )
 
 

@@ -291,7 +291,15 @@ def _package_entry(
         source_url=url,
         hashes=integrity_hashes(integrity) if integrity else (),
         locked=True,
+        license=_license(entry.get("license")),
     )
+
+
+def _license(value: Any) -> str | None:
+    """The ``license`` npm copies from the package's manifest: an SPDX expression, or the legacy ``{"type": ...}``."""
+    if isinstance(value, dict):
+        value = value.get("type")
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 # -- lockfileVersion 1 ---------------------------------------------------------------
