@@ -12,6 +12,10 @@ A case whose files name ``@PUBLIC_INDEX@``, ``@PRIVATE_INDEX@``, ``@PUBLIC_NPM@`
 ``@PRIVATE_NPM@`` is scanned over HTTP instead: the test registry (tests/registry/data)
 is the public index and a second server on tests/registry/data-private the private one;
 the case is copied with those placeholders replaced by the servers' URLs.
+
+A case with an `advisories/` folder has its OSV records imported into the case's cache
+first, as `chainwarden db update --source advisories/` would (`known-malicious`,
+`known-vulnerable`); without one the scan runs with no advisory data.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import pytest
 
 from chainwarden.analyze import ANALYZERS
 from chainwarden.enrich import EnrichOptions, SourceOptions
+from chainwarden.enrich.advisories import import_source
 from chainwarden.pipeline import ScanRequest, scan
 from tests.registry.server import RegistryServer
 
@@ -66,6 +71,8 @@ def _with_servers(case: Path, dest: Path, public: RegistryServer, private: Regis
 @pytest.mark.parametrize(("rule", "kind", "case"), _cases(), ids=lambda v: v.name if isinstance(v, Path) else v)
 def test_rule_case(rule: str, kind: str, case: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     snapshot = case / "registry" if (case / "registry").is_dir() else REGISTRY_DATA
+    if (case / "advisories").is_dir():
+        import_source(tmp_path / "cache", str(case / "advisories"))
 
     def run(registry: Path):  # type: ignore[no-untyped-def]
         options = EnrichOptions(snapshot=registry, cache_dir=tmp_path / "cache")

@@ -14,6 +14,7 @@ from chainwarden.analyze._interface import (
     OptionValue,
     Reflex,
 )
+from chainwarden.analyze.advisories import known_malicious, known_vulnerable
 from chainwarden.analyze.metadata import (
     dormant,
     dormant_then_released,
@@ -47,6 +48,8 @@ __all__ = [
 ]
 
 ANALYZERS: tuple[Analyzer, ...] = (
+    known_malicious.ANALYZER,
+    known_vulnerable.ANALYZER,
     lockfile_missing.ANALYZER,
     hashes_missing.ANALYZER,
     dependency_confusion.ANALYZER,

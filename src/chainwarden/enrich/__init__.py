@@ -10,7 +10,9 @@ It also asks DNS about the maintainers' e-mail domains (`enrich.dns`),
 records each package's owner set in the store, so that a later scan sees a
 change (`owners_before`, `owners_changed_at`), and works out where each
 project's packages come from and which are private (`enrich.sources`): a
-private dependency's facts come from its private index.
+private dependency's facts come from its private index. Last, it matches each
+package at the version that installs against the advisory store and, when one
+is given, an OSV querybatch service (`enrich.advisories`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from chainwarden.enrich.advisories import find_advisories
 from chainwarden.enrich.cache import (
     DEFAULT_TTL_SECONDS,
     CacheError,
@@ -48,6 +51,7 @@ from chainwarden.enrich.registry import (
     Snapshot,
 )
 from chainwarden.model import (
+    AdvisorySource,
     DependencyGraph,
     DomainCheck,
     Ecosystem,
@@ -91,6 +95,7 @@ class EnrichOptions:
     popular_dir: Path | None = None  # refreshed popular-name lists (`chainwarden data update`); default: the user data dir
     now: datetime | None = None  # when owner sets are recorded as seen (default: the wall clock)
     sources: SourceOptions = field(default_factory=SourceOptions)  # private / public indexes, internal-packages
+    osv_url: str | None = None  # an OSV-compatible querybatch service asked besides the advisory store (--osv-url)
 
 
 @dataclass
@@ -99,6 +104,7 @@ class EnrichOutcome:
     skips: list[Skip]
     indexes: dict[str, str] = field(default_factory=dict)  # ecosystem -> "url (origin)"
     requests_made: int = 0
+    advisory_data: tuple[AdvisorySource, ...] = ()  # the advisory data matched against; (): none loaded
 
 
 def backends_for(
@@ -229,6 +235,9 @@ def enrich(
     try:
         records, failures, described, requests_made, domains, dns_skips, setups, private_records = asyncio.run(run())
         owners = _record_owners(records, store, options.now)
+        advisories = find_advisories(_advisory_checks(graphs, records), options.cache_dir or default_cache_dir(),
+                                     osv_url=options.osv_url, store=store, offline=options.offline,
+                                     timeout=options.timeout, retries=options.retries)
     finally:
         if store is not None:
             store.close()
@@ -236,6 +245,7 @@ def enrich(
     for (eco, name), failure in sorted(failures.items(), key=lambda kv: kv[0]):
         skips.append(Skip(what=f"{eco.value}:{name}", reason=failure.reason, stage="enrich"))
     skips += dns_skips
+    skips += advisories.skips
     if not options.use_cache and any(r.maintainer_source for r in records.values()):
         skips.append(Skip(what="owners", reason="--no-cache: owner changes since earlier scans are not tracked (owners-changed)", stage="enrich"))
 
@@ -266,8 +276,24 @@ def enrich(
                 if rec is not None:
                     facts.setdefault(PackageId(g.project.ecosystem, m.target), rec.facts_for(None))
         enriched.append(EnrichedGraph(g, facts, {h: domains[h] for h in sorted(hosts) if h in domains}, own_names,
-                                      popular_label.get(g.project.ecosystem, ""), setup))
-    return EnrichOutcome(enriched, skips, described, requests_made)
+                                      popular_label.get(g.project.ecosystem, ""), setup,
+                                      {d.package: advisories.by_package[d.package] for d in g.dependencies
+                                       if d.package in advisories.by_package}))
+    return EnrichOutcome(enriched, skips, described, requests_made, tuple(advisories.sources))
+
+
+def _advisory_checks(
+    graphs: list[DependencyGraph], records: dict[tuple[Ecosystem, str], ProjectRecord]
+) -> dict[PackageId, str | None]:
+    """Each registry package and the version that installs: the pinned one, else the index's latest (None: unknown)."""
+    out: dict[PackageId, str | None] = {}
+    for g in graphs:
+        for d in g.dependencies:
+            if d.source_kind is not SourceKind.REGISTRY or d.package in out:
+                continue
+            rec = records.get((d.package.ecosystem, d.package.name))
+            out[d.package] = d.package.version or (rec.facts_for(None).latest_version if rec is not None and rec.exists else None)
+    return out
 
 
 async def _sources(

@@ -21,6 +21,7 @@ from typing import Any
 from platformdirs import user_cache_dir
 
 SCHEMA_VERSION = 1
+DB_FILE = "chainwarden.sqlite3"  # the one database: this cache, the state and the advisory store (enrich.advisories)
 DEFAULT_TTL_SECONDS = 3600.0
 
 
@@ -54,7 +55,7 @@ class Store:
         self.directory = directory
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            self.path = directory / "chainwarden.sqlite3"
+            self.path = directory / DB_FILE
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")

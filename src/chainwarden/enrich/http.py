@@ -115,6 +115,17 @@ class Fetcher:
             return Response(url, resp.status_code, body, False, resp.headers.get("Content-Type", ""))
         raise FetchError(url, f"the index answered HTTP {resp.status_code} {resp.reason_phrase}".rstrip())
 
+    async def post_json(self, url: str, payload: object) -> Response:
+        """POST a JSON query (an OSV `querybatch`) and return the answer: never cached, retried like `get`;
+        anything but 200 is a `FetchError`. Offline it is `NotCached`: an API question needs the network."""
+        if self.offline:
+            raise NotCached(url, "--offline forbids asking the service")
+        async with self._sem:
+            resp = await self._request(url, {"Accept": "application/json"}, json_body=payload)
+        if resp.status_code != 200:
+            raise FetchError(url, f"the service answered HTTP {resp.status_code} {resp.reason_phrase}".rstrip())
+        return Response(url, 200, resp.content, False, resp.headers.get("Content-Type", ""))
+
     async def download(self, url: str, write: Callable[[bytes], object], max_bytes: int) -> int:
         """Stream a file (an artifact) to `write`, never held whole in memory and never cached here
         (artifacts have their own content-addressed store). Retried like `get` until the first byte
@@ -149,14 +160,17 @@ class Fetcher:
                     raise FetchError(url, f"invalid URL: {exc}") from exc
         raise FetchError(url, f"{last or 'failed'} after {self.retries + 1} attempts")
 
-    async def _request(self, url: str, headers: dict[str, str]) -> httpx.Response:
+    async def _request(self, url: str, headers: dict[str, str], *, json_body: object = None) -> httpx.Response:
         last: str = ""
         for attempt in range(self.retries + 1):
             if attempt:
                 await asyncio.sleep(self._delay(attempt, last))
             try:
                 self.requests_made += 1
-                resp = await self._client.get(url, headers=headers)
+                if json_body is not None:
+                    resp = await self._client.post(url, headers=headers, json=json_body)
+                else:
+                    resp = await self._client.get(url, headers=headers)
             except httpx.TimeoutException:
                 last = "timed out"
                 continue

@@ -98,7 +98,8 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
     # The popular-name index costs 0.25 s to build: only when the typosquat rule's findings are wanted.
     options = replace(options, dns=dns_options(request, policy), now=now,
                       match_names=policy.rules.get("typosquat") is not Action.IGNORE,
-                      sources=source_options(options.sources, policy))
+                      sources=source_options(options.sources, policy),
+                      osv_url=options.osv_url or policy.advisories.osv_url)
 
     ctx = CollectContext(display_base=request.display_base)
     graphs, skips = collect_paths(request.paths, ctx) if request.paths else ([], [])
@@ -136,6 +137,7 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
         duration=time.perf_counter() - t0,
         tool_version=__version__,
         metrics=metrics,
+        advisory_data=outcome.advisory_data,
         ignored_findings=tuple(f for f in findings if policy.action_for(f, today) is Action.IGNORE),
     )
     return result

@@ -1,0 +1,1 @@
+"""Analyzers over the advisories enrich matched (enrich.advisories): `known-malicious` and `known-vulnerable`."""
