@@ -14,18 +14,9 @@ from chainwarden.model import Ecosystem, PackageId
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 EXPECTED = tomllib.loads((SAMPLES / "expectations.toml").read_text(encoding="utf-8"))["sample"]
-JS_PENDING = "JavaScript files are not analyzed yet (tree-sitter analysis is the next step of issue 5)"
 
 
-def _params() -> list[object]:
-    out: list[object] = []
-    for s in EXPECTED:
-        marks = [pytest.mark.xfail(reason=JS_PENDING, strict=True)] if s["ecosystem"] == "npm" and s["kind"] == "malicious" else []
-        out.append(pytest.param(s, id=s["id"], marks=marks))
-    return out
-
-
-@pytest.mark.parametrize("sample", _params())
+@pytest.mark.parametrize("sample", [pytest.param(s, id=s["id"]) for s in EXPECTED])
 def test_sample_verdict(sample: dict) -> None:
     root = next(SAMPLES.glob(f"*/*/{sample['id']}"))
     result = inspect_tree(root, PackageId(Ecosystem(sample["ecosystem"]), sample["id"]))

@@ -21,8 +21,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chainwarden.analyze.code.javascript import JS_SUFFIXES, analyze_javascript, install_plan, judge_install_scripts
 from chainwarden.analyze.code.python_ast import CodeHit, FileReport, analyze_pth, analyze_source
-from chainwarden.model import Confidence, Evidence, Finding, PackageId, Severity, SourceLocation
+from chainwarden.model import Confidence, Ecosystem, Evidence, Finding, PackageId, Severity, SourceLocation
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # larger source files are listed, not parsed
 NATIVE_MAGIC = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
@@ -79,7 +80,7 @@ def _npm_scripts(rel: str, data: bytes) -> FileReport:
         line = next((i for i, t in enumerate(text, 1) if f'"{name}"' in t), 1)
         report.capabilities.add("install-script")
         risky = any(k in cmd for k in ("curl", "wget", "http://", "https://", "| sh", "|sh", "powershell", "eval",
-                                       "base64", "node -e", "nc ", "/dev/tcp"))
+                                       "base64", "nc ", "/dev/tcp"))  # node -e code is analyzed (judge_install_scripts)
         benign = cmd.strip().startswith(("node-gyp", "prebuild-install", "husky", "patch-package", "tsc", "npm run build"))
         report.hits.append(CodeHit(
             "install-script", Severity.HIGH if risky else (Severity.INFO if benign else Severity.LOW),
@@ -88,11 +89,26 @@ def _npm_scripts(rel: str, data: bytes) -> FileReport:
     return report
 
 
+def _manifests(root: Path) -> list[str]:
+    """package.json at the top of the tree or one folder down (npm tarballs unpack into ``package/``)."""
+    try:
+        tops = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.is_symlink())
+    except OSError:
+        return []
+    return [m for m in ("package.json", *(f"{d}/package.json" for d in tops))
+            if (root / m).is_file() and not (root / m).is_symlink()]
+
+
 def inspect_tree(root: Path, package: PackageId) -> Inspection:
     """Read every file under `root` (an unpacked sdist, wheel or npm tarball)."""
     out = Inspection(package)
     reports: list[FileReport] = []
     pure = _is_pure_wheel(root)
+    # npm: the files install scripts run are install-time code; the main module runs when required
+    javascript = package.ecosystem is Ecosystem.NPM
+    plans = [p for p in (install_plan(root, m) for m in _manifests(root)) if p is not None] if javascript else []
+    install_files = {f for p in plans for f in p.files}
+    entries = {f for p in plans for f in p.entries}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
         for name in sorted(filenames):
@@ -116,10 +132,17 @@ def inspect_tree(root: Path, package: PackageId) -> Inspection:
                 reports.append(analyze_pth(rel, data.decode("utf-8", "replace")))
             elif name == "package.json" and rel.count("/") <= 1:
                 reports.append(_npm_scripts(rel, data))
+            elif javascript and name.endswith(JS_SUFFIXES):
+                reports.append(analyze_javascript(rel, data.decode("utf-8", "replace"), install_time=rel in install_files,
+                                                  entry=rel in entries))
             elif pure and data.startswith(NATIVE_MAGIC):
                 reports.append(FileReport(rel, {"native-binary"}, [CodeHit(
                     "native-binary", Severity.MEDIUM, Confidence.MEDIUM, 1,
                     "a native executable or library inside a pure-Python wheel: its code cannot be read here")]))
+    for plan in plans:  # an install script is judged by what the files it runs do
+        manifest = next((r for r in reports if r.path == plan.manifest), None)
+        if manifest is not None:
+            reports += judge_install_scripts(manifest, plan, reports)
     for r in reports:
         for cap in r.capabilities:
             out.capabilities.setdefault(cap, []).append(r.path)
