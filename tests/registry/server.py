@@ -61,6 +61,7 @@ class RegistryServer:
         self._hidden: list[str] = []
         self._delay = 0.0
         self._html_only = False
+        self.osv_page_size = 1000  # vulns per querybatch result before a next_page_token
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -197,7 +198,45 @@ class RegistryServer:
             return self._simple(path, parts[2:], accept)
         if top == "npm":
             return self._npm(path[len("/npm/"):], accept)
+        if top == "v1" and len(parts) == 4 and parts[2] == "vulns":
+            return self._osv_vuln(parts[3])
         return _not_found(path)
+
+    # An OSV-compatible advisory service over <root>/osv/*.json: GET /v1/vulns/<id> and POST /v1/querybatch.
+    # A query matches the records whose `affected[].versions` list the version (the service expands ranges
+    # into those lists, as the public one does), so it answers independently of chainwarden's range matcher.
+
+    def _osv_records(self) -> list[tuple[Path, dict[str, Any]]]:
+        folder = self.root / "osv"
+        return [(p, layout.load(p)) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+
+    def _osv_vuln(self, vuln_id: str) -> Response:
+        for path, doc in self._osv_records():
+            if doc.get("id") == vuln_id:
+                return _file_response(path)
+        return _json_response(404, {"code": 5, "message": "Bug not found."})
+
+    def _querybatch(self, body: bytes) -> Response:
+        try:
+            queries = json.loads(body)["queries"]
+            assert isinstance(queries, list)
+        except (ValueError, KeyError, TypeError, AssertionError):
+            return _json_response(400, {"code": 3, "message": "expected {\"queries\": [...]}"})
+        records = [doc for _, doc in self._osv_records()]
+        results = []
+        for q in queries:
+            package = q.get("package") or {}
+            hits = [{"id": d["id"], "modified": d["modified"]} for d in records
+                    if any((a.get("package") or {}).get("ecosystem") == package.get("ecosystem")
+                           and (a.get("package") or {}).get("name") == package.get("name")
+                           and q.get("version") in a.get("versions", []) for a in d.get("affected", []))]
+            start = int(q.get("page_token") or 0)
+            page = hits[start:start + self.osv_page_size]
+            result: dict[str, Any] = {"vulns": page} if page else {}
+            if start + self.osv_page_size < len(hits):
+                result["next_page_token"] = str(start + self.osv_page_size)
+            results.append(result)
+        return _json_response(200, {"results": results})
 
     def _pypi(self, parts: list[str]) -> Response:
         # /pypi/<name>/json  or  /pypi/<name>/<version>/json
@@ -438,7 +477,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = _method_not_allowed
+    def do_POST(self) -> None:
+        if urllib.parse.urlsplit(self.path).path != "/v1/querybatch":
+            self._method_not_allowed()
+            return
+        registry = self.server.registry
+        registry._record(Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._send(registry._hook_response("/v1/querybatch", "/v1/querybatch") or registry._querybatch(body), head=False)
+
+    do_PUT = do_DELETE = do_PATCH = _method_not_allowed
 
     def _serve(self, head: bool) -> None:
         registry = self.server.registry

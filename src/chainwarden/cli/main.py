@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--dns-server", metavar="IP[:PORT]", help="resolver to ask (default: the system's; env CHAINWARDEN_DNS_SERVER; policy [dns] server)")
     d.add_argument("--dns-canary", metavar="DOMAIN", help="a domain that must resolve before any NXDOMAIN is believed (default example.com)")
     d.add_argument("--no-dns", action="store_true", help="do not ask DNS (the domain checks are reported as not checked)")
+    a = scan.add_argument_group("advisories (known-malicious, known-vulnerable; `chainwarden db update` imports OSV records)")
+    a.add_argument("--osv-url", metavar="URL", help="also ask this OSV-compatible service (<URL>/v1/querybatch) about every "
+                   "package (policy [advisories] osv-url)")
 
     check = sub.add_parser("check-name", help="check package names for typosquatting, without a project or an index")
     check.add_argument("names", nargs="+", metavar="NAME", help="names to check; '-' reads names from stdin, one a line, and writes JSON lines")
@@ -123,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     upd.add_argument("source", metavar="FILE_OR_URL", help="a CSV of download_count,name (or name,count), or one name a line, most popular first")
     upd.add_argument("--ecosystem", choices=["pypi", "npm"], required=True)
     upd.add_argument("--date", help="the date the list describes (default: today)")
+
+    db = sub.add_parser("db", help="the advisory store: OSV records that known-malicious and known-vulnerable match against")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
+    dbu = db_sub.add_parser("update", help="import OSV records (JSON or YAML) from a folder, a zip (an all.zip export), a file or a URL")
+    dbu.add_argument("--source", required=True, metavar="PATH|URL", help="replaces what was imported from the same source before")
+    dbu.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="for a URL: per-request timeout (default 60)")
+    dbs = db_sub.add_parser("show", help="what the store holds: records per ecosystem, each source, when it was imported")
+    for dp in (dbu, dbs):
+        dp.add_argument("--cache-dir", metavar="DIR", type=Path, help="where the SQLite database lives (default: the user cache dir)")
 
     rev = sub.add_parser("review", help="what a change does to the dependencies between two commits, judged by the policy")
     rev.add_argument("base", metavar="BASE", help="the commit, branch or tag before the change (e.g. origin/main)")
@@ -237,6 +249,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     options = _enrich_options(args)
     if isinstance(options, int):
         return options
+    if args.osv_url is not None and not args.osv_url.startswith(("http://", "https://")):
+        print(f"chainwarden: error: --osv-url {args.osv_url}: expected an http(s):// URL", file=sys.stderr)
+        return EXIT_USAGE
+    options.osv_url = args.osv_url
     request = ScanRequest(
         paths=paths, environment=args.environment, options=options, config=args.config, strict=args.strict,
         now=args.as_of, dns_server=args.dns_server, dns_canary=args.dns_canary, no_dns=args.no_dns, deep=args.deep,
@@ -446,6 +462,57 @@ def cmd_data(args: argparse.Namespace) -> int:
             print(f"{eco.value}: {PopularNames.load(eco).label}")
         except (OSError, PopularDataError) as exc:
             print(f"{eco.value}: could not load: {exc}")
+    return EXIT_PASS
+
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db update`: 0 when records were imported (each one that could not be is named on stderr), 2 when
+    nothing could be (the earlier data stays). `db show`: 0, with what the store holds."""
+    from chainwarden.enrich.advisories import AdvisoryError, AdvisoryStore, import_source
+    from chainwarden.enrich.cache import default_cache_dir
+    from chainwarden.report.terminal import data_age
+
+    directory = args.cache_dir or default_cache_dir()
+    if args.db_command == "update":
+        try:
+            report = import_source(directory, args.source, timeout=args.timeout)
+        except AdvisoryError as exc:
+            print(f"chainwarden: error: {_printable(exc.diagnostics())}", file=sys.stderr)
+            return EXIT_USAGE
+        for problem in report.errors[:MAX_PROBLEMS_SHOWN]:
+            print(f"chainwarden: not imported: {_printable(problem)}", file=sys.stderr)
+        if len(report.errors) > MAX_PROBLEMS_SHOWN:
+            print(f"chainwarden: ... and {len(report.errors) - MAX_PROBLEMS_SHOWN} more not imported", file=sys.stderr)
+        per = ", ".join(f"{eco} {n}" for eco, n in sorted(report.by_ecosystem.items())) or "none"
+        left = [f"{n} {what}" for n, what in ((report.withdrawn, "withdrawn"), (report.other_ecosystems, "for other ecosystems"),
+                                               (report.duplicates, "duplicate ids"), (len(report.errors), "rejected")) if n]
+        print(f"{_printable(report.source)}: {report.records} advisories imported ({per}; {report.malicious} malware reports)"
+              + (f"; left out: {', '.join(left)}" if left else ""))
+        return EXIT_PASS
+    if args.db_command != "show":
+        print("chainwarden: error: db needs an action: update or show", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        store = AdvisoryStore.existing(directory)
+    except AdvisoryError as exc:
+        print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
+        return EXIT_USAGE
+    sources = store.sources() if store else []
+    counts = store.counts() if store else {}
+    if store:
+        store.close()
+    if not sources:
+        print(f"no advisory data loaded in {directory} (chainwarden db update --source PATH|URL imports OSV records)")
+        return EXIT_PASS
+    now = datetime.now(UTC)
+    for eco, (records, malicious) in sorted(counts.items()):
+        print(f"{eco}: {records} advisories ({malicious} malware reports)")
+    for s in sources:
+        when = s.imported_at.strftime("%Y-%m-%d %H:%M UTC") if s.imported_at else "unknown"
+        print(f"source {_printable(s.source)}: {s.records} records, imported {when} ({data_age(s.imported_at, now)})")
     return EXIT_PASS
 
 
@@ -670,6 +737,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check_name(args)
         if args.command == "data":
             return cmd_data(args)
+        if args.command == "db":
+            return cmd_db(args)
         if args.command == "inspect":
             return cmd_inspect(args)
         if args.command == "diff":

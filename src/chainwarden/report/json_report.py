@@ -12,6 +12,7 @@ from importlib import resources
 from typing import Any
 
 from chainwarden.model import (
+    AdvisorySource,
     Dependency,
     DomainCheck,
     Evidence,
@@ -182,6 +183,11 @@ def _index_setup(s: IndexSetup | None) -> dict[str, Any] | None:
     }
 
 
+def _advisory_source(s: AdvisorySource, now: datetime) -> dict[str, Any]:
+    age = round(max((now - s.imported_at).total_seconds(), 0.0) / 86400, 2) if s.imported_at else None
+    return {"source": s.source, "kind": s.kind, "records": s.records, "imported_at": _time(s.imported_at), "age_days": age}
+
+
 def build(result: ScanResult) -> dict[str, Any]:
     packages: list[dict[str, Any]] = []
     projects: list[dict[str, Any]] = []
@@ -215,6 +221,7 @@ def build(result: ScanResult) -> dict[str, Any]:
         "generated_at": _time(result.started),
         "duration_seconds": round(result.duration, 3),
         "indexes": result.indexes,
+        "advisory_data": [_advisory_source(s, result.started) for s in result.advisory_data],
         "policy": {"source": result.policy.source, "fail_on": result.policy.fail_on.value},
         "projects": projects,
         "packages": packages,

@@ -174,6 +174,31 @@ def _metrics(m: Metrics, console: Console) -> None:
             console.print(f"  {i}. [bold]{p.points:g}[/]  {_chain(p.packages)}{unknown}")
 
 
+def data_age(then: datetime | None, now: datetime) -> str:
+    """How old data is, as a person says it: "40 minutes old", "5 hours old", "3 days old"."""
+    if then is None:
+        return "of unknown age"
+    seconds = max((now - then).total_seconds(), 0.0)
+    if seconds < 3600:
+        return f"{int(seconds // 60)} minutes old"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} hours old"
+    return f"{int(seconds // 86400)} days old"
+
+
+def _advisory_lines(result: ScanResult, console: Console) -> None:
+    """Which advisory data the scan matched against, and how old it is (or that there was none)."""
+    if not result.advisory_data:
+        console.print("  advisories: [magenta]none loaded[/] (chainwarden db update --source PATH|URL)")
+    for s in result.advisory_data:
+        if s.kind == "querybatch":
+            console.print(f"  advisories: {safe(s.source)} (OSV querybatch, asked now; {s.records} records)")
+        else:
+            when = s.imported_at.strftime("%Y-%m-%d") if s.imported_at else "?"
+            console.print(f"  advisories: {safe(s.source)} ({s.records} records, imported {when}, "
+                          f"{data_age(s.imported_at, result.started)})")
+
+
 def render(result: ScanResult, console: Console, *, show_packages: bool = True) -> None:
     n_pkgs = sum(len(eg.graph.dependencies) for eg in result.graphs)
     n_direct = sum(len(eg.graph.direct()) for eg in result.graphs)
@@ -185,6 +210,8 @@ def render(result: ScanResult, console: Console, *, show_packages: bool = True) 
         console.print(f"  {eco} index: {safe(where)}")
     if result.policy.source:
         console.print(f"  policy: {safe(result.policy.source)}")
+    if n_pkgs:
+        _advisory_lines(result, console)
     if not result.graphs:
         console.print("\n[yellow]No manifest or lockfile found.[/] chainwarden reads requirements*.txt, pyproject.toml, "
                       "poetry.lock, Pipfile.lock, uv.lock, pdm.lock, pylock.toml, package.json, package-lock.json, "
