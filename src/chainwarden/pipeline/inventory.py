@@ -82,7 +82,8 @@ def inventory(request: InventoryRequest, progress: Callable[[int, int], None] | 
         options = replace(options, dns=DnsOptions(enabled=False, server=None), match_names=False, now=started,
                           sources=source_options(options.sources, policy))
         outcome = enrich([g for _, g in partial], options, progress)
-        skips += [s for s in outcome.skips if s.what != "dns"]  # DNS is off on purpose: an SBOM does not judge
+        # DNS, advisories and owner history are no SBOM's business: their notes would only say "not done"
+        skips += [s for s in outcome.skips if s.what not in ("dns", "advisories", "owners")]
         indexes = outcome.indexes
         for (i, _), eg in zip(partial, outcome.graphs):
             facts[i] = dict(eg.facts)
