@@ -1716,9 +1716,11 @@ def _module(name: str) -> str:
 
 
 def _normalise(q: str) -> str:
-    for prefix in ("fs.promises.", "dns.promises."):
-        if q.startswith(prefix):
-            return q.replace(".promises", "", 1)
+    """``fs.promises.readFile`` is ``fs.readFile`` here (and the same for dns)."""
+    if q in ("fs.promises", "dns.promises"):
+        return q.split(".", 1)[0]
+    if q.startswith(("fs.promises.", "dns.promises.")):
+        return q.replace(".promises", "", 1)
     return q
 
 
