@@ -2,6 +2,8 @@
 
 - `python_ast`: one Python file (or ``.pth``) -> capabilities and findings, with data flow and
   statically decoded payloads;
+- `javascript`: the same for one JavaScript file (tree-sitter), and the npm install scripts with the
+  files they run;
 - `inspect`: a whole unpacked package -> an `Inspection` with the verdict (malicious /
   suspicious / clean) and the rule that decided it.
 """
@@ -21,8 +23,10 @@ CODE_RULES: tuple[tuple[str, str, str], ...] = (
     ("webhook-exfiltration", "critical", "Data posted to chat webhooks"),
     ("reverse-shell", "critical", "A shell on a network socket"),
     ("native-binary", "medium", "Compiled code in a pure-Python wheel"),
-    ("install-script", "high", "npm install scripts"),
-    ("unparseable-code", "low", "A Python file that does not parse"),
+    ("install-script", "critical", "npm install scripts and the code they run"),
+    ("self-publishing", "critical", "Code that publishes npm packages: self-propagating worms"),
+    ("raw-ip-network", "high", "Network access to a hard-coded IP address"),
+    ("unparseable-code", "low", "A Python or JavaScript file that does not parse"),
     ("archive-anomaly", "high", "An archive that trips the safe unpacker's guards"),
     ("changed-behaviour", "critical", "A release adds install-time code, network access or secret reads over the one before"),
 )
