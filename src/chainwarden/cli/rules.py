@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
+from chainwarden.report.rule_docs import rule_doc
 
-
-def rule_doc(rule: str) -> str | None:
-    try:
-        return resources.files("chainwarden").joinpath("rules", f"{rule}.md").read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError, OSError):
-        return None
+__all__ = ["rule_doc"]
