@@ -1418,7 +1418,7 @@ class JavaScriptAnalyzer:
         built = self._built_hostname(host)
         if "secret" in tags or (built and tags & {"env", "host-info"}):
             self.hit("dns-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"environment or secret data is sent out as a DNS name ({q})")
+                     f"environment, secret or host data is sent out as a DNS name ({q})")
         elif built:
             self.hit("dns-exfiltration", Severity.HIGH if self.install_time else Severity.MEDIUM, Confidence.LOW, node,
                      f"a host name built from variable data is resolved ({q}): data can leave in the DNS query")
@@ -2120,7 +2120,7 @@ def install_plan(root: Path, manifest: str) -> InstallPlan | None:
         for f in list(script.files):  # the local modules an install-time file requires run at install time too
             for spec in _local_requires(root / f):
                 resolved = _resolve(root, PurePosixPath(f).parent, spec)
-                if resolved and resolved not in script.files:
+                if resolved and resolved.endswith(JS_SUFFIXES) and resolved not in script.files:
                     script.files.append(resolved)
         del script.files[50:]
         for sh in script.shells:

@@ -1,0 +1,4 @@
+'use strict';
+module.exports = function format(files) {
+  for (const file of files) console.log(`fastfmt (js): ${file}`);
+};

@@ -1,0 +1,3 @@
+module.exports = function log(...args) {
+  console.log(new Date().toISOString(), ...args);
+};
