@@ -6,7 +6,7 @@ affects one package at one version; `severity_of` rates a record from its CVSS v
 `merge` folds the records that match one package into `Advisory` values, one per vulnerability
 (records that name each other in `aliases` are one vulnerability).
 
-The evaluation follows the schema's pseudocode (docs/decisions/0013-advisories.md):
+The evaluation follows the schema's pseudocode (docs/decisions/0014-advisories.md):
 
 - a version is affected when it is in an `affected[].versions` list, or in any range;
 - a range applies only below one of its `limit` events (none: no limit; ``"*"`` is infinity);
