@@ -37,6 +37,10 @@ from chainwarden.model import Confidence, Severity, printable
 MAX_DECODED = 5 * 1024 * 1024
 MAX_LAYERS = 6
 HIDDEN_WHITESPACE = 120  # spaces or tabs before code on one line
+# A variable's path pieces (`_Scope.paths`) are kept up to this many characters, the head and the tail
+# (what a cut text matched is kept in `_Scope.path_flags`). Without a bound, ``x = f(x, x)`` repeated
+# doubles the text on every line: 22 such lines took 26 s, a few more would exhaust memory.
+MAX_PATH_TEXT = 4096
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ class _Scope:
         self.tags: dict[str, set[str]] = {}  # variable -> {"secret", "env", "remote", "decoded", "hostbuild", "file:..."}
         self.strings: dict[str, str] = {}  # variable -> constant string value
         self.paths: dict[str, str] = {}  # variable -> the literal pieces of a path expression ("~/.config/systemd/user/x")
+        self.path_flags: dict[str, int] = {}  # variable -> what its path matched beyond the kept text (_SECRET, _PERSIST)
         self.ints: dict[str, list[int]] = {}  # variable -> a literal list of integers (chr() tables)
 
 
@@ -208,9 +213,20 @@ class PythonAnalyzer(ast.NodeVisitor):
             strings[name] = value
             self.version += 1
 
-    def _set_path(self, name: str, pieces: str) -> None:
-        if self.scope.paths.get(name) != pieces:
-            self.scope.paths[name] = pieces
+    def _set_path(self, name: str, pieces: tuple[str, int]) -> None:
+        """Variable `name` holds a path with these pieces (text, and flags the text alone may not show)."""
+        text, flags = pieces
+        if len(text) > MAX_PATH_TEXT:  # keep the head and the tail, and what the whole text matched
+            flags |= _path_flags(text)
+            half = MAX_PATH_TEXT // 2
+            text = f"{text[:half]}…{text[-half:]}"
+        scope = self.scope
+        if scope.paths.get(name) != text or scope.path_flags.get(name, 0) != flags:
+            scope.paths[name] = text
+            if flags:
+                scope.path_flags[name] = flags
+            else:
+                scope.path_flags.pop(name, None)
             self.version += 1
 
     def _set_alias(self, name: str, target: str) -> None:
@@ -511,14 +527,14 @@ class PythonAnalyzer(ast.NodeVisitor):
         folded = self.fold(value)
         if folded is not None and WEBHOOK.search(folded):
             tags = tags | {"webhook"}
-        pieces = self._pieces(value) if any(isinstance(t, ast.Name) for t in targets) else ""  # kept for names only
+        pieces = self._pieces(value) if any(isinstance(t, ast.Name) for t in targets) else ("", 0)  # kept for names only
         ints: list[int] | None = None
         if isinstance(value, ast.List | ast.Tuple) and value.elts:
             consts = [e.value for e in value.elts if isinstance(e, ast.Constant) and type(e.value) is int]
             ints = consts if len(consts) == len(value.elts) else None
         for t in targets:
             if isinstance(t, ast.Name):
-                if pieces:
+                if pieces[0]:
                     self._set_path(t.id, pieces)
                 if ints is not None and self.scope.ints.get(t.id) != ints:
                     self.scope.ints[t.id] = ints
@@ -540,11 +556,13 @@ class PythonAnalyzer(ast.NodeVisitor):
                 if q and (q in EXEC or q in PROCESS or q in NETWORK or q in DNS or q in DECODERS or q.startswith("builtins.")):
                     self._set_alias(t.id, q)
 
-    def _pieces(self, node: ast.AST) -> str:
+    def _pieces(self, node: ast.AST) -> tuple[str, int]:
         """The string literals of an expression and the path pieces of the variables in it, joined with '/'
-        (in source order: ``ast.walk`` is breadth-first)."""
+        (in source order: ``ast.walk`` is breadth-first); and the flags of the variables' cut paths."""
         parts: list[str] = []
-        paths, module_paths = self.scope.paths, self.scopes[0].paths
+        flags = 0
+        scope, module = self.scope, self.scopes[0]
+        paths, module_paths = scope.paths, module.paths
         stack = [node]
         while stack:
             n = stack.pop()
@@ -557,13 +575,15 @@ class PythonAnalyzer(ast.NodeVisitor):
                 name = n.id  # type: ignore[attr-defined]
                 if name in paths:
                     parts.append(paths[name])
+                    flags |= scope.path_flags.get(name, 0)
                 elif name in module_paths:
                     parts.append(module_paths[name])
+                    flags |= module.path_flags.get(name, 0)
             else:
                 kids = _children(n)
                 if kids:
                     stack.extend(reversed(kids))
-        return "/".join(parts)
+        return "/".join(parts), flags
 
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         for gen in node.generators:
@@ -574,7 +594,7 @@ class PythonAnalyzer(ast.NodeVisitor):
                 if isinstance(n, ast.Name):
                     if tags:
                         self._taint(n.id, tags)
-                    if pieces:
+                    if pieces[0]:
                         self._set_path(n.id, pieces)
             for cond in gen.ifs:
                 self.visit(cond)
@@ -639,7 +659,7 @@ class PythonAnalyzer(ast.NodeVisitor):
         tags = scope.tags.get(name)
         out = frozenset(tags) if tags else _NO_TAGS
         path = scope.paths.get(name)
-        if path is not None and _secret_path(path):
+        if path is not None and (scope.path_flags.get(name, 0) & _SECRET or _text_matches(path, _SECRET)):
             out = out | _SECRET_PATH
         module = self.scopes[0]
         if module is not scope and name.isupper():
@@ -690,20 +710,21 @@ class PythonAnalyzer(ast.NodeVisitor):
         if isinstance(n, ast.Call) and q in ("builtins.open", "io.open", "pathlib.Path.read_text", "pathlib.Path.read_bytes") \
                 or (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("read_text", "read_bytes")):
             path = self._path_text(n)
-            if path is not None and SECRET_PATHS.search(path):
+            if path is not None and _matches(path, _SECRET):
                 tags.add("secret")
         if isinstance(n, ast.Call) and q in ("socket.gethostname", "platform.node", "getpass.getuser", "os.getlogin",
                                               "platform.uname"):
             tags.add("host-info")
         return tags
 
-    def _path_text(self, call: ast.Call) -> str | None:
-        """The literal text of a path being opened, read or written (the pieces of a join or a Path expression)."""
+    def _path_text(self, call: ast.Call) -> tuple[str, int] | None:
+        """The literal text of a path being opened, read or written (the pieces of a join or a Path expression),
+        with the flags of the cut variable paths in it (`_matches`)."""
         target: ast.AST = call.args[0] if call.args else call
         if isinstance(call.func, ast.Attribute) and call.func.attr in ("read_text", "read_bytes", "write_text", "write_bytes"):
             target = call.func.value
-        text = self._pieces(target)
-        return text or None
+        pieces = self._pieces(target)
+        return pieces if pieces[0] else None
 
     # -- calls: the sinks ------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
@@ -869,10 +890,12 @@ class PythonAnalyzer(ast.NodeVisitor):
         self.report.capabilities |= inner.capabilities
 
     def _file_call(self, node: ast.Call, q: str) -> None:
-        path = self._path_text(node)
-        if path is None:
+        pieces = self._path_text(node)
+        if pieces is None:
             return
-        if not SECRET_PATHS.search(path) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+        path = pieces[0]
+        secret = _matches(pieces, _SECRET)
+        if not secret and isinstance(node.func, ast.Attribute) and node.func.attr in (
                 "read_text", "read_bytes") and "secret-path" in self.tags_of(node.func.value):
             path = f"{path} (a credential store)" if path else "a credential store"
             self.report.capabilities.add("credential-files")
@@ -880,7 +903,7 @@ class PythonAnalyzer(ast.NodeVisitor):
             self.hit("credential-file-access", Severity.HIGH if at_load else Severity.MEDIUM, Confidence.MEDIUM, node,
                      f"reads {path}")
             return
-        if SECRET_PATHS.search(path):
+        if secret:
             self.report.capabilities.add("credential-files")
             at_load = self.function_depth == 0 and not self.in_main_guard
             # Cloud SDKs, SSH and Docker clients read these inside functions; at import or install time nobody should.
@@ -889,7 +912,7 @@ class PythonAnalyzer(ast.NodeVisitor):
         mode = self.fold(node.args[1]) if len(node.args) > 1 else None
         writes = (mode is not None and any(c in mode for c in "wa")) or (
             isinstance(node.func, ast.Attribute) and node.func.attr in ("write_text", "write_bytes"))
-        if writes and PERSISTENCE.search(path):
+        if writes and _matches(pieces, _PERSIST):
             self.report.capabilities.add("persistence")
             at_load = self.function_depth == 0 and not self.in_main_guard
             self.hit("persistence", Severity.CRITICAL if at_load else Severity.MEDIUM, Confidence.HIGH, node,
@@ -1034,9 +1057,21 @@ def _constant_tags(value: str) -> frozenset[str]:
     return frozenset(tags) if tags else _NO_TAGS
 
 
-@functools.lru_cache(maxsize=4096)
-def _secret_path(path: str) -> bool:
-    return SECRET_PATHS.search(path) is not None
+_SECRET, _PERSIST = 1, 2  # path flags: SECRET_PATHS, PERSISTENCE matched
+
+
+@functools.lru_cache(maxsize=8192)
+def _text_matches(text: str, flag: int) -> bool:
+    return (SECRET_PATHS if flag == _SECRET else PERSISTENCE).search(text) is not None
+
+
+def _path_flags(text: str) -> int:
+    return (_SECRET if _text_matches(text, _SECRET) else 0) | (_PERSIST if _text_matches(text, _PERSIST) else 0)
+
+
+def _matches(pieces: tuple[str, int], flag: int) -> bool:
+    """Whether a path (text, flags of the cut variable paths in it) matches SECRET_PATHS or PERSISTENCE."""
+    return bool(pieces[1] & flag) or _text_matches(pieces[0], flag)
 
 
 def _looks_like_python(payload: bytes) -> bool:
