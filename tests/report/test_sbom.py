@@ -225,7 +225,9 @@ def test_untrusted_names_and_unpinned_packages_stay_valid() -> None:
     deps = [_dep("evil\x1b[31mname", "1.0.0"), _dep("no-version", None, specifier="^1.0"),
             _dep("@scope/pkg", "2.0.0", source_url="git+https://example.test/x.git#abc", license="MIT OR Apache-2.0")]
     result = _result(deps, edges=(Edge(deps[2].package, deps[1].package),))
-    assert cyclonedx_errors(sbom_cyclonedx.render(result)) is None
+    text = sbom_cyclonedx.render(result)
+    assert cyclonedx_errors(text) is None
+    assert "evil\\x1b[31mname" in [c["name"] for c in json.loads(text)["components"]]
     doc = sbom_spdx.build(result)
     assert spdx_errors(doc) == []
     names = [p["name"] for p in doc["packages"]]

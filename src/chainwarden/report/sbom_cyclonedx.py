@@ -75,8 +75,8 @@ def _component(entry: Entry) -> Component:
         licenses.append(lic)
     return Component(
         type=ComponentType.LIBRARY,
-        name=p.name,
-        version=p.version,
+        name=printable(p.name),
+        version=printable(p.version) if p.version is not None else None,
         purl=PackageURL.from_string(p.purl),
         bom_ref=p.purl,
         scope=_SCOPE[entry.scope],
