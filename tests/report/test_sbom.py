@@ -172,7 +172,10 @@ def test_unusable_invocations_exit_2(capsys: pytest.CaptureFixture[str], tmp_pat
     with pytest.raises(SystemExit) as exc:
         main(["sbom", str(tmp_path), "--format", "xml"])
     assert exc.value.code == 2
-    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["sbom", "--no-progress", str(ROOT / "examples" / "npm-app"), "-o", str(tmp_path / "missing" / "bom.json")])
+    assert exc.value.code == 2
+    assert "could not write" in capsys.readouterr().err
 
 
 # -- the renderers on hand-made results -------------------------------------------------------------------------------

@@ -291,7 +291,8 @@ def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise SystemExit(f"chainwarden: error: could not write {path}: {exc.strerror}") from None
+        print(f"chainwarden: error: could not write {path}: {exc.strerror}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
 
 
 REPORT_FORMATS = ("json", "sarif", "markdown", "cyclonedx", "spdx")
