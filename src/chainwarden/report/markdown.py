@@ -11,6 +11,7 @@ The comment stays under the 65,536 characters a GitHub comment may hold.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from chainwarden.model import Finding, PackageId, ScanResult, Severity, printable
 
@@ -45,6 +46,14 @@ def code(value: object, limit: int = 200, *, cell: bool = False) -> str:
     fence = "`" * (longest + 1)
     pad = " " if shown.startswith("`") or shown.endswith("`") or not shown.strip() else ""
     return f"{fence}{pad}{shown}{pad}{fence}"
+
+
+def _shown_path(path: str) -> str:
+    """A path as the repository reads it: relative to where chainwarden ran when it is inside it."""
+    try:
+        return Path(path).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path
 
 
 def _package(p: PackageId, *, cell: bool = False) -> str:
@@ -98,7 +107,7 @@ def render(result: ScanResult) -> str:
             head.append("")
             head.append(f"{len(findings) - TOP_FINDINGS} more below.")
 
-    policy = code(result.policy.source) if result.policy.source else "built-in defaults"
+    policy = code(_shown_path(result.policy.source)) if result.policy.source else "built-in defaults"
     footer = (f"<sub>chainwarden {text(result.tool_version)} · policy: {policy} · fail-on {result.policy.fail_on.value}"
               " · `chainwarden explain RULE` describes a rule</sub>")
     tail = ["", footer, ""]
