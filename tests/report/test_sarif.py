@@ -14,6 +14,7 @@ import pytest
 
 from chainwarden.analyze import ANALYZERS
 from chainwarden.analyze.code import CODE_RULES
+from chainwarden.analyze.review import REVIEW_RULES
 from chainwarden.cli.main import main
 from chainwarden.model import (
     Confidence,
@@ -65,7 +66,7 @@ def test_every_example_validates_as_sarif_2_1_0(example: str, capsys: pytest.Cap
 def test_one_rule_per_analyzer_and_code_rule_with_help(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     _, doc = scan_sarif(capsys, monkeypatch, "dependency-confusion")
     rules = {r["id"]: r for r in doc["runs"][0]["tool"]["driver"]["rules"]}
-    assert {a.info.id for a in ANALYZERS} | {r for r, _, _ in CODE_RULES} <= set(rules)
+    assert {a.info.id for a in ANALYZERS} | {r for r, _, _ in (*CODE_RULES, *REVIEW_RULES)} <= set(rules)
     for rule in rules.values():
         assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
         assert len(rule["fullDescription"]["text"]) <= 1024

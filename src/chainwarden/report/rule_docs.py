@@ -1,7 +1,7 @@
 """Every rule chainwarden can report, with its page (docs/rules/<id>.md, shipped as chainwarden/rules/).
 
-The analyzers (`chainwarden.analyze.ANALYZERS`) and the code rules (`chainwarden.analyze.code.CODE_RULES`)
-are one catalogue here, for the reports that describe rules (SARIF) and for `chainwarden explain`.
+The analyzers (`chainwarden.analyze.ANALYZERS`), the code rules (`chainwarden.analyze.code.CODE_RULES`) and the
+rules of `chainwarden review` (`chainwarden.analyze.review.REVIEW_RULES`) are one catalogue here, for the reports that describe rules (SARIF) and for `chainwarden explain`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from importlib import resources
 
 from chainwarden.analyze import ANALYZERS
 from chainwarden.analyze.code import CODE_RULES
+from chainwarden.analyze.review import REVIEW_RULES
 from chainwarden.model import Confidence, Severity
 
 __all__ = ["Rule", "catalogue", "rule_doc"]
@@ -40,9 +41,10 @@ def catalogue() -> tuple[Rule, ...]:
     rules = [Rule(a.info.id, a.info.title, a.info.summary, a.info.severity, a.info.confidence, a.info.reflex.value)
              for a in ANALYZERS]
     seen = {r.id for r in rules}
-    rules += [Rule(rid, title, _detects(rule_doc(rid)) or f"{title} (code analysis of a package's files).",
-                   Severity(severity), Confidence.MEDIUM, "fortify")
-              for rid, severity, title in CODE_RULES if rid not in seen]
+    for table, stage in ((CODE_RULES, "fortify"), (REVIEW_RULES, "evaluation")):
+        rules += [Rule(rid, title, _detects(rule_doc(rid)) or title, Severity(severity), Confidence.MEDIUM, stage)
+                  for rid, severity, title in table if rid not in seen]
+        seen |= {rid for rid, _, _ in table}
     return tuple(rules)
 
 
