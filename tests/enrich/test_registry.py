@@ -35,7 +35,7 @@ def _options(server: RegistryServer, tmp_path: Path, **kw: object) -> EnrichOpti
 def test_json_api_gives_registry_facts(registry: RegistryServer, tmp_path: Path) -> None:
     graphs = _graphs(tmp_path, "requests==2.32.3\nno-such-package-here==1.0\n")
     out = enrich(graphs, _options(registry, tmp_path))
-    assert [s for s in out.skips if s.what != "owners"] == []  # --no-cache: owner changes untracked
+    assert [s for s in out.skips if s.what not in ("owners", "advisories")] == []  # owner changes untracked; no advisory data
     facts = out.graphs[0].facts
     req = facts[PackageId(Ecosystem.PYPI, "requests", "2.32.3")]
     assert req.exists and req.source == "json-api"
@@ -62,7 +62,7 @@ def test_retries_429_and_5xx_then_succeeds(registry_hooks: RegistryServer, tmp_p
     graphs = _graphs(tmp_path, "idna==3.10\n")
     registry_hooks.fail("/pypi/idna/", [503, 429])
     out = enrich(graphs, _options(registry_hooks, tmp_path, use_cache=False))
-    assert [s for s in out.skips if s.what != "owners"] == []  # --no-cache: owner changes untracked
+    assert [s for s in out.skips if s.what not in ("owners", "advisories")] == []  # owner changes untracked; no advisory data
     assert len(registry_hooks.requests_to("/pypi/idna/")) == 3
 
 
@@ -70,7 +70,7 @@ def test_gives_up_with_a_skip_not_a_clean_result(registry_hooks: RegistryServer,
     graphs = _graphs(tmp_path, "idna==3.10\n")
     registry_hooks.fail("/pypi/idna/", [503] * 10)
     out = enrich(graphs, _options(registry_hooks, tmp_path, use_cache=False, retries=2))
-    assert [s.what for s in out.skips] == ["pypi:idna"]
+    assert [s.what for s in out.skips] == ["pypi:idna", "advisories"]  # and no advisory data loaded
     assert "503" in out.skips[0].reason
     assert out.graphs[0].facts == {}
 
@@ -92,7 +92,7 @@ def test_cache_revalidates_with_etag_and_serves_offline(registry_hooks: Registry
     graphs2 = _graphs(tmp_path, "click==8.1.7\nsix==1.16.0\n")
     out = enrich(graphs2, _options(registry_hooks, tmp_path, offline=True))
     assert len(registry_hooks.requests_to("/pypi/")) == 2
-    assert [(s.what, s.reason) for s in out.skips] == [("pypi:six", "not in the cache (offline)")]
+    assert [(s.what, s.reason) for s in out.skips if s.what != "advisories"] == [("pypi:six", "not in the cache (offline)")]
 
 
 def test_npm_documents_and_scoped_names(registry: RegistryServer, tmp_path: Path) -> None:
@@ -121,5 +121,5 @@ def test_malformed_registry_document_is_a_skip(tmp_path: Path, body: bytes) -> N
     (snap / "pypi" / "broken.json").write_bytes(body)
     graphs = _graphs(tmp_path, "broken==1.0\n")
     out = enrich(graphs, EnrichOptions(snapshot=snap))
-    assert [s.what for s in out.skips] == ["pypi:broken"]
+    assert [s.what for s in out.skips] == ["pypi:broken", "advisories"]  # and no advisory data loaded
     assert "broken.json" in out.skips[0].reason
