@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from chainwarden.enrich.advisories import AdvisoryError, AdvisoryStore, find_advisories, import_source
+from chainwarden.enrich.advisories import (
+    AdvisoryError,
+    AdvisoryStore,
+    find_advisories,
+    import_source,
+)
 from chainwarden.model import Ecosystem, PackageId, Severity
 from tests.registry.server import RegistryServer
 
