@@ -70,6 +70,23 @@ class AdvisoryError(Exception):
 # ------------------------------------------------------------------------------------------ store
 
 
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A checked record as the store keeps it: what the tables index, and the JSON compressed (an
+    export of every npm malware report is hundreds of thousands of records: no parsed copies are held)."""
+
+    id: str
+    modified: datetime
+    malicious: bool
+    packages: tuple[tuple[Ecosystem, str], ...]
+    body: bytes  # zlib-compressed JSON of the record as imported
+
+    @classmethod
+    def of(cls, record: Record, document: object) -> Stored:
+        body = zlib.compress(json.dumps(document, sort_keys=True, ensure_ascii=False).encode(), 6)
+        return cls(record.id, record.modified, record.malicious, tuple(sorted(record.packages())), body)
+
+
 class AdvisoryStore:
     """The advisory tables. Opened on the one database file; a missing file means no data."""
 
@@ -118,8 +135,8 @@ class AdvisoryStore:
     def close(self) -> None:
         self._db.close()
 
-    def replace_source(self, source: str, records: list[tuple[Record, bytes]], imported_at: float) -> None:
-        """Everything from `source` becomes `records` (with their JSON), in one transaction."""
+    def replace_source(self, source: str, records: list[Stored], imported_at: float) -> None:
+        """Everything from `source` becomes `records`, in one short transaction."""
         try:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -127,11 +144,11 @@ class AdvisoryStore:
                 self._db.execute("DELETE FROM advisory_packages WHERE source = ?", (source,))
                 self._db.executemany(
                     "INSERT OR REPLACE INTO advisory_records VALUES (?, ?, ?, ?, ?)",
-                    ((source, r.id, r.modified.isoformat(), int(r.malicious), zlib.compress(body, 6)) for r, body in records),
+                    ((source, r.id, r.modified.isoformat(), int(r.malicious), r.body) for r in records),
                 )
                 self._db.executemany(
                     "INSERT OR IGNORE INTO advisory_packages VALUES (?, ?, ?, ?)",
-                    ((eco.value, name, source, r.id) for r, _ in records for eco, name in sorted(r.packages())),
+                    ((eco.value, name, source, r.id) for r in records for eco, name in r.packages),
                 )
                 self._db.execute("INSERT OR REPLACE INTO advisory_sources VALUES (?, ?, ?)", (source, imported_at, len(records)))
         except sqlite3.Error as exc:
@@ -290,7 +307,7 @@ def import_source(directory: Path, source: str, *, now: datetime | None = None, 
                 raise AdvisoryError(f"{source}: no such file or folder (expected OSV records: a folder, a zip or a .json/.yaml file)")
             label, key = source, str(local.resolve())
         report = ImportReport(key)
-        kept: dict[str, tuple[Record, bytes]] = {}
+        kept: dict[str, Stored] = {}
         seen = 0
         for origin, doc in _documents(local, label, report.errors, workdir):
             seen += 1
@@ -307,9 +324,9 @@ def import_source(directory: Path, source: str, *, now: datetime | None = None, 
                 continue
             if record.id in kept:
                 report.duplicates += 1
-                if kept[record.id][0].modified >= record.modified:
+                if kept[record.id].modified >= record.modified:
                     continue
-            kept[record.id] = (record, json.dumps(doc, sort_keys=True, ensure_ascii=False).encode())
+            kept[record.id] = Stored.of(record, doc)
     if not kept and not (report.withdrawn or report.other_ecosystems):
         what = report.errors[0] if report.errors else (
             f"{label}: no OSV records found (expected .json or .yaml files, a zip of them, or one record)" if not seen else "")
@@ -323,9 +340,9 @@ def import_source(directory: Path, source: str, *, now: datetime | None = None, 
         store.close()
     report.records = len(kept)
     report.imported_at = moment
-    report.malicious = sum(1 for r, _ in kept.values() if r.malicious)
-    for r, _ in kept.values():
-        for eco in sorted({e for e, _ in r.packages()}):
+    report.malicious = sum(1 for r in kept.values() if r.malicious)
+    for r in kept.values():
+        for eco in sorted({e for e, _ in r.packages}):
             report.by_ecosystem[eco.value] = report.by_ecosystem.get(eco.value, 0) + 1
     return report
 
