@@ -18,14 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def _commands() -> list[str]:
     text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    code = "\n".join(re.findall(r"```yaml\n(.*?)```", text, re.S))
+    code = "\n".join(re.findall(r"```yaml\n(.*?)```", text, re.DOTALL))
     lines = [m.group(0) for m in re.finditer(r"chainwarden (scan|review|sbom|policy)[^\n|>;]*", code)]
     return lines + [h["entry"] for h in hooks]
 
 
 def test_the_yaml_blocks_parse() -> None:
     text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
     assert len(blocks) == 3
     for block in blocks:
         assert yaml.safe_load(block)

@@ -7,7 +7,13 @@ import io
 import tarfile
 from pathlib import Path
 
-from chainwarden.analyze.code.release import ArtifactReport, bump_kind, compare, declared_dependencies, normal_path
+from chainwarden.analyze.code.release import (
+    ArtifactReport,
+    bump_kind,
+    compare,
+    declared_dependencies,
+    normal_path,
+)
 from chainwarden.model import Ecosystem, PackageId
 from chainwarden.pipeline.deep import inspect_archive
 

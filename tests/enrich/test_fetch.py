@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from chainwarden.enrich.artifacts.fetch import ArtifactError, ArtifactStore, Fetched, choose, expected_digests, fetch
+from chainwarden.enrich.artifacts.fetch import (
+    ArtifactError,
+    ArtifactStore,
+    Fetched,
+    choose,
+    expected_digests,
+    fetch,
+)
 from chainwarden.enrich.http import Fetcher
 from chainwarden.enrich.registry import NpmRegistry, PyPIIndex, Snapshot
 from chainwarden.model import ArtifactRef

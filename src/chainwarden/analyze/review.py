@@ -30,7 +30,10 @@ from chainwarden.model import (
     Finding,
     PackageId,
     RegistryFacts,
+    ScanResult,
     Severity,
+    Skip,
+    Verdict,
 )
 
 REVIEW_RULES: tuple[tuple[str, str, str], ...] = (
@@ -170,3 +173,19 @@ def _repository_change(c: Change, pkg: PackageId, a: RegistryFacts, b: RegistryF
         message=f"{c.name} {c.old} → {c.new}: the repository changed from {old_repo} to {new_repo}",
         location=where, evidence=(Evidence(f"{c.old} repository", old_repo), Evidence(f"{c.new} repository", new_repo)),
         fix=f"confirm the move with the project before taking {c.new}; until then keep {c.old}")]
+
+
+@dataclass
+class ReviewResult:
+    """What `chainwarden review` found: the changes, the findings on them, and the policy's verdict."""
+
+    base: str
+    head: str
+    path: str
+    changes: list[Change]
+    findings: list[Finding]
+    skips: list[Skip]
+    verdict: Verdict
+    head_scan: ScanResult
+    ignored: int = 0
+    policy_source: str | None = None

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Self
 
 from chainwarden import __version__
 from chainwarden.analyze.code import add_archive_anomalies, inspect_tree
@@ -31,7 +32,13 @@ from chainwarden.analyze.code.release import (
 )
 from chainwarden.enrich import EnrichError, EnrichOptions, backends_for
 from chainwarden.enrich.artifacts import unpack
-from chainwarden.enrich.artifacts.fetch import ArtifactError, ArtifactStore, choose, expected_digests, fetch
+from chainwarden.enrich.artifacts.fetch import (
+    ArtifactError,
+    ArtifactStore,
+    choose,
+    expected_digests,
+    fetch,
+)
 from chainwarden.enrich.cache import CacheError, Store, default_cache_dir
 from chainwarden.enrich.http import Fetcher
 from chainwarden.enrich.registry import Backend, LookupFailed
@@ -138,7 +145,7 @@ class Session:
         self.backends: dict[Ecosystem, Backend] = {}
         self.described: dict[str, str] = {}
 
-    async def __aenter__(self) -> Session:
+    async def __aenter__(self) -> Self:
         if self.options.snapshot is None:
             o = self.options
             self.fetcher = Fetcher(self.store, ttl=o.ttl, offline=o.offline, concurrency=o.concurrency,

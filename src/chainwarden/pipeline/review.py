@@ -13,15 +13,15 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chainwarden.analyze.review import Change, review
-from chainwarden.decide import Action, PolicyError, decide
+from chainwarden.analyze.review import Change, ReviewResult, review
+from chainwarden.decide import Action, decide
 from chainwarden.enrich import EnrichOptions
 from chainwarden.enrich.artifacts import unpack
-from chainwarden.model import Finding, PackageId, ScanResult, Skip, Verdict
+from chainwarden.model import Finding, PackageId, ScanResult, Skip
 from chainwarden.pipeline import ScanRequest, policy_for, scan
 
 
@@ -30,21 +30,6 @@ class ReviewError(Exception):
 
     def diagnostics(self) -> str:
         return str(self)
-
-
-@dataclass
-class ReviewResult:
-    base: str
-    head: str
-    path: str
-    changes: list[Change]
-    findings: list[Finding]
-    skips: list[Skip]
-    verdict: Verdict
-    head_scan: ScanResult
-    ignored: int = 0
-    policy_source: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def _git(repo: Path, *args: str) -> bytes:
@@ -91,10 +76,7 @@ def run_review(repo_path: Path, base: str, head: str, options: EnrichOptions, *,
             return ScanRequest(paths=[trees[label]], options=options, config=config, now=moment,
                                display_base=Path(work) / label / "tree", no_dns=no_dns)
 
-        try:
-            policy = policy_for(request("head"))
-        except PolicyError:
-            raise
+        policy = policy_for(request("head"))
         base_scan = scan(request("base"))
         head_scan = scan(replace(request("head"), deep=False))
         approvals = policy.approvals.approves if policy.approvals.required else None

@@ -9,15 +9,13 @@ and ``skipped`` (what could not be checked).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console
 
+from chainwarden.analyze.review import ReviewResult
 from chainwarden.report.json_report import finding_dict, skip_dict
 from chainwarden.report.terminal import SEVERITY_STYLE, safe
-
-if TYPE_CHECKING:
-    from chainwarden.pipeline.review import ReviewResult
 
 SCHEMA_ID = "chainwarden.review/v1"
 _SIGN = {"added": "+", "removed": "-", "upgraded": "↑", "downgraded": "↓", "changed": "~"}

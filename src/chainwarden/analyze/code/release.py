@@ -24,7 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from chainwarden.analyze.code.inspect import Inspection, verdict
-from chainwarden.model import Confidence, Ecosystem, Evidence, Finding, PackageId, Severity, SourceLocation, printable
+from chainwarden.model import (
+    Confidence,
+    Ecosystem,
+    Evidence,
+    Finding,
+    PackageId,
+    Severity,
+    SourceLocation,
+    printable,
+)
 
 RISKY_CAPABILITIES = {  # capability -> how it reads in a changed-behaviour message
     "install-hook": "install-time code", "pth-exec": "code run at every interpreter start (.pth)",
@@ -224,9 +233,8 @@ def compare(old: Inspection, old_files: dict[str, list[str]], old_deps: list[str
 def _changed_behaviour(diff: ReleaseDiff) -> Finding | None:
     risky = [c for c in diff.added_capabilities if c in TAKEOVER_CAPABILITIES]
     serious = [f for f in diff.added_findings if f.severity.rank >= Severity.HIGH.rank]
-    if not risky and not serious:
-        if not [c for c in diff.added_capabilities if c in RISKY_CAPABILITIES]:
-            return None
+    if not risky and not serious and not [c for c in diff.added_capabilities if c in RISKY_CAPABILITIES]:
+        return None
     added_verdict, _ = verdict(diff.added_findings)
     same_line = diff.bump in ("patch", "minor")
     if added_verdict == "malicious":

@@ -9,8 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chainwarden.analyze._interface import AnalysisContext, Analyzer, AnalyzerInfo, Reflex
-from chainwarden.model import Confidence, Ecosystem, EnrichedGraph, Evidence, Finding, PackageId, Severity, Skip, SourceKind
+from chainwarden.analyze._interface import (
+    AnalysisContext,
+    Analyzer,
+    AnalyzerInfo,
+    Reflex,
+)
+from chainwarden.model import (
+    Confidence,
+    Ecosystem,
+    EnrichedGraph,
+    Evidence,
+    Finding,
+    PackageId,
+    Severity,
+    Skip,
+    SourceKind,
+)
 
 INFO = AnalyzerInfo(
     id="lockfile-missing",
