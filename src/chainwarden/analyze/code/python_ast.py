@@ -191,6 +191,12 @@ class PythonAnalyzer(ast.NodeVisitor):
         self.scope = self.scopes[-1]
         self.version += 1
 
+    def _secret_env_names(self) -> list[str]:
+        """The secret-looking environment variable names (or prefixes, as ``AWS_*``) the file's string literals name."""
+        found = {m + ("*" if m.endswith("_") else "") for m in re.findall(r"[\"']([A-Z][A-Z0-9_]{1,63})[\"']", self.text)
+                 if SECRET_ENV.search(m)}
+        return sorted(found)[:6]
+
     def _taint(self, name: str, tags: Iterable[str]) -> None:
         """Add `tags` to variable `name` of the current scope (the entry is created even when empty)."""
         cur = self.scope.tags.get(name)
@@ -768,8 +774,10 @@ class PythonAnalyzer(ast.NodeVisitor):
             host = node.args[0] if node.args else None
             built = host is not None and self._built_hostname(host)
             if "secret" in args_tags or (built and args_tags & {"env", "host-info"}):
+                named = self._secret_env_names()
                 self.hit("dns-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
-                         f"environment or secret data is sent out as a DNS name ({q})")
+                         "environment or secret data" + (f" (the file reads {', '.join(named)})" if named else "")
+                         + f" is sent out as a DNS name ({q})")
             elif built:
                 self.hit("dns-exfiltration", Severity.MEDIUM, Confidence.LOW, node,
                          f"a host name built from variable data is resolved ({q}): data can leave in the DNS query")
