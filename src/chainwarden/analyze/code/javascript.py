@@ -115,6 +115,11 @@ _MODULES = {"node-fetch": "fetch", "cross-fetch": "fetch", "isomorphic-fetch": "
             "graceful-fs": "fs", "fs/promises": "fs", "dns/promises": "dns", "cross-spawn": "child_process.spawn",
             "shelljs": "shelljs"}
 _GLOBAL_OBJECTS = frozenset({"global", "globalThis", "window", "self"})
+_CREDENTIAL_KEY = re.compile(r"^(authorization|proxy-authorization|auth|token|access_?token|api_?key|api-key|x-api-key|"
+                             r"x-auth-token|x-access-token|private-token|password|passphrase|bearer|bearer_?token)$",
+                             re.IGNORECASE)
+_BOOLEAN_OPERATORS = frozenset({"!", "typeof", "void", "delete", "===", "!==", "==", "!=", "<", ">", "<=", ">=",
+                                "instanceof", "in"})
 
 # --------------------------------------------------------------------------- shell commands
 
@@ -410,6 +415,7 @@ class JavaScriptAnalyzer:
         self._exit = {
             "variable_declarator": self._exit_declarator, "assignment_expression": self._exit_assignment,
             "augmented_assignment_expression": self._exit_augmented, "call_expression": self._exit_call,
+            "statement_block": self._exit_block,
             "new_expression": self._exit_call, "return_statement": self._exit_return,
         }
         for t in FUNCTION_TYPES:
@@ -454,11 +460,12 @@ class JavaScriptAnalyzer:
                 return b
         return None
 
-    def binding(self, name: str, *, declare: bool) -> _Binding:
+    def binding(self, name: str, *, declare: bool, scope: _Scope | None = None) -> _Binding:
         if declare:
-            b = self.scope.names.get(name)
+            where = scope or self.scope
+            b = where.names.get(name)
             if b is None:
-                b = self.scope.names[name] = _Binding()
+                b = where.names[name] = _Binding()
             return b
         found = self.lookup(name)
         if found is not None:
@@ -841,11 +848,25 @@ class JavaScriptAnalyzer:
                 obj_q = self.qual(node.child_by_field_name("object"))
                 if obj_q == "process.env":
                     key_tags = self.tags_of(node.child_by_field_name("index"), budget, depth + 1)
-                    return {"env", "secret"} if "env-keys" in key_tags else {"env"}
+                    return {"env", "secret", "env-dump"} if "env-keys" in key_tags else {"env"}
             if q is not None and q in HOST_INFO:
                 return {"host-info"}
         if t in ("call_expression", "new_expression"):
             return self._call_tags(node, budget, depth)
+        if t == "pair":
+            key, value = node.child_by_field_name("key"), node.child_by_field_name("value")
+            tags = self.tags_of(value, budget, depth + 1)
+            if key is not None and _CREDENTIAL_KEY.match(self.text_of(key).strip("'\"`")):
+                tags = _as_credential(tags)
+            return tags
+        if t == "ternary_expression":
+            for field_name in ("consequence", "alternative"):
+                tags |= self.tags_of(node.child_by_field_name(field_name), budget, depth + 1)
+            return tags
+        if t == "unary_expression" or t == "binary_expression":
+            op = node.child_by_field_name("operator")
+            if op is not None and self.text_of(op) in _BOOLEAN_OPERATORS:
+                return tags  # a comparison, a negation, typeof: a boolean or a type name, not the data
         for c in node.named_children:
             tags |= self.tags_of(c, budget, depth + 1)
         return tags
@@ -873,7 +894,7 @@ class JavaScriptAnalyzer:
             if q in FS_READ and args:
                 path = self.pieces(args[FS_READ[q]])
                 if SECRET_PATHS.search("/".join(path)) or "secret-path" in self.tags_of(args[FS_READ[q]], budget, depth + 1):
-                    tags.add("secret")
+                    tags |= {"secret", "secret-file"}
                 if "remote-file" in self.tags_of(args[0], budget, depth + 1):
                     tags.add("remote")
                 return tags
@@ -911,7 +932,7 @@ class JavaScriptAnalyzer:
         for i in summary.reads:
             if i < len(args) and (SECRET_PATHS.search("/".join(self.pieces(args[i]))) or
                                   "secret-path" in self.tags_of(args[i], budget, depth + 1)):
-                tags.add("secret")
+                tags |= {"secret", "secret-file"}
         return tags
 
     def summary_of(self, func: Node) -> _Summary | None:
@@ -964,23 +985,29 @@ class JavaScriptAnalyzer:
                     stack.append((c, False))
 
     def _enter_block(self, node: Node) -> bool:
-        """Hoisting: function declarations and var/let/const names are known from the top of their block."""
+        """A block is a scope for let/const; hoisting: function declarations and var/let/const names are
+        known from the top of their block (var's in the function's scope)."""
+        if node.type == "statement_block":
+            self.scopes.append(_Scope(None))
         for c in node.named_children:
             ct = c.type
             if ct in ("function_declaration", "generator_function_declaration"):
                 name = c.child_by_field_name("name")
                 if name is not None:
-                    target = self._function_scope() if node.type != "program" else self.scope
-                    b = target.names.get(self.text_of(name)) or _Binding()
+                    b = self.scope.names.get(self.text_of(name)) or _Binding()
                     b.func = c
-                    target.names[self.text_of(name)] = b
+                    self.scope.names[self.text_of(name)] = b
             elif ct in ("lexical_declaration", "variable_declaration"):
+                target = self.scope if ct == "lexical_declaration" else self._function_scope()
                 for d in c.named_children:
                     if d.type == "variable_declarator":
                         name_node = d.child_by_field_name("name")
                         if name_node is not None and name_node.type == "identifier":
-                            self.scope.names.setdefault(self.text_of(name_node), _Binding())
+                            target.names.setdefault(self.text_of(name_node), _Binding())
         return True
+
+    def _exit_block(self, node: Node) -> None:
+        self.scopes.pop()
 
     def _enter_class(self, node: Node) -> bool:
         name = node.child_by_field_name("name")
@@ -1123,10 +1150,12 @@ class JavaScriptAnalyzer:
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
         if name is None:
             return
+        parent = node.parent
+        where = self._function_scope() if parent is not None and parent.type == "variable_declaration" else self.scope
         if name.type == "identifier":
-            self._assign(self.text_of(name), value, declare=True)
+            self._assign(self.text_of(name), value, declare=True, scope=where)
         elif value is not None:
-            self._destructure(name, value, declare=True)
+            self._destructure(name, value, declare=True, scope=where)
 
     def _exit_assignment(self, node: Node) -> None:
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
@@ -1138,6 +1167,8 @@ class JavaScriptAnalyzer:
             root = _root_identifier(left)
             if root is not None and root not in ("module", "exports", "process", "this", "window", "global"):
                 tags = self.tags_of(right)
+                if _CREDENTIAL_KEY.match(self._method_name(left) or ""):
+                    tags = _as_credential(tags)
                 if tags:
                     self.binding(root, declare=False).tags |= tags
         elif left.type in ("object_pattern", "array_pattern"):
@@ -1159,8 +1190,8 @@ class JavaScriptAnalyzer:
             b.pieces = b.pieces + self.pieces(right)
             b.decoded = None
 
-    def _assign(self, name: str, value: Node | None, *, declare: bool) -> None:
-        b = self.binding(name, declare=declare)
+    def _assign(self, name: str, value: Node | None, *, declare: bool, scope: _Scope | None = None) -> None:
+        b = self.binding(name, declare=declare, scope=scope)
         if value is None:
             return
         b.tags |= self.tags_of(value)
@@ -1182,11 +1213,11 @@ class JavaScriptAnalyzer:
         b.pieces = self.pieces(value) if vt not in ("object", "array") else b.pieces
 
     def _destructure(self, pattern: Node, value: Node, *, declare: bool, base: str | None = None,
-                     tags: set[str] | None = None) -> None:
+                     tags: set[str] | None = None, scope: _Scope | None = None) -> None:
         if base is None:
             base = self.qual(value)
         if tags is None:
-            tags = self.tags_of(value)
+            tags = self.tags_of(value) if base != "process.env" else set()  # named keys: judged one by one below
         for c in pattern.named_children:
             ct = c.type
             key: str | None = None
@@ -1205,18 +1236,19 @@ class JavaScriptAnalyzer:
                     v = v.child_by_field_name("left")
                 target = v
             elif ct in ("rest_pattern", "assignment_pattern"):
+                rest = _qual_tags(base) if base == "process.env" and ct == "rest_pattern" else tags
                 for n in _pattern_names(self, c):
-                    self.binding(n, declare=declare).tags |= tags
+                    self.binding(n, declare=declare, scope=scope).tags |= rest
                 continue
             if target is None:
                 continue
             q = _normalise(f"{base}.{key}") if base is not None and key is not None and pattern.type == "object_pattern" \
                 else None
             if target.type in ("object_pattern", "array_pattern"):
-                self._destructure(target, value, declare=declare, base=q, tags=tags)
+                self._destructure(target, value, declare=declare, base=q, tags=tags, scope=scope)
                 continue
             name = self.text_of(target)
-            b = self.binding(name, declare=declare)
+            b = self.binding(name, declare=declare, scope=scope)
             b.tags |= tags
             if q is not None:
                 b.qual = q
@@ -1361,9 +1393,13 @@ class JavaScriptAnalyzer:
             self.hit("webhook-exfiltration", Severity.CRITICAL if "secret" in stolen else Severity.MEDIUM,
                      Confidence.HIGH, node, f"data is posted to a chat webhook or bot ({what}{via})"
                      + (f", including {', '.join(sorted(stolen))} data" if stolen else ""))
-        elif "secret" in tags:
+        elif "secret" in tags and (self.at_load or tags & {"env-dump", "secret-file"}):
             self.hit("secret-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
                      f"secret data (credentials, tokens, the environment) reaches a network call ({what}{via})")
+        elif "secret" in tags:  # one secret-named variable, inside a function: how API clients send their keys
+            self.hit("secret-exfiltration", Severity.MEDIUM, Confidence.LOW, node,
+                     f"a secret-named environment variable reaches a network call inside a function ({what}{via}): "
+                     "SDKs send their own API keys this way; check where it goes")
         elif "host-info" in tags and self.at_load:
             self.hit("secret-exfiltration", Severity.HIGH, Confidence.MEDIUM, node,
                      f"host name or user name is sent over the network when the code is loaded or installed ({what}{via})")
@@ -1725,12 +1761,21 @@ def _normalise(q: str) -> str:
 
 
 def _qual_tags(q: str) -> set[str]:
+    """``process.env`` as a whole is the whole environment; one variable is a secret when its name says so."""
     if q == "process.env":
-        return {"env", "secret"}
+        return {"env", "secret", "env-dump"}
     if q.startswith("process.env."):
         key = q.split(".", 2)[2]
-        return {"env", "secret"} if SECRET_ENV.search(key) else {"env"}
+        return {"env", "secret", "secret-env"} if SECRET_ENV.search(key) else {"env"}
     return set()
+
+
+def _as_credential(tags: set[str]) -> set[str]:
+    """A secret-named variable used as an authorization header or password is how a client logs in to a
+    service, not a leak; the whole environment or a credential file there is still a secret."""
+    if "secret" in tags and not tags & {"env-dump", "secret-file"}:
+        return (tags - {"secret", "secret-env"}) | {"credential"}
+    return tags
 
 
 def _root_identifier(node: Node) -> str | None:
@@ -1784,8 +1829,8 @@ def obfuscation_hits(text: str, offset: int = 0, chain: tuple[str, ...] = ()) ->
                             f"javascript-obfuscator (obfuscator.io) output: {' and '.join(what)}; what it does is "
                             "hidden from readers", _escape(text[at: at + 160]), chain))
     if len(text) > HIDDEN_WHITESPACE:
-        for m in re.finditer(r"[ \t]{" + str(HIDDEN_WHITESPACE) + r",}(\S[^\n]*)", text):
-            if re.search(r"(require\(|eval\(|child_process|Function\(|Buffer\.from|process\.env)", m.group(1)):
+        for m in re.finditer(r"(?:^|[^\s*/])[ \t]{" + str(HIDDEN_WHITESPACE) + r",}([^\s*/][^\n]*)", text, re.MULTILINE):
+            if re.search(r"(require\(\s*['\"]|eval\(|child_process|Function\(|Buffer\.from\(|process\.env\b)", m.group(1)):
                 line = text.count("\n", 0, m.start()) + 1
                 col = m.start(1) - (text.rfind("\n", 0, m.start()) + 1)
                 hits.append(CodeHit("obfuscated-code", Severity.HIGH, Confidence.HIGH, line + offset,
