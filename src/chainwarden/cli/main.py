@@ -234,10 +234,8 @@ def _enrich_options(args: argparse.Namespace) -> EnrichOptions | int:
     return options
 
 
-def cmd_scan(args: argparse.Namespace) -> int:
-    from chainwarden.pipeline import ChainwardenError, ScanRequest, scan
-    from chainwarden.report import terminal
-
+def _input_paths(args: argparse.Namespace) -> list[Path] | int:
+    """The PATHs (default .) and --environment of scan and sbom, checked to exist (or the usage exit code)."""
     paths: list[Path] = args.paths or ([] if args.environment else [Path(".")])
     for p in paths:
         if not p.exists():
@@ -246,6 +244,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.environment is not None and not args.environment.exists():
         print(f"chainwarden: error: --environment {args.environment}: no such directory", file=sys.stderr)
         return EXIT_USAGE
+    return paths
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from chainwarden.pipeline import ChainwardenError, ScanRequest, scan
+    from chainwarden.report import terminal
+
+    paths = _input_paths(args)
+    if isinstance(paths, int):
+        return paths
     options = _enrich_options(args)
     if isinstance(options, int):
         return options
@@ -326,14 +334,9 @@ def cmd_sbom(args: argparse.Namespace) -> int:
     from chainwarden.pipeline.inventory import InventoryRequest, inventory
     from chainwarden.report import sbom_cyclonedx, sbom_spdx
 
-    paths: list[Path] = args.paths or ([] if args.environment else [Path(".")])
-    for p in paths:
-        if not p.exists():
-            print(f"chainwarden: error: {p}: no such file or directory", file=sys.stderr)
-            return EXIT_USAGE
-    if args.environment is not None and not args.environment.exists():
-        print(f"chainwarden: error: --environment {args.environment}: no such directory", file=sys.stderr)
-        return EXIT_USAGE
+    paths = _input_paths(args)
+    if isinstance(paths, int):
+        return paths
     options = _enrich_options(args)
     if isinstance(options, int):
         return options
