@@ -121,3 +121,21 @@ def test_every_review_rule_has_its_page(capsys: pytest.CaptureFixture[str]) -> N
         assert [s for s in sections if s not in text] == [], rule
         assert main(["explain", rule]) == 0
         assert f"# {rule}" in capsys.readouterr().out
+
+
+def test_review_deep_shows_the_behaviour_an_update_adds(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                        registry: RegistryServer) -> None:
+    r = tmp_path / "py"
+    r.mkdir()
+    git(r, "init", "-q")
+    (r / "requirements.txt").write_text("py-formatter-util==1.2.1\n")
+    git(r, "add", "-A")
+    git(r, "commit", "-q", "-m", "pin 1.2.1")
+    (r / "requirements.txt").write_text("py-formatter-util==1.2.2\n")
+    git(r, "commit", "-q", "-am", "take 1.2.2")
+    code = main(["review", "HEAD~1", "HEAD", str(r), "--index-url", registry.pypi_index_url, "--no-dns", "--deep",
+                 "--as-of", "2026-11-21", "--cache-dir", str(tmp_path / "cache"), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    changed = [f for f in doc["findings"] if f["rule"] == "changed-behaviour"]
+    assert changed and changed[0]["severity"] == "critical" and changed[0]["location"]["file"] == "requirements.txt"
