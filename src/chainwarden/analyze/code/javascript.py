@@ -404,6 +404,8 @@ class JavaScriptAnalyzer:
         self.shells: list[tuple[int, str]] = []
         self.pipes = False
         self.load_functions: set[int] = set()  # the file's functions that module-level code calls
+        self.in_load_function = 0
+        self.load_entered: list[int] = []
         self._enter = {
             "program": self._enter_block, "statement_block": self._enter_block, "class_body": self._enter_block,
             "call_expression": self._enter_call, "new_expression": self._enter_call,
@@ -429,8 +431,14 @@ class JavaScriptAnalyzer:
 
     @property
     def at_load(self) -> bool:
-        """Code here runs when the file is loaded (module level, an IIFE) or at install time."""
+        """Code here runs when the file is loaded (module level, an IIFE, a function module-level code calls)
+        or at install time."""
         return self.install_time or self.function_depth == 0
+
+    @property
+    def at_module_level(self) -> bool:
+        """Module level itself (or an IIFE), not a function it calls; or install time."""
+        return self.install_time or (self.function_depth == 0 and self.in_load_function == 0)
 
     def text_of(self, node: Node) -> str:
         return self.src[node.start_byte:node.end_byte].decode("utf-8", "replace")
@@ -1030,7 +1038,11 @@ class JavaScriptAnalyzer:
         return fn is not None and fn.id == child.id
 
     def _enter_function(self, node: Node) -> bool:
-        iife = self._is_iife(node) or node.id in self.load_functions
+        called = node.id in self.load_functions and self.function_depth == 0
+        iife = self._is_iife(node) or called
+        if called:
+            self.in_load_function += 1
+            self.load_entered.append(node.id)
         self.fn_kinds.append(not iife)
         if not iife:
             self.function_depth += 1
@@ -1064,6 +1076,9 @@ class JavaScriptAnalyzer:
         self.scopes.pop()
         if self.fn_kinds and self.fn_kinds.pop():
             self.function_depth -= 1
+        if self.load_entered and self.load_entered[-1] == node.id:
+            self.load_entered.pop()
+            self.in_load_function -= 1
 
     def _exit_return(self, node: Node) -> None:
         values = node.named_children
@@ -1424,7 +1439,7 @@ class JavaScriptAnalyzer:
         self.capability("network")
         if q in ("net.connect", "net.createConnection", "net.Socket", "tls.connect", "dgram.createSocket"):
             self.sockets = True
-        if self.at_load and not self.quiet:
+        if self.at_module_level and not self.quiet:
             self.load_effects.append(("network", self._line(node), self._snippet(node)))
         tags: set[str] = set()
         for a in args:
@@ -1459,7 +1474,7 @@ class JavaScriptAnalyzer:
 
     def _dns(self, node: Node, q: str, args: list[Node]) -> None:
         self.capability("dns")
-        if self.at_load and not self.quiet:
+        if self.at_module_level and not self.quiet:
             self.load_effects.append(("dns", self._line(node), self._snippet(node)))
         if args:
             self._param_flows(self.tags_of(args[0]), "resolves", node)
@@ -1484,7 +1499,7 @@ class JavaScriptAnalyzer:
 
     def _process(self, node: Node, q: str, args: list[Node]) -> None:
         self.capability("process")
-        if self.at_load and not self.quiet:
+        if self.at_module_level and not self.quiet:
             self.load_effects.append(("process", self._line(node), self._snippet(node)))
         if not args:
             return
@@ -1510,7 +1525,7 @@ class JavaScriptAnalyzer:
                      f"the command for {q} is spelled with character codes: {_escape(folded, 100)}")
         for rule, severity, confidence, message in shell_hits(text):
             if rule in ("credential-file-access", "persistence"):
-                severity = (Severity.HIGH if rule == "credential-file-access" else Severity.CRITICAL) if self.at_load \
+                severity = (Severity.HIGH if rule == "credential-file-access" else Severity.CRITICAL) if self.at_module_level \
                     else Severity.MEDIUM
             self.hit(rule, severity, confidence, node, f"{message} ({q})")
             if rule == "credential-file-access":
@@ -1606,9 +1621,11 @@ class JavaScriptAnalyzer:
     def _credential(self, node: Node, path: str, via: str = "") -> None:
         self.capability("credential-files")
         # SDKs and SSH or npm clients read these inside functions; at load or install time nobody should.
-        self.hit("credential-file-access", Severity.HIGH if self.at_load else Severity.MEDIUM, Confidence.MEDIUM, node,
-                 f"reads a credential or secret store ({_escape(_secret_path(path) or path, 60)}){via}"
-                 + (" when the code is loaded or installed" if self.at_load else ""))
+        # Config readers (npm's prefix from ~/.npmrc) run from functions a module calls; module level or install
+        # time is where nobody should.
+        self.hit("credential-file-access", Severity.HIGH if self.at_module_level else Severity.MEDIUM, Confidence.MEDIUM,
+                 node, f"reads a credential or secret store ({_escape(_secret_path(path) or path, 60)}){via}"
+                 + (" when the code is loaded or installed" if self.at_module_level else ""))
 
     def _file(self, node: Node, q: str, args: list[Node]) -> None:
         if not args:
@@ -1705,7 +1722,7 @@ def _load_functions(analyzer: JavaScriptAnalyzer, root: Node) -> set[int]:
     if not top or len(top) > 2000:
         return set()
     pattern = re.compile(r"(?<![\w$.])(" + "|".join(re.escape(n) for n in top) + r")\s*\(")
-    todo = [analyzer.text_of(st) for st in statements if st.end_byte - st.start_byte < MAX_PARSE_BYTES]
+    todo = [_text_outside_functions(analyzer, st) for st in statements if st.end_byte - st.start_byte < MAX_PARSE_BYTES]
     called: set[str] = set()
     while todo:
         for name in pattern.findall(todo.pop()):
@@ -1713,6 +1730,22 @@ def _load_functions(analyzer: JavaScriptAnalyzer, root: Node) -> set[int]:
                 called.add(name)
                 todo.append(analyzer.text_of(top[name]))
     return {top[n].id for n in called}
+
+
+def _text_outside_functions(analyzer: JavaScriptAnalyzer, node: Node) -> str:
+    """A statement's text without the function literals in it (callbacks it defines, not calls)."""
+    parts: list[str] = []
+    at = node.start_byte
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in FUNCTION_TYPES and not analyzer._is_iife(n):
+            parts.append(analyzer.src[at:n.start_byte].decode("utf-8", "replace"))
+            at = n.end_byte
+            continue
+        stack.extend(reversed(n.named_children))
+    parts.append(analyzer.src[at:node.end_byte].decode("utf-8", "replace"))
+    return " ".join(parts)
 
 
 def _iife_body(node: Node) -> Node | None:
