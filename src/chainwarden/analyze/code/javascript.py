@@ -900,6 +900,8 @@ class JavaScriptAnalyzer:
                 return {"env", "env-keys"}
             if q in ("dns.Resolver",):
                 return {"resolver"}
+            if q in ("crypto.createDecipher", "crypto.createDecipheriv", "crypto.privateDecrypt", "crypto.publicDecrypt"):
+                return {"decoded"}  # decrypted data: what .update()/.final() give
             if q in FS_READ and args:
                 path = self.pieces(args[FS_READ[q]])
                 if SECRET_PATHS.search("/".join(path)) or "secret-path" in self.tags_of(args[FS_READ[q]], budget, depth + 1):
@@ -1283,6 +1285,8 @@ class JavaScriptAnalyzer:
             q, args = q.rsplit(".", 1)[0], args[1:]  # eval.call(null, code)
         if method in ("push", "unshift", "set", "add", "concat", "assign"):
             self._mutate(fn, q, args)
+        if method == "_compile" and args:  # Module.prototype._compile(code, filename): what require does with a file
+            self._code(node, "module._compile", args)
         if method and any(a.type in ("identifier", "member_expression") and self.qual(a) in CODE for a in args):
             self._code_callback(node, fn, args)  # fetch(u).then(r => r.text()).then(eval)
         if q is None:
