@@ -171,6 +171,10 @@ def shell_hits(command: str) -> list[tuple[str, Severity, Confidence, str]]:
     return out
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _secret_path(text: str) -> str:
     m = SECRET_PATHS.search(text)
     return m.group(0) if m else ""
@@ -2445,7 +2449,7 @@ def _raised(h: CodeHit, script: InstallScript, found: list[tuple[str, CodeHit]],
         where = next(p for p, i in found if i is worst)
         critical = worst.severity is Severity.CRITICAL and worst.confidence is Confidence.HIGH
         return CodeHit(h.rule, Severity.CRITICAL if critical else Severity.HIGH, Confidence.HIGH, h.line,
-                       f"{h.message}; it runs {runs}: {worst.rule} at {where}:{worst.line} ({worst.message[:100]})",
+                       f"{h.message}; it runs {runs}: {worst.rule} at {where}:{worst.line} ({_cut(worst.message, 120)})",
                        h.snippet, h.chain)
     # data leaving or code arriving at install time; a process alone (node-gyp, a build) is only listed
     risky = sorted(caps & {"network", "dns", "dynamic-code", "credential-files", "persistence", "reverse-shell"})
