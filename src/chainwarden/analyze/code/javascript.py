@@ -193,7 +193,7 @@ def _unescape(seq: str) -> str:
         if c in _ESCAPES and len(seq) == 2:
             return _ESCAPES[c]
         if c == "x" and len(seq) == 4:
-            return chr(int(seq, 0))
+            return chr(int(seq[2:4], 16))
         if c == "u":
             code = int(seq[2:].strip("{}"), 16)
             return chr(code) if code < 0x110000 else ""
@@ -802,8 +802,11 @@ class JavaScriptAnalyzer:
                     continue
                 fn = n.child_by_field_name("function")
                 method = self._method_name(fn) if fn is not None else None
-                if q in PATH_CALLS or method in ("join", "concat", "replace", "toString", "trim"):
-                    stack.extend(reversed(n.named_children))  # what a path is built from; not what a call returns
+                args = n.child_by_field_name("arguments")
+                if q in PATH_CALLS and args is not None:  # what a path is built from; not what a call returns
+                    stack.append(args)
+                elif method in ("join", "concat", "replace", "toString", "trim") and fn is not None:
+                    stack.extend(x for x in (args, fn.child_by_field_name("object")) if x is not None)
                 continue
             if t == "template_string":
                 for c in reversed(n.named_children):
