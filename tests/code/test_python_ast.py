@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from chainwarden.analyze.code.python_ast import MAX_PATH_TEXT, PythonAnalyzer, analyze_source
+import ast
+
+from chainwarden.analyze.code import python_ast
+from chainwarden.analyze.code.python_ast import analyze_source
 
 
 def _doubling(lines: int) -> str:
@@ -11,11 +14,9 @@ def _doubling(lines: int) -> str:
 
 
 def test_path_pieces_stay_bounded_when_a_variable_doubles_on_every_line() -> None:
-    analyzer = PythonAnalyzer("m.py", _doubling(40))
-    import ast
-
+    analyzer = python_ast.PythonAnalyzer("m.py", _doubling(40))
     analyzer.visit(ast.parse(analyzer.text))
-    assert len(analyzer.scope.paths["x"]) <= MAX_PATH_TEXT + 1
+    assert len(analyzer.scope.paths["x"]) <= python_ast.MAX_PATH_TEXT + 1
 
 
 def test_a_credential_path_in_the_cut_middle_of_a_long_path_is_still_found() -> None:
