@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from chainwarden.model import (
     Confidence,
     Dependency,
@@ -34,6 +32,7 @@ from chainwarden.model import (
     Severity,
     Skip,
     Verdict,
+    version_order,
 )
 
 REVIEW_RULES: tuple[tuple[str, str, str], ...] = (
@@ -62,22 +61,6 @@ class Review:
         return {(c.ecosystem, c.name) for c in self.changes if c.kind != "removed"}
 
 
-def _key(eco: Ecosystem) -> Callable[[str], Any]:
-    if eco is Ecosystem.PYPI:
-        def pep440(v: str) -> Any:
-            try:
-                return (1, Version(v))
-            except InvalidVersion:
-                return (0, v)
-        return pep440
-
-    def semver(v: str) -> Any:
-        core, _, pre = v.split("+")[0].partition("-")
-        nums = tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.]", core))
-        return (nums, 0 if pre else 1, pre)
-    return semver
-
-
 def _versions(graphs: Iterable[EnrichedGraph]) -> dict[tuple[Ecosystem, str], tuple[str | None, Dependency, EnrichedGraph]]:
     out: dict[tuple[Ecosystem, str], tuple[str | None, Dependency, EnrichedGraph]] = {}
     for eg in graphs:
@@ -101,7 +84,8 @@ def changes(base: Iterable[EnrichedGraph], head: Iterable[EnrichedGraph]) -> lis
             if a is None or b is None:
                 kind = "changed"
             else:
-                kind = "upgraded" if _key(eco)(b) > _key(eco)(a) else "downgraded" if _key(eco)(b) < _key(eco)(a) else "changed"
+                kind = ("upgraded" if version_order(b) > version_order(a)
+                        else "downgraded" if version_order(b) < version_order(a) else "changed")
             out.append(Change(eco, name, kind, a, b, new[key][1]))
     return out
 

@@ -25,7 +25,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from chainwarden.model import ArtifactRef, RegistryFacts
+from chainwarden.model import ArtifactRef, RegistryFacts, version_order
 
 
 class DocumentError(Exception):
@@ -82,7 +82,6 @@ class ProjectRecord:
     publishers: dict[str, str] = field(default_factory=dict)  # npm: version -> who published it
     version_maintainers: dict[str, list[str]] = field(default_factory=dict)  # npm: version -> its maintainers
     files: dict[str, list[ArtifactRef]] = field(default_factory=dict)  # version -> the files the index lists for it
-    npm: bool = False  # versions are semver (npm), not PEP 440
     version_repository: dict[str, str] = field(default_factory=dict)  # npm: version -> its own repository URL
     license: str | None = None  # the project's declared licence (PyPI: the latest release's metadata)
     version_licenses: dict[str, str] = field(default_factory=dict)  # npm: version -> its own ``license``
@@ -151,22 +150,12 @@ class ProjectRecord:
         )
 
     def previous_version(self, version: str | None) -> str | None:
-        """The highest version below `version` that has files (PEP 440 order; semver for npm)."""
+        """The highest version below `version` that has files."""
         if version is None:
             return None
-        key: Callable[[str], Any] = _semver if self.npm else Version
-        try:
-            mine = key(version)
-            lower = [v for v in self.versions if self.files.get(v) and key(v) < mine]
-        except (InvalidVersion, TypeError):
-            return None
-        return max(lower, key=key) if lower else None
-
-
-def _semver(version: str) -> tuple[Any, ...]:
-    core, _, pre = version.split("+")[0].partition("-")
-    numbers = tuple(int(p) if p.isdigit() else -1 for p in core.split("."))
-    return (numbers, 0 if pre else 1, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split(".")) if pre else ())
+        mine = version_order(version)
+        lower = [v for v in self.versions if self.files.get(v) and version_order(v) < mine]
+        return max(lower, key=version_order) if lower else None
 
 
 def missing(index_url: str, source: str) -> ProjectRecord:
@@ -463,7 +452,7 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolv
             rec.deprecated["*"] = "every version was unpublished"
             return rec
         raise DocumentError("expected a 'versions' object in the npm package document")
-    rec = ProjectRecord(exists=True, index_url=index_url, source=source, npm=True)
+    rec = ProjectRecord(exists=True, index_url=index_url, source=source)
     rec.versions = list(versions)
     raw_times = data.get("time")
     times: dict[str, Any] = raw_times if isinstance(raw_times, dict) else {}

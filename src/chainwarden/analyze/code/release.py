@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from chainwarden.analyze.code.inspect import Inspection, verdict
+from chainwarden.analyze.metadata._common import bump
 from chainwarden.model import (
     Confidence,
     Ecosystem,
@@ -183,18 +184,8 @@ class ReleaseDiff:
 
 
 def bump_kind(old: str | None, new: str | None) -> str:
-    def parts(v: str | None) -> list[int] | None:
-        m = re.match(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?", v or "")
-        return [int(x or 0) for x in m.groups()] if m else None
-
-    a, b = parts(old), parts(new)
-    if a is None or b is None:
-        return "other"
-    if a[0] != b[0]:
-        return "major"
-    if a[1] != b[1]:
-        return "minor"
-    return "patch"
+    """"major", "minor", "patch" (the release parts, as dormant-then-released reads them), else "other"."""
+    return bump(old or "", new or "") or "other"
 
 
 def archive_kind(filename: str) -> str:
