@@ -52,6 +52,7 @@ from chainwarden.model import (
     Severity,
     Skip,
     SourceKind,
+    SourceLocation,
 )
 
 CODE_DIR = Path(__file__).resolve().parents[1] / "analyze" / "code"
@@ -261,23 +262,30 @@ async def deep_scan(graphs: Sequence[EnrichedGraph], options: EnrichOptions) -> 
                         if f.severity.rank >= Severity.MEDIUM.rank:
                             findings.append(_located(f, pkg, where, rel.inspection.verdict))
                 if facts.previous_version and facts.previous_artifacts and rel.inspection is not None:
-                    before = await session.release(PackageId(pkg.ecosystem, pkg.name, facts.previous_version),
-                                                   facts.previous_artifacts, facts.index_url)
-                    skips += [Skip(pkg.purl, f"the previous release {facts.previous_version}: {s.reason}", "analyze")
-                              for s in before.skips]
-                    diff = diff_releases(before, rel)
-                    if diff is not None and diff.finding is not None:
-                        findings.append(_located(diff.finding, pkg, where, None))
+                    before = PackageId(pkg.ecosystem, pkg.name, facts.previous_version)
+                    found, why = await changed_behaviour(session, before, facts.previous_artifacts, rel, facts.index_url, where)
+                    findings += found
+                    skips += why
     return findings, skips
 
 
-def _located(f: Finding, pkg: PackageId, where: object, verdict: str | None) -> Finding:
-    from chainwarden.model import SourceLocation
+async def changed_behaviour(session: Session, old: PackageId, old_refs: Sequence[ArtifactRef], new: Release, index: str,
+                            where: SourceLocation | None) -> tuple[list[Finding], list[Skip]]:
+    """Read the `old` release and compare `new` with it: the `changed-behaviour` finding (located at `where`, the
+    line that brings the package in) when the takeover signature is there, and what could not be read."""
+    before = await session.release(old, old_refs, index)
+    skips = [Skip(new.package.purl, f"the previous release {old.version}: {s.reason}", "analyze") for s in before.skips]
+    diff = diff_releases(before, new)
+    if diff is None or diff.finding is None:
+        return [], skips
+    return [_located(diff.finding, new.package, where, None)], skips
 
+
+def _located(f: Finding, pkg: PackageId, where: SourceLocation | None, verdict: str | None) -> Finding:
     evidence = list(f.evidence)
     if f.location is not None:
         evidence.insert(0, Evidence("in the package", str(f.location)))
     if verdict:
         evidence.append(Evidence("package verdict", verdict))
     return Finding(rule=f.rule, severity=f.severity, confidence=f.confidence, package=pkg, message=f.message,
-                   location=where if isinstance(where, SourceLocation) else None, evidence=tuple(evidence), fix=f.fix)
+                   location=where, evidence=tuple(evidence), fix=f.fix)

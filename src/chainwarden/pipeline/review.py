@@ -21,7 +21,7 @@ from chainwarden.analyze.review import Change, ReviewResult, review
 from chainwarden.decide import Action, decide
 from chainwarden.enrich import EnrichOptions
 from chainwarden.enrich.artifacts import unpack
-from chainwarden.model import Finding, PackageId, ScanResult, Skip
+from chainwarden.model import Finding, PackageId, RegistryFacts, ScanResult, Skip
 from chainwarden.pipeline import ScanRequest, policy_for, scan
 
 
@@ -99,13 +99,11 @@ def run_review(repo_path: Path, base: str, head: str, options: EnrichOptions, *,
 
 async def _changed_behaviour(changes: list[Change], base_scan: ScanResult, head_scan: ScanResult,
                              options: EnrichOptions) -> tuple[list[Finding], list[Skip]]:
-    from chainwarden.pipeline.deep import Session, diff_releases
+    """`changed-behaviour` for each upgraded or downgraded package: its new release compared with the old one."""
+    from chainwarden.pipeline.deep import Session, changed_behaviour
 
-    def facts_of(result: ScanResult, pkg: PackageId):  # type: ignore[no-untyped-def]
-        for eg in result.graphs:
-            if pkg in eg.facts:
-                return eg.facts[pkg]
-        return None
+    def facts_of(result: ScanResult, pkg: PackageId) -> RegistryFacts | None:
+        return next((eg.facts[pkg] for eg in result.graphs if pkg in eg.facts), None)
 
     findings: list[Finding] = []
     skips: list[Skip] = []
@@ -119,13 +117,10 @@ async def _changed_behaviour(changes: list[Change], base_scan: ScanResult, head_
             if a is None or b is None or not a.artifacts or not b.artifacts:
                 skips.append(Skip(new_pkg.purl, "the index lists no files to compare: its behaviour change was not checked", "analyze"))
                 continue
-            old_rel = await session.release(old_pkg, a.artifacts, a.index_url)
             new_rel = await session.release(new_pkg, b.artifacts, b.index_url, c.dependency.hashes)
-            skips += [Skip(new_pkg.purl, s.reason, "analyze") for s in old_rel.skips + new_rel.skips]
-            diff = diff_releases(old_rel, new_rel)
-            if diff is not None and diff.finding is not None:
-                f = diff.finding
-                where = c.dependency.sources[0] if c.dependency.sources else None
-                findings.append(Finding(rule=f.rule, severity=f.severity, confidence=f.confidence, package=new_pkg,
-                                        message=f.message, location=where, evidence=f.evidence, fix=f.fix))
+            skips += [Skip(new_pkg.purl, s.reason, "analyze") for s in new_rel.skips]
+            found, why = await changed_behaviour(session, old_pkg, a.artifacts, new_rel, a.index_url,
+                                                 c.dependency.sources[0] if c.dependency.sources else None)
+            findings += found
+            skips += why
     return findings, skips
