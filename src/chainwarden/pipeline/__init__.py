@@ -27,11 +27,18 @@ from chainwarden.decide import (
     load_policy,
 )
 from chainwarden.decide.metrics import compute as compute_metrics
-from chainwarden.enrich import DnsOptions, EnrichError, EnrichOptions, SourceOptions, enrich
+from chainwarden.enrich import (
+    DnsOptions,
+    EnrichError,
+    EnrichOptions,
+    SourceOptions,
+    enrich,
+)
 from chainwarden.enrich.names import index_for
 from chainwarden.model import (
     Confidence,
     Ecosystem,
+    Finding,
     NameMatch,
     PolicySummary,
     ScanResult,
@@ -121,7 +128,10 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
         findings += code_findings
         skips += code_skips
     today = now.date()
-    kept = [f for f in findings if policy.action_for(f, today) is not Action.IGNORE]
+    kept: list[Finding] = []
+    ignored: list[Finding] = []
+    for f in findings:
+        (ignored if policy.action_for(f, today) is Action.IGNORE else kept).append(f)
     kept.sort(key=lambda f: (-f.severity.rank, f.rule, f.package.name, f.package.version or ""))
     verdict = decide(kept, skips, policy, strict=request.strict, today=today)
     metrics = compute_metrics(outcome.graphs, kept, now)
@@ -132,13 +142,13 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
         verdict=verdict,
         policy=PolicySummary(policy.source, policy.fail_on),
         indexes=outcome.indexes,
-        ignored=len(findings) - len(kept),
+        ignored=len(ignored),
         started=started,
         duration=time.perf_counter() - t0,
         tool_version=__version__,
         metrics=metrics,
         advisory_data=outcome.advisory_data,
-        ignored_findings=tuple(f for f in findings if policy.action_for(f, today) is Action.IGNORE),
+        ignored_findings=tuple(ignored),
     )
     return result
 
