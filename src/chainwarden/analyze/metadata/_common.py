@@ -14,6 +14,7 @@ from chainwarden.model import (
     Dependency,
     DomainCheck,
     DomainStatus,
+    Ecosystem,
     EnrichedGraph,
     RegistryFacts,
     Skip,
@@ -63,6 +64,13 @@ def age(delta: timedelta) -> str:
 
 def day(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else "unknown"
+
+
+def lockfile_fix(ecosystem: Ecosystem) -> str:
+    """What to commit so that every install takes the same versions (unpinned-dependency, lockfile-missing)."""
+    if ecosystem is Ecosystem.PYPI:
+        return "commit a lockfile: uv lock, poetry lock, pdm lock, or pip-compile --generate-hashes to a requirements file"
+    return "commit package-lock.json (npm install --package-lock-only), yarn.lock or pnpm-lock.yaml"
 
 
 def bump(previous: str, new: str) -> str | None:

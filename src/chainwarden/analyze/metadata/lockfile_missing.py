@@ -15,6 +15,7 @@ from chainwarden.analyze._interface import (
     AnalyzerInfo,
     Reflex,
 )
+from chainwarden.analyze.metadata._common import lockfile_fix
 from chainwarden.model import (
     Confidence,
     Ecosystem,
@@ -48,9 +49,6 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
     if not floating:
         return
     first = floating[0]
-    fix = ("commit a lockfile: uv lock, poetry lock, pdm lock, or pip-compile --generate-hashes to a requirements file"
-           if project.ecosystem is Ecosystem.PYPI else
-           "commit package-lock.json (npm install --package-lock-only), yarn.lock or pnpm-lock.yaml")
     yield Finding(
         rule=INFO.id, severity=INFO.severity, confidence=INFO.confidence,
         package=PackageId(project.ecosystem, project.root or "."),
@@ -60,7 +58,7 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
         evidence=(Evidence("manifests", ", ".join(project.files)),
                   Evidence("unpinned", ", ".join(f"{d.package.name} {d.specifier or '(any)'}" for d in floating[:8])
                            + (f" and {len(floating) - 8} more" if len(floating) > 8 else ""))),
-        fix=fix,
+        fix=lockfile_fix(project.ecosystem),
     )
 
 

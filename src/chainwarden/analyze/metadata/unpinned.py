@@ -14,6 +14,7 @@ from chainwarden.analyze._interface import (
     AnalyzerInfo,
     Reflex,
 )
+from chainwarden.analyze.metadata._common import lockfile_fix
 from chainwarden.model import (
     Confidence,
     Ecosystem,
@@ -46,11 +47,6 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
             continue  # not installed in this environment
         declared = dep.specifier or "any version"
         latest = eg.facts.get(dep.package)
-        fix = (
-            "commit a lockfile (uv lock, poetry lock, pip-compile --generate-hashes)"
-            if project.ecosystem is Ecosystem.PYPI
-            else "commit package-lock.json (npm install --package-lock-only), yarn.lock or pnpm-lock.yaml"
-        )
         evidence = [Evidence("declared", declared, dep.sources[0] if dep.sources else None)]
         if latest is not None and latest.latest_version:
             evidence.append(Evidence("index latest", latest.latest_version))
@@ -63,7 +59,7 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
             + (f" in {', '.join(project.lockfiles)}" if project.lockfiles else ""),
             location=dep.sources[0] if dep.sources else None,
             evidence=tuple(evidence),
-            fix=fix,
+            fix=lockfile_fix(project.ecosystem),
         )
 
 
