@@ -15,10 +15,10 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from chainwarden.model import ScanResult
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNCHECKED, EXIT_INTERNAL = 0, 1, 2, 3, 4
+R = TypeVar("R")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -234,6 +235,15 @@ def _enrich_options(args: argparse.Namespace) -> EnrichOptions | int:
     return options
 
 
+def _with_progress(run: Callable[..., R], request: object, enabled: bool) -> R:
+    """Run a scan-like stage with the lookup progress bar on stderr (only when stderr is a terminal)."""
+    progress, update = _progress_callback(enabled)
+    if progress is None:
+        return run(request)
+    with progress:
+        return run(request, update)
+
+
 def _input_paths(args: argparse.Namespace) -> list[Path] | int:
     """The PATHs (default .) and --environment of scan and sbom, checked to exist (or the usage exit code)."""
     paths: list[Path] = args.paths or ([] if args.environment else [Path(".")])
@@ -265,13 +275,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         paths=paths, environment=args.environment, options=options, config=args.config, strict=args.strict,
         now=args.as_of, dns_server=args.dns_server, dns_canary=args.dns_canary, no_dns=args.no_dns, deep=args.deep,
     )
-    progress, update = _progress_callback(not args.no_progress)
     try:
-        if progress is not None:
-            with progress:
-                result = scan(request, update)  # type: ignore[arg-type]
-        else:
-            result = scan(request)
+        result = _with_progress(scan, request, not args.no_progress)
     except (*ChainwardenError, CacheError) as exc:
         print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
         return EXIT_USAGE
@@ -342,13 +347,8 @@ def cmd_sbom(args: argparse.Namespace) -> int:
         return options
     request = InventoryRequest(paths=paths, environment=args.environment, options=options, config=args.config,
                                lookup=not args.no_index)
-    progress, update = _progress_callback(not args.no_progress)
     try:
-        if progress is not None:
-            with progress:
-                result = inventory(request, update)  # type: ignore[arg-type]
-        else:
-            result = inventory(request)
+        result = _with_progress(inventory, request, not args.no_progress)
     except (*ChainwardenError, CacheError) as exc:
         print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
         return EXIT_USAGE
