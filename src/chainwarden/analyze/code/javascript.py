@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import ipaddress
 import json
 import math
@@ -354,11 +355,12 @@ class _Binding:
 
 
 class _Scope:
-    __slots__ = ("fn", "names")
+    __slots__ = ("fn", "level", "names")
 
-    def __init__(self, fn: int | None) -> None:
-        self.names: dict[str, _Binding] = {}
+    def __init__(self, fn: int | None, level: int = 0) -> None:
+        self.names: dict[str, _Binding] = {}  # written only through JavaScriptAnalyzer.put (it keeps the name index)
         self.fn = fn
+        self.level = level  # its position in the scope stack
 
 
 @dataclass
@@ -391,6 +393,12 @@ class JavaScriptAnalyzer:
         self.install_time, self.entry, self.load = install_time, entry, load
         self.report = FileReport(path)
         self.scopes: list[_Scope] = [_Scope(None)]
+        # name -> the open scopes that declare it, outermost first: a lookup is one dict access, not a walk down
+        # a scope stack that deeply nested callbacks make thousands of scopes tall (that walk was quadratic)
+        self.visible: dict[str, list[_Scope]] = {}
+        self.iife_ids: set[int] = set()  # function literals called where they stand (_iife_ids)
+        self.var_declarators: set[int] = set()  # declarators of `var` statements: they bind in the function's scope
+        self.fn_scopes: list[_Scope] = []  # the open function scopes, innermost last
         self.function_depth = 0 if load else 1
         self.fn_kinds: list[bool] = []  # for each open function: does it count as a function (False: an IIFE)
         self.callback_tags: dict[int, set[str]] = {}
@@ -416,6 +424,7 @@ class JavaScriptAnalyzer:
             "for_in_statement": self._enter_for, "catch_clause": self._enter_catch,
             "import_statement": self._enter_import, "string": self._enter_string,
             "template_string": self._enter_template, "class_declaration": self._enter_class,
+            "variable_declaration": self._enter_var,
         }
         for t in FUNCTION_TYPES:
             self._enter[t] = self._enter_function
@@ -467,29 +476,44 @@ class JavaScriptAnalyzer:
             self.report.capabilities.add(name)
 
     def lookup(self, name: str) -> _Binding | None:
-        for scope in reversed(self.scopes):
-            b = scope.names.get(name)
-            if b is not None:
-                return b
-        return None
+        declaring = self.visible.get(name)
+        return declaring[-1].names[name] if declaring else None
+
+    def put(self, scope: _Scope, name: str, b: _Binding) -> _Binding:
+        """Declare `name` in `scope` (an open scope) as `b`; the one way bindings are written."""
+        if name not in scope.names:
+            declaring = self.visible.setdefault(name, [])
+            bisect.insort(declaring, scope, key=lambda s: s.level)
+        scope.names[name] = b
+        return b
+
+    def push_scope(self, fn: int | None) -> None:
+        scope = _Scope(fn, len(self.scopes))
+        self.scopes.append(scope)
+        if fn is not None:
+            self.fn_scopes.append(scope)
+
+    def pop_scope(self) -> None:
+        scope = self.scopes.pop()
+        for name in scope.names:
+            declaring = self.visible[name]
+            if declaring[-1] is scope:  # always, as the innermost open scope is the one closing
+                declaring.pop()
+            else:
+                declaring.remove(scope)
+            if not declaring:
+                del self.visible[name]
+        if scope.fn is not None and self.fn_scopes and self.fn_scopes[-1] is scope:
+            self.fn_scopes.pop()
 
     def binding(self, name: str, *, declare: bool, scope: _Scope | None = None) -> _Binding:
         if declare:
             where = scope or self.scope
-            b = where.names.get(name)
-            if b is None:
-                b = where.names[name] = _Binding()
-            return b
-        found = self.lookup(name)
-        if found is not None:
-            return found
-        return self.scopes[0].names.setdefault(name, _Binding())
+            return where.names.get(name) or self.put(where, name, _Binding())
+        return self.lookup(name) or self.put(self.scopes[0], name, _Binding())
 
     def _function_scope(self) -> _Scope:
-        for scope in reversed(self.scopes):
-            if scope.fn is not None:
-                return scope
-        return self.scopes[0]
+        return self.fn_scopes[-1] if self.fn_scopes else self.scopes[0]
 
     # -- names -----------------------------------------------------------------------
     def qual(self, node: Node | None, budget: int = 40) -> str | None:
@@ -1006,26 +1030,25 @@ class JavaScriptAnalyzer:
         """A block is a scope for let/const; hoisting: function declarations and var/let/const names are
         known from the top of their block (var's in the function's scope)."""
         if node.type == "statement_block":
-            self.scopes.append(_Scope(None))
+            self.push_scope(None)
         for c in node.named_children:
             ct = c.type
             if ct in ("function_declaration", "generator_function_declaration"):
                 name = c.child_by_field_name("name")
                 if name is not None:
-                    b = self.scope.names.get(self.text_of(name)) or _Binding()
+                    b = self.binding(self.text_of(name), declare=True)
                     b.func = c
-                    self.scope.names[self.text_of(name)] = b
             elif ct in ("lexical_declaration", "variable_declaration"):
                 target = self.scope if ct == "lexical_declaration" else self._function_scope()
                 for d in c.named_children:
                     if d.type == "variable_declarator":
                         name_node = d.child_by_field_name("name")
                         if name_node is not None and name_node.type == "identifier":
-                            target.names.setdefault(self.text_of(name_node), _Binding())
+                            self.binding(self.text_of(name_node), declare=True, scope=target)
         return True
 
     def _exit_block(self, node: Node) -> None:
-        self.scopes.pop()
+        self.pop_scope()
 
     def _enter_class(self, node: Node) -> bool:
         name = node.child_by_field_name("name")
@@ -1034,17 +1057,7 @@ class JavaScriptAnalyzer:
         return True
 
     def _is_iife(self, node: Node) -> bool:
-        child, parent = node, node.parent
-        while parent is not None and parent.type == "parenthesized_expression":
-            child, parent = parent, parent.parent
-        if parent is not None and parent.type == "member_expression":  # (function(){}).call(this)
-            prop = parent.child_by_field_name("property")
-            if prop is not None and self.text_of(prop) in ("call", "apply"):
-                child, parent = parent, parent.parent
-        if parent is None or parent.type != "call_expression":
-            return False
-        fn = parent.child_by_field_name("function")
-        return fn is not None and fn.id == child.id
+        return node.id in self.iife_ids
 
     def _enter_function(self, node: Node) -> bool:
         called = node.id in self.load_functions and self.function_depth == 0
@@ -1055,7 +1068,7 @@ class JavaScriptAnalyzer:
         self.fn_kinds.append(not iife)
         if not iife:
             self.function_depth += 1
-        self.scopes.append(_Scope(node.id))
+        self.push_scope(node.id)
         self.building[node.id] = _Summary()
         extra = self.callback_tags.pop(node.id, set())
         name = node.child_by_field_name("name")
@@ -1082,7 +1095,7 @@ class JavaScriptAnalyzer:
             summary.returns = {t for t in summary.returns if not t.startswith("param:") or
                                t.startswith(f"param:{node.id}:")}
             self.summaries[node.id] = summary
-        self.scopes.pop()
+        self.pop_scope()
         if self.fn_kinds and self.fn_kinds.pop():
             self.function_depth -= 1
         if self.load_entered and self.load_entered[-1] == node.id:
@@ -1171,12 +1184,15 @@ class JavaScriptAnalyzer:
         return True
 
     # -- declarations and assignments -----------------------------------------------------
+    def _enter_var(self, node: Node) -> bool:
+        self.var_declarators.update(d.id for d in node.named_children if d.type == "variable_declarator")
+        return True
+
     def _exit_declarator(self, node: Node) -> None:
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
         if name is None:
             return
-        parent = node.parent
-        where = self._function_scope() if parent is not None and parent.type == "variable_declaration" else self.scope
+        where = self._function_scope() if node.id in self.var_declarators else self.scope
         if name.type == "identifier":
             self._assign(self.text_of(name), value, declare=True, scope=where)
         elif value is not None:
@@ -1743,6 +1759,33 @@ def _load_functions(analyzer: JavaScriptAnalyzer, root: Node) -> set[int]:
     return {top[n].id for n in called}
 
 
+def _iife_ids(root: Node) -> set[int]:
+    """The function literals that are called where they stand: ``(function(){})()``, ``(() => {})()``,
+    ``(function(){}).call(this)``. One pass with a cursor: asking each function node for its parents would
+    cost the depth of the tree each time (tree-sitter nodes keep no parent pointer)."""
+    out: set[int] = set()
+    cursor = root.walk()
+    while True:
+        node = cursor.node
+        if node is not None and node.type == "call_expression":
+            fn = node.child_by_field_name("function")
+            while fn is not None and fn.type == "parenthesized_expression":
+                fn = fn.named_children[0] if fn.named_children else None
+            if fn is not None and fn.type == "member_expression":
+                prop = fn.child_by_field_name("property")
+                if prop is not None and prop.text in (b"call", b"apply"):
+                    fn = fn.child_by_field_name("object")
+                    while fn is not None and fn.type == "parenthesized_expression":
+                        fn = fn.named_children[0] if fn.named_children else None
+            if fn is not None and fn.type in FUNCTION_TYPES:
+                out.add(fn.id)
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return out
+
+
 def _text_outside_functions(analyzer: JavaScriptAnalyzer, node: Node) -> str:
     """A statement's text without the function literals in it (callbacks it defines, not calls)."""
     parts: list[str] = []
@@ -2191,6 +2234,7 @@ def analyze_javascript(path: str, text: str, *, install_time: bool = False, entr
         return light_scan(path, text, chain=chain, line_offset=line_offset)
     root = tree.root_node
     try:
+        analyzer.iife_ids = _iife_ids(root)
         _deobfuscate(analyzer, root)
         analyzer.load_functions = _load_functions(analyzer, root)
         analyzer.walk(root)
