@@ -35,12 +35,22 @@ from typing import Any
 from chainwarden.model import Confidence, Severity, printable
 
 MAX_DECODED = 5 * 1024 * 1024
+# Python files larger than these are scanned line by line, not parsed: CPython's syntax tree costs 300-750
+# bytes of memory per token (``X = [a, a, a, ...]`` of 2 MB took 1.4 GiB; a 12 MB file of calls 2 GiB and
+# 14 s just to parse). The most in ~880 real wheels: 1.9 MB and 468,000 tokens (186 MiB), in one file.
+MAX_AST_CHARS = 4 * 1024 * 1024
+MAX_AST_TOKENS = 500_000
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 MAX_LAYERS = 6
 HIDDEN_WHITESPACE = 120  # spaces or tabs before code on one line
 # A variable's path pieces (`_Scope.paths`) are kept up to this many characters, the head and the tail
-# (what a cut text matched is kept in `_Scope.path_flags`). Without a bound, ``x = f(x, x)`` repeated
+# (what the whole text matched is kept in `_Scope.path_flags`). Without a bound, ``x = f(x, x)`` repeated
 # doubles the text on every line: 22 such lines took 26 s, a few more would exhaust memory.
-MAX_PATH_TEXT = 4096
+MAX_PATH_TEXT = 1024
+# A constant string built by concatenation is followed up to this length (longer: unknown). Each `x = x + "..."`
+# copies the whole string, so the bound keeps a file of 100,000 such lines to seconds, not hours.
+MAX_FOLDED = 512 * 1024
+MAX_URL_TEXT = 4096  # folded strings longer than this are not searched for webhook URLs (URLs are short)
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,7 @@ class FileReport:
     capabilities: set[str] = field(default_factory=set)
     hits: list[CodeHit] = field(default_factory=list)
     parsed: bool = True
+    partial: str = ""  # why the file was only partly analysed (a size limit), "" when it was analysed whole
 
 
 # --------------------------------------------------------------------------- what names mean
@@ -98,20 +109,50 @@ ENV_READ = {"os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items"
             "os.getenvb"}
 SECRET_ENV = re.compile(r"(^AWS_|_TOKEN$|_KEY$|SECRET|PASSWORD|PASSWD|CREDENTIAL|^GITHUB_TOKEN$|^NPM_TOKEN$|API_KEY)",
                         re.IGNORECASE)
-SECRET_PATHS = re.compile(
+
+
+class _Prefiltered:
+    """A case-insensitive alternation regex made fast: Python's `re` with IGNORECASE tries every alternative at
+    every position, 10 MB/s, which made a file of 8,000 growing path assignments take 16 s. Every alternative
+    holds one of `keywords` (lower-case), so text with none of them cannot match (substring searches answer
+    it), and the search itself runs case-sensitively on the lower-cased text; the match returned is the
+    original pattern's, on the original text."""
+
+    def __init__(self, pattern: re.Pattern[str], keywords: tuple[str, ...]) -> None:
+        self.pattern = pattern  # ASCII only and no upper-case escapes (\\B, \\S ...): its lower-cased form means the same
+        self.lowered = re.compile(pattern.pattern.lower())
+        self.keywords = keywords
+
+    def search(self, text: str) -> re.Match[str] | None:
+        low = text.lower()
+        for k in self.keywords:
+            if k in low:
+                break
+        else:
+            return None
+        m = self.lowered.search(low)
+        if m is None:
+            return None
+        return self.pattern.search(text, m.start() if len(low) == len(text) else 0)
+
+
+SECRET_PATHS = _Prefiltered(re.compile(
     r"(\.aws[/\\](credentials|config)|\.ssh([/\\]|$)|id_rsa|id_ed25519|\.npmrc|\.pypirc|\.git-credentials|\.netrc|"
     r"/etc/passwd|/etc/shadow|\.kube[/\\]config|\.docker[/\\]config\.json|Login Data|Local State|\bCookies\b|"
     r"Local Storage[/\\]leveldb|discord[/\\]Local Storage|Exodus|electrum|\.bitcoin|wallet\.dat|\.gnupg|keychain|"
     r"\.config[/\\]gcloud|\.azure[/\\])",
-    re.IGNORECASE)
+    re.IGNORECASE), ("aws", "ssh", "id_rsa", "id_ed25519", "npmrc", "pypirc", "git-credentials", "netrc", "passwd",
+                     "shadow", "kube", "docker", "login data", "local state", "cookies", "leveldb", "discord", "exodus",
+                     "electrum", "bitcoin", "wallet.dat", "gnupg", "keychain", "gcloud", "azure"))
 SECRET_PART = re.compile(
     r"^(\.aws|\.ssh|id_rsa|id_ed25519|\.npmrc|\.pypirc|\.git-credentials|\.netrc|Login Data|Local State|Cookies|"
     r"leveldb|Local Storage|wallet\.dat|Exodus|\.electrum|\.bitcoin|\.gnupg|\.kube|\.docker|/etc/passwd|/etc/shadow)$"
     r"|(\.ssh/|\.aws/|id_rsa|\.git-credentials|\.pypirc|\.npmrc)", re.IGNORECASE)
-PERSISTENCE = re.compile(
+PERSISTENCE = _Prefiltered(re.compile(
     r"(crontab|/etc/cron|\.bashrc|\.bash_profile|\.zshrc|\.profile\b|\.config[/\\]systemd[/\\]user|"
     r"\.config[/\\]autostart|/etc/systemd/system|CurrentVersion[/\\]+Run|Start Menu[/\\]+Programs[/\\]+Startup|"
-    r"LaunchAgents|schtasks)", re.IGNORECASE)
+    r"LaunchAgents|schtasks)", re.IGNORECASE), ("cron", "bashrc", "bash_profile", "zshrc", "profile", "systemd",
+                                                 "autostart", "currentversion", "startup", "launchagents", "schtasks"))
 WEBHOOK = re.compile(r"(/api/webhooks/\d*|api\.telegram\.[a-z]+/bot|/bot[0-9]{6,}:[A-Za-z0-9_-]+/|hooks\.slack\.)",
                      re.IGNORECASE)
 SPYING = {"pyperclip.paste": "clipboard", "win32clipboard.GetClipboardData": "clipboard",
@@ -222,11 +263,13 @@ class PythonAnalyzer(ast.NodeVisitor):
     def _set_path(self, name: str, pieces: tuple[str, int]) -> None:
         """Variable `name` holds a path with these pieces (text, and flags the text alone may not show)."""
         text, flags = pieces
-        if len(text) > MAX_PATH_TEXT:  # keep the head and the tail, and what the whole text matched
-            flags |= _path_flags(text)
+        scope = self.scope
+        if scope.paths.get(name) == text and not flags & ~scope.path_flags.get(name, 0):
+            return  # nothing new: the flags of this text are known
+        flags |= _path_flags(text)  # what the whole text matches, kept with it: no later search of it is needed
+        if len(text) > MAX_PATH_TEXT:  # keep the head and the tail
             half = MAX_PATH_TEXT // 2
             text = f"{text[:half]}…{text[-half:]}"
-        scope = self.scope
         if scope.paths.get(name) != text or scope.path_flags.get(name, 0) != flags:
             scope.paths[name] = text
             if flags:
@@ -301,8 +344,11 @@ class PythonAnalyzer(ast.NodeVisitor):
         if isinstance(node, ast.Name) and node.id in self.scope.strings:
             return self.scope.strings[node.id]
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            left, right = self.fold(node.left, budget - 1), self.fold(node.right, budget - 1)
-            return left + right if left is not None and right is not None else None
+            left = self.fold(node.left, budget - 1)
+            right = self.fold(node.right, budget - 1) if left is not None else None
+            if left is None or right is None or len(left) + len(right) > MAX_FOLDED:
+                return None
+            return left + right
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
             s = self.fold(node.left, budget - 1)
             if s is not None and isinstance(node.right, ast.Constant) and isinstance(node.right.value, int) and \
@@ -312,7 +358,9 @@ class PythonAnalyzer(ast.NodeVisitor):
         if isinstance(node, ast.JoinedStr):
             parts = [self.fold(v, budget - 1) if not isinstance(v, ast.FormattedValue) else self.fold(v.value, budget - 1)
                      for v in node.values]
-            return "".join(p for p in parts if p is not None) if all(p is not None for p in parts) else None
+            if not all(p is not None for p in parts) or sum(len(p) for p in parts if p is not None) > MAX_FOLDED:
+                return None
+            return "".join(p for p in parts if p is not None)
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
             s = self.fold(node.value, budget - 1)
             sl = node.slice
@@ -330,7 +378,9 @@ class PythonAnalyzer(ast.NodeVisitor):
             if isinstance(node.func, ast.Attribute) and node.func.attr == "join" and node.args:
                 sep = self.fold(node.func.value, budget - 1)
                 items = self._fold_iterable(node.args[0], budget - 1)
-                return sep.join(items) if sep is not None and items is not None else None
+                if sep is None or items is None or sum(map(len, items)) + len(sep) * len(items) > MAX_FOLDED:
+                    return None
+                return sep.join(items)
             if isinstance(node.func, ast.Attribute) and node.func.attr == "decode":
                 inner = self.fold(node.func.value, budget - 1)
                 if inner is not None:
@@ -531,7 +581,7 @@ class PythonAnalyzer(ast.NodeVisitor):
     def _assign(self, targets: list[ast.expr], value: ast.AST) -> None:
         tags = self.tags_of(value)
         folded = self.fold(value)
-        if folded is not None and WEBHOOK.search(folded):
+        if folded is not None and len(folded) <= MAX_URL_TEXT and WEBHOOK.search(folded):
             tags = tags | {"webhook"}
         pieces = self._pieces(value) if any(isinstance(t, ast.Name) for t in targets) else ("", 0)  # kept for names only
         ints: list[int] | None = None
@@ -665,7 +715,7 @@ class PythonAnalyzer(ast.NodeVisitor):
         tags = scope.tags.get(name)
         out = frozenset(tags) if tags else _NO_TAGS
         path = scope.paths.get(name)
-        if path is not None and (scope.path_flags.get(name, 0) & _SECRET or _text_matches(path, _SECRET)):
+        if path is not None and scope.path_flags.get(name, 0) & _SECRET:
             out = out | _SECRET_PATH
         module = self.scopes[0]
         if module is not scope and name.isupper():
@@ -1134,6 +1184,9 @@ _TOLERANT = [
 def analyze_source(path: str, text: str, *, chain: tuple[str, ...] = (), line_offset: int = 0, depth: int = 0,
                    setup: bool = False) -> FileReport:
     """Analyze one file's Python source. Never raises for bad input."""
+    too_big = _too_big(text)
+    if too_big:
+        return _line_scan(path, text, chain, line_offset, parsed=True, partial=too_big)
     analyzer = PythonAnalyzer(path, text, chain, line_offset, depth)
     analyzer.is_setup = analyzer.is_setup or setup
     try:
@@ -1149,11 +1202,29 @@ def analyze_source(path: str, text: str, *, chain: tuple[str, ...] = (), line_of
     return analyzer.report
 
 
+def _too_big(text: str) -> str:
+    """Why a file is too large to parse, or "" (the token count is only estimated for files that could be)."""
+    if len(text) > MAX_AST_CHARS:
+        return f"{len(text):,} characters, over the {MAX_AST_CHARS:,} parsed: only scanned line by line"
+    if len(text) > MAX_AST_TOKENS // 2:
+        tokens = _TOKEN.subn("", text)[1]  # counts without building a list of the tokens
+        if tokens > MAX_AST_TOKENS:
+            return f"about {tokens:,} tokens, over the {MAX_AST_TOKENS:,} parsed: only scanned line by line"
+    return ""
+
+
 def _tolerant(path: str, text: str, chain: tuple[str, ...], offset: int) -> FileReport:
     """A file that does not parse: report that, and look for the obvious sinks line by line."""
-    report = FileReport(path, parsed=False)
-    report.hits.append(CodeHit("unparseable-code", Severity.LOW, Confidence.MEDIUM, 1 + offset,
-                               "the file is not valid Python: it cannot be analyzed fully (and may be hiding code)", "", chain))
+    report = _line_scan(path, text, chain, offset, parsed=False)
+    report.hits.insert(0, CodeHit(
+        "unparseable-code", Severity.LOW, Confidence.MEDIUM, 1 + offset,
+        "the file is not valid Python: it cannot be analyzed fully (and may be hiding code)", "", chain))
+    return report
+
+
+def _line_scan(path: str, text: str, chain: tuple[str, ...], offset: int, *, parsed: bool, partial: str = "") -> FileReport:
+    """The obvious sinks, line by line: for files that do not parse or are too large to parse."""
+    report = FileReport(path, parsed=parsed, partial=partial)
     for i, line in enumerate(text.splitlines(), 1):
         for pattern, rule, message in _TOLERANT:
             if pattern.search(line) and rule:
