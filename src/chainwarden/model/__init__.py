@@ -360,7 +360,7 @@ class PackageId:
     version: str | None = None
 
     def _order(self) -> tuple[str, str, bool, str]:
-        return (self.ecosystem.value, self.name, self.version is not None, self.version or "")
+        return (self.ecosystem, self.name, self.version is not None, self.version or "")  # a StrEnum compares as its text
 
     def __lt__(self, other: PackageId) -> bool:
         return self._order() < other._order()
