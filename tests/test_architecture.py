@@ -13,6 +13,9 @@ ROOT = SRC.parents[1]
 
 # Highest first; a module may import its own stage and any stage below it.
 LAYERS = ["cli", "pipeline", "report", "decide", "analyze", "enrich", "collect", "model"]
+# Shared base modules, below every stage beside `model`: any stage may import them, and they import
+# nothing of ours. `_files` is the one safe reader of files someone else wrote (ARCHITECTURE.md, decision 0016).
+BASE = {"_files"}
 # Stages that must not import each other although one is listed above the other.
 FORBIDDEN = {("analyze", "enrich"), ("analyze", "collect"), ("decide", "enrich"), ("decide", "collect"), ("enrich", "collect")}
 
@@ -49,6 +52,23 @@ def test_stages_import_only_downwards() -> None:
             if LAYERS.index(target) < LAYERS.index(own) or (own, target) in FORBIDDEN:
                 upward.append(f"{rel}:{line}: {own} imports {module}")
     assert upward == [], "imports that point up the pipeline:\n" + "\n".join(upward)
+
+
+def test_only_stages_and_base_modules_are_imported() -> None:
+    """A chainwarden module outside the stages is one of the base modules (or the package's version)."""
+    other: list[str] = []
+    for path in SRC.rglob("*.py"):
+        for module, line in _imports(path):
+            parts = module.split(".")
+            if parts[0] == "chainwarden" and len(parts) > 1 and parts[1] not in LAYERS and parts[1] not in BASE:
+                other.append(f"{path.relative_to(SRC)}:{line}: {module}")
+    assert other == []
+
+
+def test_base_modules_import_nothing_of_ours() -> None:
+    for name in BASE:
+        path = SRC / f"{name}.py"
+        assert not [m for m, _ in _imports(path) if m.startswith("chainwarden")], path
 
 
 def test_model_imports_nothing_of_ours() -> None:

@@ -278,7 +278,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     try:
         result = _with_progress(scan, request, not args.no_progress)
     except (*ChainwardenError, CacheError) as exc:
-        print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
+        print(f"chainwarden: error: {_printable(exc.diagnostics())}", file=sys.stderr)
         return EXIT_USAGE
 
     if args.format != "terminal":
@@ -350,7 +350,7 @@ def cmd_sbom(args: argparse.Namespace) -> int:
     try:
         result = _with_progress(inventory, request, not args.no_progress)
     except (*ChainwardenError, CacheError) as exc:
-        print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
+        print(f"chainwarden: error: {_printable(exc.diagnostics())}", file=sys.stderr)
         return EXIT_USAGE
     text = _render(result, args.format)
     if args.validate:
@@ -432,7 +432,10 @@ def cmd_check_name(args: argparse.Namespace) -> int:
 
 
 def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+    """Text from inputs or the machine, as the CLI prints it on stderr: secrets redacted, control characters escaped."""
+    from chainwarden.model import shown
+
+    return shown(text)
 
 
 def cmd_data(args: argparse.Namespace) -> int:

@@ -4,15 +4,22 @@
 walks each directory (skipping vendored and virtual-environment folders),
 groups the files it recognises by directory and ecosystem into projects, and
 asks `graph.build_graph` to merge each project's inputs.
+
+The paths given are the scanned roots (`CollectContext.roots`): nothing outside
+them is read, whatever an input names or a link points at. One file can never
+stop the run: what a collector cannot read is a `Skip`, and `_run` turns any
+other exception a collector raises into a Skip for that file too (a bug in
+chainwarden's reader, reported without quoting the input).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from chainwarden._files import scan_roots
 from chainwarden.collect.graph import build_graph
 from chainwarden.collect.interface import (
     CollectContext,
@@ -32,7 +39,7 @@ from chainwarden.collect.python import (
     requirements,
     uv_lock,
 )
-from chainwarden.model import DependencyGraph, Ecosystem, Project, Skip
+from chainwarden.model import Dependency, DependencyGraph, Ecosystem, Project, Skip, excerpt
 
 __all__ = ["COLLECTORS", "CollectContext", "CollectError", "collect_environment", "collect_paths"]
 
@@ -113,23 +120,55 @@ def discover(paths: Iterable[Path], ctx: CollectContext) -> Discovered:
 
 
 def _run(file: Path, collector: Collector, ctx: CollectContext) -> CollectResult:
-    """Run one collector; a file it cannot read becomes a Skip, never a traceback."""
+    """Run one collector; a file it cannot read becomes a Skip, never a traceback, never the end of the run."""
     try:
         result = collector.collect(file, ctx)
     except CollectError as exc:
         return CollectResult(ecosystem=collector.ecosystem, skips=[exc.to_skip()], files=[ctx.display(file)])
     except RecursionError:
-        return CollectResult(
-            ecosystem=collector.ecosystem,
-            skips=[Skip(what=ctx.display(file), reason="input nested too deeply to read", stage="collect")],
-        )
+        return _failed(file, collector, ctx, "input nested too deeply to read")
+    except Exception as exc:  # the last line of defence: a reader bug must not end the run (the input is not quoted)
+        return _failed(file, collector, ctx, f"chainwarden's {collector.format} reader failed on this file "
+                       f"({type(exc).__name__}); nothing in it was checked. This is a bug in chainwarden: please report it")
     if collector.is_lockfile:
         result.is_lockfile = True
+    return _bounded(result)
+
+
+# No real package name or version comes near these; longer ones are refused here, once, so that no later
+# stage (version comparison, PURLs, reports) is handed one (a version of 5,000 digits is not a number
+# Python converts).
+MAX_NAME_CHARS = 256
+MAX_VERSION_CHARS = 256
+
+
+def _bounded(result: CollectResult) -> CollectResult:
+    """`result` without the records whose name or version is longer than any real one (a Skip each)."""
+    kept: list[Dependency] = []
+    for dep in result.dependencies:
+        p = dep.package
+        if len(p.name) > MAX_NAME_CHARS or (p.version is not None and len(p.version) > MAX_VERSION_CHARS):
+            field, value, limit = ("name", p.name, MAX_NAME_CHARS) if len(p.name) > MAX_NAME_CHARS else \
+                ("version", p.version or "", MAX_VERSION_CHARS)
+            where = str(dep.sources[0]) if dep.sources else "?"
+            result.skips.append(Skip(what=where, reason=f"expected a package {field} of at most {limit} characters, "
+                                     f"got {excerpt(value)}: not read", stage="collect"))
+            continue
+        kept.append(dep)
+    if len(kept) != len(result.dependencies):
+        result.dependencies = kept
     return result
 
 
+def _failed(file: Path, collector: Collector, ctx: CollectContext, reason: str) -> CollectResult:
+    return CollectResult(ecosystem=collector.ecosystem, skips=[Skip(what=ctx.display(file), reason=reason, stage="collect")])
+
+
 def collect_paths(paths: Iterable[Path], ctx: CollectContext) -> tuple[list[DependencyGraph], list[Skip]]:
-    """Discover and collect every project under `paths`."""
+    """Discover and collect every project under `paths` (the scanned roots, unless `ctx` names its own)."""
+    paths = list(paths)
+    if not ctx.roots:
+        ctx = replace(ctx, roots=scan_roots(paths))
     disc = discover(paths, ctx)
     graphs: list[DependencyGraph] = []
     skips = list(disc.skips)
@@ -156,11 +195,11 @@ def collect_paths(paths: Iterable[Path], ctx: CollectContext) -> tuple[list[Depe
 
 
 def collect_environment(path: Path, ctx: CollectContext) -> tuple[list[DependencyGraph], list[Skip]]:
-    """Collect an installed environment (a venv or a site-packages folder)."""
-    try:
-        result = environment.collect(path, ctx)
-    except CollectError as exc:
-        return [], [exc.to_skip()]
+    """Collect an installed environment (a venv or a site-packages folder): nothing outside it is read."""
+    ctx = replace(ctx, roots=scan_roots([path]))
+    result = _run(path, environment.COLLECTOR, ctx)
+    if not result.dependencies and result.skips:
+        return [], list(result.skips)
     project = Project(root=ctx.display(path), ecosystem=Ecosystem.PYPI, files=tuple(result.files), lockfiles=tuple(result.files),
                       directory=str(path.resolve()))
     return [build_graph(project, [result])], list(result.skips)

@@ -9,18 +9,45 @@ scanner that tracks the key path (json itself has no position API).
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from chainwarden.collect.interface import CollectContext, CollectError, CollectResult
-from chainwarden.model import SourceLocation
+from chainwarden.collect.interface import CollectContext, CollectError, CollectResult, first_line
+from chainwarden.model import SourceLocation, excerpt
+
+# libyaml's loader when PyYAML was built with it (ten times faster on a large pnpm-lock.yaml; it refuses
+# nesting deeper than 1,000 levels itself), else the pure-Python one. Safe loaders only.
+YAML_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _huge_number_line(text: str) -> int | None:
+    """The line of the first run of more digits than Python turns into a number (`sys.get_int_max_str_digits`)."""
+    limit = sys.get_int_max_str_digits() or 4300
+    for m in _DIGITS.finditer(text):
+        if m.end() - m.start() > limit:
+            return text.count("\n", 0, m.start()) + 1
+    return None
+
+
+def _too_large(path: Path, text: str, ctx: CollectContext, what: str, exc: ValueError) -> CollectError:
+    """A parser's ValueError that is not a syntax error: a number with more digits than Python converts."""
+    line = _huge_number_line(text)
+    if line is None:
+        return CollectError(ctx.location(path, None), f"expected valid {what}: {first_line(exc)}")
+    return CollectError(ctx.location(path, line), f"expected a number of at most {sys.get_int_max_str_digits() or 4300} digits "
+                        f"in {what}, found a longer one: not read")
 
 
 def load_toml(path: Path, text: str, ctx: CollectContext, what: str) -> dict[str, Any]:
@@ -30,8 +57,10 @@ def load_toml(path: Path, text: str, ctx: CollectContext, what: str) -> dict[str
     except tomllib.TOMLDecodeError as exc:
         m = _TOML_AT.search(str(exc))
         line = int(m.group(1)) if m else (text.count("\n") + 1 if "end of document" in str(exc) else None)
-        msg = _TOML_AT.sub("", str(exc)).strip()
+        msg = _TOML_AT.sub("", first_line(exc, 300)).strip()
         raise CollectError(ctx.location(path, line), f"expected valid TOML for {what}: {msg}") from exc
+    except ValueError as exc:  # a number past Python's digit limit
+        raise _too_large(path, text, ctx, f"TOML for {what}", exc) from exc
 
 
 def load_json(path: Path, text: str, ctx: CollectContext, what: str) -> Any:
@@ -40,19 +69,25 @@ def load_json(path: Path, text: str, ctx: CollectContext, what: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CollectError(ctx.location(path, exc.lineno), f"expected valid JSON for {what}: {exc.msg} (column {exc.colno})") from exc
+    except ValueError as exc:  # a number past Python's digit limit
+        raise _too_large(path, text, ctx, f"JSON for {what}", exc) from exc
 
 
-def load_yaml(path: Path, text: str, ctx: CollectContext, what: str) -> tuple[Any, yaml.Node | None]:
-    """Parse YAML safely; return the data and the node tree (for line numbers)."""
+def compose_yaml(path: Path, text: str, ctx: CollectContext, what: str) -> yaml.Node | None:
+    """Parse YAML into its node tree (scalars stay text: no value is constructed, so no number is converted)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        return yaml.compose(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CollectError(ctx.location(path, line), f"expected valid YAML for {what}: {problem}") from exc
-    return data, node
+        raise yaml_error(path, ctx, what, exc) from exc
+
+
+def yaml_error(path: Path, ctx: CollectContext, what: str, exc: yaml.YAMLError) -> CollectError:
+    """A YAML syntax error as a `CollectError` at its line; the parser's text is kept, the input it quotes is not."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(exc, "problem", None)
+    shown = excerpt(problem, 200, quote=False) if isinstance(problem, str) else first_line(exc)
+    return CollectError(ctx.location(path, line), f"expected valid YAML for {what}: {shown}")
 
 
 def yaml_key_lines(node: yaml.Node | None) -> dict[tuple[str, ...], int]:
@@ -96,6 +131,66 @@ def located_tables(
     lines = array_table_lines(text, key)
     aligned = len(lines) == len(entries)
     return [(e, ctx.location(path, lines[i] if aligned else None)) for i, e in enumerate(entries)]
+
+
+_TOML_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
+_HEADER = re.compile(r"^\s*\[([^\[\]\n]*)\]")
+_LEADING_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+class LineIndex:
+    """Where the headers, keys and string literals of a TOML text sit, found in one pass over it.
+
+    A manifest with thousands of entries asks for thousands of lines: scanning the text for each would
+    take time quadratic in its size. Each question here is a dictionary look-up and a bisection.
+    Keys and strings are indexed as written (without unescaping), as a search of the text would see them.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.headers: dict[str, int] = {}
+        self.keys: dict[str, list[int]] = {}
+        self.strings: dict[str, list[int]] = {}
+        self.names: dict[str, list[int]] = {}  # lower-cased leading name of each string literal
+        for i, line in enumerate(text.splitlines(), 1):
+            m = _HEADER.match(line)
+            if m:
+                self.headers.setdefault(".".join(part.strip() for part in m.group(1).split(".")), i)
+                continue
+            head, eq, _ = line.partition("=")
+            if eq:
+                key = head.strip()
+                if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
+                    key = key[1:-1]
+                self.keys.setdefault(key, []).append(i)
+            for lit in _TOML_STRING.finditer(line):
+                content = lit.group(0)[1:-1]
+                self.strings.setdefault(content, []).append(i)
+                name = _LEADING_NAME.match(content)
+                if name:
+                    self.names.setdefault(name.group(1).lower(), []).append(i)
+
+    @staticmethod
+    def _first(lines: list[int] | None, after: int | None) -> int | None:
+        if not lines:
+            return None
+        i = bisect.bisect_left(lines, after or 1)
+        return lines[i] if i < len(lines) else None
+
+    def header(self, name: str) -> int | None:
+        """The line of the ``[name]`` header (whitespace around its dots ignored)."""
+        return self.headers.get(name)
+
+    def key(self, key: str, after: int | None) -> int | None:
+        """The first line at or after `after` that assigns `key` (``key =``, ``"key" =``)."""
+        return self._first(self.keys.get(key), after)
+
+    def string(self, value: str, after: int | None) -> int | None:
+        """The first line at or after `after` with the string literal `value`."""
+        return self._first(self.strings.get(value), after)
+
+    def string_named(self, name: str, after: int | None) -> int | None:
+        """The first line at or after `after` with a string literal that starts with the name `name`."""
+        return self._first(self.names.get(name.lower()), after)
 
 
 def line_of(text: str, needle: str, start: int = 1) -> int | None:

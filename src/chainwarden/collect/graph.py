@@ -9,7 +9,7 @@ stays in the graph as an unpinned dependency (version None).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from chainwarden.collect.interface import CollectResult
@@ -20,30 +20,44 @@ from chainwarden.model import (
     PackageId,
     Project,
     Scope,
+    SourceLocation,
 )
 
 _SCOPE_ORDER = [Scope.RUNTIME, Scope.PEER, Scope.OPTIONAL, Scope.DEV]
 
 
-def _merge_two(a: Dependency, b: Dependency) -> Dependency:
-    """One package seen twice: keep every source, the strongest scope, and whatever either knows."""
-    sources = tuple(sorted(set(a.sources) | set(b.sources), key=lambda s: (s.file, s.line or 0)))
-    scope = min(a.scope, b.scope, key=_SCOPE_ORDER.index)
+def merge(records: Sequence[Dependency]) -> Dependency:
+    """One package seen several times: keep every source, the strongest scope, and whatever any record
+    knows (the first record that knows a value wins). One pass over all records: a package repeated on
+    thousands of lines costs as much as thousands of packages, not their square."""
+    first = records[0]
+    if len(records) == 1:
+        return first
+    sources: dict[SourceLocation, None] = {}
+    extras: set[str] = set()
+    groups: set[str] = set()
+    hashes: dict[str, None] = {}
+    for r in records:
+        sources.update(dict.fromkeys(r.sources))
+        extras.update(r.extras)
+        groups.update(r.groups)
+        hashes.update(dict.fromkeys(r.hashes))
+    applies = [r.marker_applies for r in records if r.marker_applies is not None]
     return replace(
-        a,
-        sources=sources,
-        direct=a.direct or b.direct,
-        scope=scope,
-        specifier=a.specifier or b.specifier,
-        extras=tuple(sorted(set(a.extras) | set(b.extras))),
-        groups=tuple(sorted(set(a.groups) | set(b.groups))),
-        marker=a.marker or b.marker,
-        marker_applies=a.marker_applies if a.marker_applies is not None else b.marker_applies,
-        source_url=a.source_url or b.source_url,
-        hashes=tuple(dict.fromkeys((*a.hashes, *b.hashes))),
-        editable=a.editable or b.editable,
-        locked=a.locked or b.locked,
-        license=a.license or b.license,
+        first,
+        sources=tuple(sorted(sources, key=lambda s: (s.file, s.line or 0))),
+        direct=any(r.direct for r in records),
+        scope=min((r.scope for r in records), key=_SCOPE_ORDER.index),
+        specifier=next((r.specifier for r in records if r.specifier), None),
+        extras=tuple(sorted(extras)),
+        groups=tuple(sorted(groups)),
+        marker=next((r.marker for r in records if r.marker), None),
+        marker_applies=applies[0] if applies else None,
+        source_url=next((r.source_url for r in records if r.source_url), None),
+        hashes=tuple(hashes),
+        editable=any(r.editable for r in records),
+        locked=any(r.locked for r in records),
+        license=next((r.license for r in records if r.license), None),
     )
 
 
@@ -57,22 +71,23 @@ def build_graph(project: Project, results: Iterable[CollectResult], own_names: I
     locks = [r for r in results if r.is_lockfile]
     manifests = [r for r in results if not r.is_lockfile]
 
-    nodes: dict[tuple[str, str | None], Dependency] = {}
+    # Every record of a node is gathered first and merged once at the end (`merge`).
+    records: dict[tuple[str, str | None], list[Dependency]] = {}
     edges: set[Edge] = set()
     for res in locks:
         for dep in res.dependencies:
             if dep.package.name in own:
                 continue
-            k = _key(dep)
-            nodes[k] = _merge_two(nodes[k], dep) if k in nodes else dep
+            records.setdefault(_key(dep), []).append(dep)
         edges.update(e for e in res.edges if e.parent.name not in own and e.child.name not in own)
 
     by_name: dict[str, list[tuple[str, str | None]]] = {}
-    for k in nodes:
+    for k in records:
         by_name.setdefault(k[0], []).append(k)
+    direct = {k: any(d.direct for d in recs) for k, recs in records.items()}
 
     locked_names = set(by_name)
-    has_direct_info = any(d.direct for d in nodes.values())
+    has_direct_info = any(direct.values())
     for res in manifests:
         for dep in res.dependencies:
             if dep.package.name in own:
@@ -82,13 +97,16 @@ def build_graph(project: Project, results: Iterable[CollectResult], own_names: I
                 candidates = [k for k in candidates if k[1] == dep.package.version]
             if candidates:
                 # Prefer the locked node the lockfile itself calls direct.
-                preferred = [k for k in candidates if nodes[k].direct] or candidates
+                preferred = [k for k in candidates if direct[k]] or candidates
                 for k in preferred:
-                    nodes[k] = _merge_two(nodes[k], replace(dep, package=nodes[k].package, locked=True))
+                    records[k].append(replace(dep, package=records[k][0].package, locked=True))
+                    direct[k] = direct[k] or dep.direct
             else:
                 k = _key(dep)
-                nodes[k] = _merge_two(nodes[k], dep) if k in nodes else dep
+                records.setdefault(k, []).append(dep)
+                direct[k] = direct.get(k, False) or dep.direct
         edges.update(res.edges)
+    nodes = {k: merge(recs) for k, recs in records.items()}
 
     # A lockfile without root information (e.g. yarn.lock) leaves every node non-direct
     # unless a manifest said otherwise; with no manifest at all, treat nodes no edge reaches as direct.

@@ -6,6 +6,13 @@ from the project it reads, and never touches the network.
 A collector returns a `CollectResult`. Anything it cannot read becomes a `Skip`
 naming ``file:line`` and what was expected; a collector that cannot read its file
 at all raises `CollectError`, which the discovery loop turns into a `Skip`.
+
+Inputs are hostile. Every file is read through `read_text` (the project's one safe
+reader, `chainwarden._files`): only regular files, never under ``/proc``, ``/dev`` or
+``/sys``, never outside the scanned folders (`CollectContext.roots`, links resolved),
+at most `MAX_INPUT_BYTES`, and never text holding a NUL character. A message that
+quotes input quotes it through `chainwarden.model.excerpt` (short, secrets redacted),
+never whole.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ from packaging.markers import (
     UndefinedEnvironmentName,
     default_environment,
 )
+from packaging.requirements import InvalidRequirement, Requirement
 
+from chainwarden._files import MAX_INPUT_BYTES, FileRefused, read_bytes
 from chainwarden.model import (
     Dependency,
     Ecosystem,
@@ -30,6 +39,7 @@ from chainwarden.model import (
     IndexHint,
     Skip,
     SourceLocation,
+    excerpt,
 )
 
 
@@ -50,18 +60,29 @@ class CollectError(Exception):
 
 @dataclass
 class CollectContext:
-    """What every collector is given: how to display paths, and the environment markers are evaluated in."""
+    """What every collector is given: how to display paths, the environment markers are evaluated in,
+    and the folders it may read from.
+
+    `roots` are the scanned folders (links resolved; the folder of a file given alone): a file whose
+    real path is outside all of them is never read, whoever names it (an include, a symlink). Empty:
+    no confinement beyond the special-file checks (a collector called on its own, in tests).
+    """
 
     display_base: Path = field(default_factory=Path.cwd)
     environment: dict[str, str] = field(default_factory=lambda: {k: str(v) for k, v in default_environment().items()})
+    roots: tuple[Path, ...] = ()
+    _shown: dict[Path, str] = field(default_factory=dict, repr=False, compare=False)
 
     def display(self, path: Path) -> str:
         """The path as the user should read it: relative to where they stand when it is below it."""
-        try:
-            rel = os.path.relpath(path, self.display_base)
-        except ValueError:  # another drive on Windows
-            return str(path)
-        return str(path) if rel.startswith("..") else rel
+        shown = self._shown.get(path)
+        if shown is None:
+            try:
+                rel = os.path.relpath(path, self.display_base)
+            except ValueError:  # another drive on Windows
+                rel = ".."
+            shown = self._shown[path] = str(path) if rel.startswith("..") else rel
+        return shown
 
     def location(self, path: Path, line: int | None) -> SourceLocation:
         return SourceLocation(self.display(path), line)
@@ -75,8 +96,9 @@ class CollectContext:
             env = dict(self.environment)
             env.setdefault("extra", "")
             return Marker(marker).evaluate(env)
-        except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName) as exc:
-            skips.append(Skip(what=str(where), reason=f"could not evaluate marker {marker!r}: {exc}", stage="collect"))
+        except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName, ValueError) as exc:
+            skips.append(Skip(what=str(where), reason=f"could not evaluate marker {excerpt(marker)}: {first_line(exc)}",
+                              stage="collect"))
             return None
 
 
@@ -112,13 +134,42 @@ class Collector:
     collect: Callable[[Path, CollectContext], CollectResult]
 
 
+def parse_requirement(text: str) -> Requirement:
+    """A PEP 508 requirement, or `InvalidRequirement`. `packaging` converts versions lazily: a version of
+    5,000 digits passes its parser and fails later, when the specifier is printed or compared. It is
+    printed here, so that every failure is an `InvalidRequirement` at the line that holds it."""
+    try:
+        req = Requirement(text)
+        str(req.specifier)
+        str(req.marker)
+    except InvalidRequirement:
+        raise
+    except ValueError as exc:
+        raise InvalidRequirement("a version or marker too long to read (more digits than Python converts)") from exc
+    return req
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception's message for a Skip: its first line only (parsers repeat the input below it, with a
+    caret), secrets redacted, control characters escaped, cut to `limit` characters."""
+    return excerpt(str(exc).split("\n", 1)[0], limit, quote=False)
+
+
 def read_text(path: Path, ctx: CollectContext) -> str:
-    """Read a text input as UTF-8 (a BOM is allowed); anything else is a `CollectError`."""
+    """Read a text input as UTF-8 (a BOM is allowed) with the safe reader; anything else is a `CollectError`.
+
+    Refused, as a `CollectError` at the file: a path outside `ctx.roots`, a special file, anything but a
+    regular file, more than `MAX_INPUT_BYTES`, undecodable bytes, and a NUL character (no manifest or
+    lockfile holds one; ``/proc/self/environ`` and binary files do).
+    """
     where = ctx.location(path, None)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CollectError(where, f"could not read the file: {exc.strerror or exc}") from exc
+        data = read_bytes(path, roots=ctx.roots or None, limit=MAX_INPUT_BYTES)
+    except FileRefused as exc:
+        raise CollectError(where, exc.reason) from exc
+    nul = data.find(b"\x00")
+    if nul != -1:
+        raise CollectError(ctx.location(path, data[:nul].count(b"\n") + 1), "expected text, found a NUL byte (binary data): not read")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -66,6 +66,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from chainwarden._files import FileRefused, read_text
 from chainwarden.analyze import ANALYZERS, OptionValue, by_id
 from chainwarden.analyze.code import CODE_RULES
 from chainwarden.analyze.review import REVIEW_RULES
@@ -432,13 +433,17 @@ def _dns(raw: object, err: Callable[[str, str], PolicyError]) -> DnsPolicy:
 def load_policy(path: Path) -> Policy:
     """Read a policy from a chainwarden.toml or a pyproject.toml's [tool.chainwarden]."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{path}: could not read the policy file: {exc}") from exc
+        text = read_text(path)  # the safe reader: a FIFO, /dev/zero or a 1 GB file is refused, not read
+    except FileRefused as exc:
+        raise PolicyError(f"{path}: could not read the policy file: {exc.reason}") from exc
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: could not read the policy file: expected UTF-8 text, found undecodable bytes") from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path}: expected valid TOML: {exc}") from exc
+    except ValueError as exc:  # a number with more digits than Python converts
+        raise PolicyError(f"{path}: expected valid TOML: a number too long to read") from exc
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         table = tool.get("chainwarden", {}) if isinstance(tool, dict) else {}
@@ -457,9 +462,9 @@ def find_policy(start: Path) -> Path | None:
         py = d / "pyproject.toml"
         if py.is_file():
             try:
-                if "chainwarden" in tomllib.loads(py.read_text(encoding="utf-8")).get("tool", {}):
+                if "chainwarden" in tomllib.loads(read_text(py)).get("tool", {}):
                     return py
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError, AttributeError):
+            except (FileRefused, ValueError, AttributeError):  # ValueError: TOMLDecodeError, UnicodeDecodeError, huge numbers
                 pass
         if (d / ".git").exists():
             break

@@ -25,6 +25,12 @@ pins, scope mappings) for the dependency-confusion rules (`enrich.sources`), and
 built-in default.
 
 No registry host name is written in this module: defaults come from the installers.
+
+Every configuration file is read with the safe reader (`chainwarden._files`): a FIFO, a link to
+``/dev/zero`` or a special file is passed over, never read. ``${VAR}`` references are expanded (as
+npm does) only in the user's and the global ``.npmrc``: a project's ``.npmrc`` is written by whoever
+wrote the project, and expanding it would put the machine's secrets (``${GITHUB_TOKEN}``) into a
+registry URL chainwarden asks and reports.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
+from chainwarden._files import FileRefused, read_text
 from chainwarden.model import (
     Ecosystem,
     IndexHint,
@@ -70,6 +77,14 @@ class IndexSettings:
     npm: IndexChoice | None = None
     npm_scopes: dict[str, IndexChoice] = field(default_factory=dict)
     pypi_extra: list[IndexChoice] = field(default_factory=list)
+
+
+def _read(path: Path) -> str | None:
+    """A configuration file's text, read with the safe reader; None when it cannot or may not be read."""
+    try:
+        return read_text(path)
+    except (FileRefused, UnicodeDecodeError):
+        return None
 
 
 def _env(*names: str) -> tuple[str, str] | None:
@@ -105,9 +120,12 @@ def _pip_config_values(key: str) -> list[tuple[list[str], Path]]:
         if not f.is_file():
             continue
         parser = configparser.ConfigParser(interpolation=None)
+        text = _read(f)
+        if text is None:
+            continue
         try:
-            parser.read(f, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError, OSError):
+            parser.read_string(text, source=str(f))
+        except configparser.Error:
             continue
         for section in ("install", "global"):
             if parser.has_option(section, key):
@@ -141,9 +159,8 @@ def pip_builtin_default() -> str | None:
     if not m:
         return None
     source = Path(m.group(1)) / "_internal" / "models" / "index.py"
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError:
+    text = _read(source)
+    if text is None:
         return None
     found = re.search(r'PackageIndex\(\s*"(https?://[^"]+)"', text)
     return found.group(1).rstrip("/") + "/simple" if found else None
@@ -158,9 +175,12 @@ def _uv_settings(project_dirs: list[Path]) -> tuple[str, str] | None:
     for path, in_pyproject in candidates:
         if not path.is_file():
             continue
+        text = _read(path)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+            data = tomllib.loads(text) if text is not None else None
+        except ValueError:  # TOMLDecodeError, or a number past Python's digit limit
+            continue
+        if data is None:
             continue
         if in_pyproject:
             tool = data.get("tool")
@@ -175,6 +195,16 @@ def _uv_settings(project_dirs: list[Path]) -> tuple[str, str] | None:
     return None
 
 
+def _machine_npmrc_files() -> list[Path]:
+    """The user's and the global .npmrc: the machine owner's, not the project's."""
+    user = os.environ.get("NPM_CONFIG_USERCONFIG") or os.environ.get("npm_config_userconfig")
+    files = [Path(user) if user else Path.home() / ".npmrc"]
+    glob = os.environ.get("NPM_CONFIG_GLOBALCONFIG") or os.environ.get("npm_config_globalconfig")
+    if glob:
+        files.append(Path(glob))
+    return files
+
+
 def npmrc_files(project_dirs: list[Path]) -> list[Path]:
     files: list[Path] = []
     for d in project_dirs:
@@ -182,24 +212,27 @@ def npmrc_files(project_dirs: list[Path]) -> list[Path]:
             f = parent / ".npmrc"
             if f.is_file() and f not in files:
                 files.append(f)
-    user = os.environ.get("NPM_CONFIG_USERCONFIG") or os.environ.get("npm_config_userconfig")
-    files.append(Path(user) if user else Path.home() / ".npmrc")
-    glob = os.environ.get("NPM_CONFIG_GLOBALCONFIG") or os.environ.get("npm_config_globalconfig")
-    if glob:
-        files.append(Path(glob))
+    files += _machine_npmrc_files()
     return [f for f in files if f.is_file()]
+
+
+def _expands(path: Path) -> bool:
+    """Whether ${VAR} references in this .npmrc are expanded: only in the user's and the global one."""
+    return path.resolve() in {f.resolve() for f in _machine_npmrc_files()}
 
 
 _NPMRC_LINE = re.compile(r"^\s*([^=;#\s][^=]*?)\s*=\s*(.*?)\s*$")
 
 
-def parse_npmrc(path: Path) -> dict[str, str]:
-    """Key/value settings of an .npmrc (auth lines are skipped: never read secrets)."""
+def parse_npmrc(path: Path, *, expand: bool | None = None) -> dict[str, str]:
+    """Key/value settings of an .npmrc (auth lines are skipped: never read secrets). ``${VAR}`` is expanded
+    when `expand` (default: only in the user's and the global .npmrc; a project's stays as written)."""
     out: dict[str, str] = {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    text = _read(path)
+    if text is None:
         return out
+    if expand is None:
+        expand = _expands(path)
     for line in text.splitlines():
         m = _NPMRC_LINE.match(line)
         if not m:
@@ -207,7 +240,8 @@ def parse_npmrc(path: Path) -> dict[str, str]:
         key, value = m.group(1), m.group(2).strip("\"'")
         if key.startswith("//") or "auth" in key.lower() or "password" in key.lower():
             continue
-        value = re.sub(r"\$\{([^}]+)\}", lambda mm: os.environ.get(mm.group(1), ""), value)
+        if expand:
+            value = re.sub(r"\$\{([^}]+)\}", lambda mm: os.environ.get(mm.group(1), ""), value)
         out.setdefault(key, value)
     return out
 
@@ -298,12 +332,10 @@ class InstallerStatements:
 
 
 def _line_in(path: Path, needle: str) -> int | None:
-    try:
-        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if needle in line:
-                return i
-    except (OSError, UnicodeDecodeError):
-        return None
+    text = _read(path)
+    for i, line in enumerate(text.splitlines() if text is not None else [], 1):
+        if needle in line:
+            return i
     return None
 
 
@@ -369,10 +401,12 @@ def installer_statements(project_dirs: list[Path], display: dict[Path, str] | No
         for path, in_pyproject, own in _uv_files(project_dirs):
             if not own and not machine:
                 continue
+            text = _read(path)
             try:
-                text = path.read_text(encoding="utf-8")
-                data = tomllib.loads(text)
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+                data = tomllib.loads(text) if text is not None else None
+            except ValueError:  # TOMLDecodeError, or a number past Python's digit limit
+                continue
+            if text is None or data is None:
                 continue
             if in_pyproject:
                 tool = data.get("tool")

@@ -54,11 +54,15 @@ __all__ = [
     "SourceKind",
     "SourceLocation",
     "Verdict",
+    "REDACTED",
     "email_host",
+    "excerpt",
     "index_key",
     "normalize_name",
     "npm_registry_base",
     "printable",
+    "redact_secrets",
+    "shown",
     "version_order",
 ]
 
@@ -92,6 +96,130 @@ def printable(text: str, limit: int = 0, *, escape_backslash: bool = False) -> s
     if limit and len(shown) > limit:
         shown = f"{shown[:limit]}... ({len(shown) - limit} more characters)"
     return shown
+
+
+# -- secrets in attacker-chosen text --------------------------------------------------------------
+#
+# Every pattern below runs in time linear in the text (bounded quantifiers, literal anchors): the text
+# is attacker-chosen and may be megabytes long.
+
+REDACTED = "***"
+# user[:password]@ after a scheme (``https://user:token@host``); ``git@`` (ssh remotes) is not a secret.
+_USERINFO = re.compile(r"://([^/\s@?#\x00]{1,512})@")
+# KEY=VALUE, KEY: VALUE, "key": "value" (the key's words decide whether the value is a secret). After a quoted
+# key the value must be quoted too (or a number): "'credentials': could not read" is a message, not a secret.
+_KEY_VALUE = re.compile(
+    r"(?<![A-Za-z0-9_.])(?<![A-Za-z0-9_]-)(?P<key>[A-Za-z_][A-Za-z0-9_]*(?:[.\-][A-Za-z0-9_]+)*)(?P<sep>[ \t]{0,3}(?:=|:(?!//))[ \t]{0,3}[\"']?|[\"'][ \t]{0,3}[=:][ \t]{0,3}(?:[\"']|(?=\d)))(?![=~<>!])"
+    r"(?P<value>[^\s\"'&,;<>=\x00(){}\[\]]+)"
+)
+_KEY_WORD = re.compile(r"[_.\-]+|(?<=[a-z0-9])(?=[A-Z])")
+_SECRET_WORDS = frozenset({
+    "token", "secret", "password", "passwd", "pwd", "pass", "passphrase", "key", "apikey", "privatekey", "secretkey",
+    "accesskey", "credential", "credentials", "auth", "authtoken", "authorization", "session", "sessionid", "cookie",
+    "private", "signature", "jwt", "bearer", "otp",
+})
+_SECRET_ENDINGS = ("token", "secret", "password", "passwd", "apikey", "credentials", "credential", "cookie", "sessionid")
+# Token shapes that are secrets wherever they appear; the recognisable prefix is kept ("ghp_***" stays as it is:
+# redacting twice changes nothing).
+_TOKEN = re.compile(
+    r"\b(?P<prefix>gh[pousr]_|github_pat_|glpat-|xox[abposr]-|pypi-AgE|npm_(?=[A-Za-z0-9]{16})|sk_live_|rk_live_"
+    r"|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)(?=[A-Z0-9]{12}))[A-Za-z0-9_\-]+"
+)
+_PRIVATE_KEY = re.compile(r"-----BEGIN[A-Z ]{0,40}PRIVATE KEY( BLOCK)?-----")
+# Runs of base64 / hex characters, judged one by one (high-entropy secrets without a recognisable shape).
+_RUN = re.compile(r"[A-Za-z0-9+=_\-]{20,}")
+_HEX = re.compile(r"[0-9a-fA-F]{32,}")
+
+
+def _is_secret_key(key: str) -> bool:
+    words = [w.lower() for w in _KEY_WORD.split(key) if w]
+    return any(w in _SECRET_WORDS or w.endswith(_SECRET_ENDINGS) for w in words)
+
+
+def _looks_random(run: str) -> bool:
+    """A long run that mixes upper case, lower case and digits, a long hex run, or a JWT: likely a secret."""
+    if run.startswith("eyJ"):
+        return True
+    if _HEX.fullmatch(run):
+        return True
+    return any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run)
+
+
+def redact_secrets(text: str, *, entropy: bool = False) -> str:
+    """`text` with what looks like a secret replaced by ``***``.
+
+    Always: credentials in URLs (``https://user:token@host`` -> ``https://***@host``), the values of
+    ``KEY=VALUE`` / ``KEY: VALUE`` pairs whose key names a secret (``GITHUB_TOKEN=``, ``password:``,
+    ``aws_secret_access_key =``, ``_authToken=``), well-known token shapes (GitHub, GitLab, Slack, npm, PyPI,
+    AWS access key ids; the prefix is kept) and PEM private-key blocks. With `entropy`, also every run of
+    20+ base64 characters that mixes upper case, lower case and digits, every 32+ hex run and every JWT:
+    right for quoting input whose meaning is unknown (an unreadable line), wrong for hashes in a report.
+    Linear in the length of `text`.
+    """
+    if not text:
+        return text
+    begin = _PRIVATE_KEY.search(text)
+    if begin is not None:
+        end = text.find("PRIVATE KEY", begin.end())
+        end = text.find("-----", end + 11) if end != -1 else -1
+        tail = text[end + 5:] if end != -1 else ""
+        text = f"{text[:begin.end()]}{REDACTED}{tail}"
+    text = _USERINFO.sub(lambda m: m.group(0) if m.group(1) == "git" else f"://{REDACTED}@", text)
+    text = _KEY_VALUE.sub(
+        lambda m: f"{m.group('key')}{m.group('sep')}{REDACTED}" if _is_secret_key(m.group("key")) else m.group(0), text)
+    text = _TOKEN.sub(lambda m: f"{m.group('prefix')}{REDACTED}", text)
+    if entropy:
+        text = _RUN.sub(lambda m: REDACTED if _looks_random(m.group(0)) else m.group(0), text)
+    return text
+
+
+def shown(text: str, limit: int = 0) -> str:
+    """Attacker-chosen text as a report shows it: secrets redacted (`redact_secrets`), control characters
+    escaped (`printable`), cut to `limit` characters when one is given."""
+    return printable(redact_secrets(text), limit)
+
+
+_TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
+EXCERPT_WINDOW = 4096  # at most this much of a quoted input is looked at (and redacted) to make its excerpt
+
+
+def _brief(value: object) -> str:
+    """A value that is not text, as an excerpt shows it: numbers and booleans as written, containers by size."""
+    if value is None or isinstance(value, (bool, float)):
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if value.bit_length() < 4000 else "a number too large to show"
+    if isinstance(value, (list, tuple)):
+        return f"a list of {len(value)} items"
+    if isinstance(value, dict):
+        return f"a table of {len(value)} keys"
+    return f"a {type(value).__name__}"
+
+
+def excerpt(value: object, limit: int = 60, *, quote: bool = True) -> str:
+    """A short, quoted, redacted excerpt of an input that could not be read, for an error message
+    (a value that is not text is described, not quoted: ``a list of 3 items``).
+
+    Secrets are redacted (`redact_secrets` with `entropy`), control characters escaped, and the
+    result cut to `limit` characters, with how long the input was when it was cut; in quotes unless
+    `quote` is false (for a parser's message, not the input itself). Text that holds
+    NUL characters (``/proc/self/environ``, binary data) is never text a user wrote: only what
+    comes before the first NUL is shown. Never quote input in a message any other way.
+    """
+    if not isinstance(value, str):
+        return _brief(value)
+    text = value
+    total = len(text)
+    nul = text.find("\x00", 0, EXCERPT_WINDOW)
+    window = text[: nul if nul != -1 else EXCERPT_WINDOW]
+    if len(window) < total:
+        # The cut may have split a secret: leave out the run of token characters it ends in.
+        window = window.rstrip(_TOKEN_CHARS)
+    out = printable(redact_secrets(window, entropy=True))
+    cut = len(out) > limit or len(window) < total
+    out = out[:limit].rstrip()
+    q = "'" if quote else ""
+    return f"{q}{out}…{q} ({total} characters)" if cut else f"{q}{out}{q}"
 
 
 def index_key(url: str) -> str:
@@ -183,15 +311,32 @@ class SourceKind(StrEnum):
     PATH = "path"  # a local directory or file, editables
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class SourceLocation:
-    """A place in the user's files: the file (as the user would type it) and 1-based line."""
+    """A place in the user's files: the file (as the user would type it) and 1-based line.
+
+    Ordered by file, then line, a location without a line first (a total order: sorting never fails)."""
 
     file: str
     line: int | None = None
 
     def __str__(self) -> str:
         return self.file if self.line is None else f"{self.file}:{self.line}"
+
+    def _order(self) -> tuple[str, bool, int]:
+        return (self.file, self.line is not None, self.line or 0)
+
+    def __lt__(self, other: SourceLocation) -> bool:
+        return self._order() < other._order()
+
+    def __le__(self, other: SourceLocation) -> bool:
+        return self._order() <= other._order()
+
+    def __gt__(self, other: SourceLocation) -> bool:
+        return self._order() > other._order()
+
+    def __ge__(self, other: SourceLocation) -> bool:
+        return self._order() >= other._order()
 
 
 @lru_cache(maxsize=65536)
@@ -203,13 +348,31 @@ def _purl(ecosystem: Ecosystem, name: str, version: str | None) -> str:
     return PackageURL(type=ecosystem.value, name=name, version=version).to_string()
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class PackageId:
-    """One package at one version (or unpinned, `version=None`). `name` is normalised."""
+    """One package at one version (or unpinned, `version=None`). `name` is normalised.
+
+    Ordered by ecosystem, name, then version text, the unpinned one first: a total order, so that a
+    local package (no version) beside a registry package of the same name never breaks a sort."""
 
     ecosystem: Ecosystem
     name: str
     version: str | None = None
+
+    def _order(self) -> tuple[str, str, bool, str]:
+        return (self.ecosystem, self.name, self.version is not None, self.version or "")  # a StrEnum compares as its text
+
+    def __lt__(self, other: PackageId) -> bool:
+        return self._order() < other._order()
+
+    def __le__(self, other: PackageId) -> bool:
+        return self._order() <= other._order()
+
+    def __gt__(self, other: PackageId) -> bool:
+        return self._order() > other._order()
+
+    def __ge__(self, other: PackageId) -> bool:
+        return self._order() >= other._order()
 
     @property
     def purl(self) -> str:

@@ -27,6 +27,8 @@ from chainwarden.model import (
     SourceLocation,
 )
 
+from chainwarden.report import scrub
+
 SCHEMA_ID = "chainwarden.report/v1"
 
 
@@ -245,4 +247,5 @@ def build(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult) -> str:
-    return json.dumps(build(result), indent=2, ensure_ascii=False) + "\n"
+    """The report as JSON text, secrets redacted (`chainwarden.report.scrub`)."""
+    return json.dumps(scrub(build(result)), indent=2, ensure_ascii=False) + "\n"

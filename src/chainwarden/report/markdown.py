@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from chainwarden.model import Finding, PackageId, ScanResult, Severity, printable
+from chainwarden.model import Finding, PackageId, ScanResult, Severity, printable, redact_secrets
 
 __all__ = ["MAX_CHARS", "code", "render", "text"]
 
@@ -24,10 +24,10 @@ _PUNCTUATION = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?\[\\\]^_`{|}~])")
 
 
 def text(value: object, limit: int = 0) -> str:
-    """Untrusted prose for Markdown: control characters shown as escapes, every ASCII punctuation character
+    """Untrusted prose for Markdown: secrets redacted (`redact_secrets`), control characters shown as escapes, every ASCII punctuation character
     backslash-escaped (so no emphasis, link, HTML tag, entity or table cell break), line breaks as spaces,
     and ``@``/``#`` followed by a zero-width space so that no user, team or issue is mentioned."""
-    shown = printable(" ".join(str(value).split()))
+    shown = printable(redact_secrets(" ".join(str(value).split())))
     if limit and len(shown) > limit:
         shown = shown[:limit].rstrip() + "…"
     shown = _PUNCTUATION.sub(r"\\\1", shown)
@@ -35,9 +35,9 @@ def text(value: object, limit: int = 0) -> str:
 
 
 def code(value: object, limit: int = 200, *, cell: bool = False) -> str:
-    """An untrusted name or path as a code span: nothing inside is Markdown or HTML, and GitHub does not
+    """An untrusted name or path as a code span (secrets redacted): nothing inside is Markdown or HTML, and GitHub does not
     turn ``@scope`` into a mention there. In a table cell pipes are escaped; the fence outgrows any backticks."""
-    shown = printable(" ".join(str(value).split()))
+    shown = printable(redact_secrets(" ".join(str(value).split())))
     if limit and len(shown) > limit:
         shown = shown[:limit] + "…"
     if cell:

@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 
 from chainwarden.analyze.review import ReviewResult
+from chainwarden.report import scrub
 from chainwarden.report.json_report import finding_dict, skip_dict
 from chainwarden.report.terminal import SEVERITY_STYLE, safe
 
@@ -34,7 +35,7 @@ def build(r: ReviewResult) -> dict[str, Any]:
 
 
 def render_json(r: ReviewResult) -> str:
-    return json.dumps(build(r), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(scrub(build(r)), indent=2, ensure_ascii=False) + "\n"
 
 
 def render_terminal(r: ReviewResult, console: Console) -> None:

@@ -29,6 +29,7 @@ from chainwarden.model import (
     SourceLocation,
     printable,
 )
+from chainwarden.report import scrub
 from chainwarden.report.rule_docs import Rule, catalogue, rule_doc
 
 __all__ = ["FINGERPRINT_KEY", "LEVEL", "SCHEMA_URI", "SECURITY_SEVERITY", "build", "fingerprint", "render"]
@@ -211,4 +212,4 @@ def build(result: ScanResult, *, docs_url: str | None = None, working_directory:
 
 
 def render(result: ScanResult, *, docs_url: str | None = None, working_directory: Path | None = None) -> str:
-    return json.dumps(build(result, docs_url=docs_url, working_directory=working_directory), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(scrub(build(result, docs_url=docs_url, working_directory=working_directory)), indent=2, ensure_ascii=False) + "\n"

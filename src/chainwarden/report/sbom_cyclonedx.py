@@ -6,6 +6,9 @@
 - `components`: every package once (by PURL), with its version, PURL, the hashes its lockfile gives,
   the licence the lockfile or the index declares, its scope, and where it is declared (properties).
 - `dependencies`: each project's direct dependencies, and every edge the lockfiles record.
+
+Text taken from inputs (URLs, specifiers, paths, licences) goes through `chainwarden.model.shown`:
+credentials and secret-looking values redacted, control characters escaped.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from cyclonedx.output.json import JsonV1Dot6
 from cyclonedx.schema import SchemaVersion
 from packageurl import PackageURL
 
-from chainwarden.model import ScanResult, Scope, SourceKind, printable
+from chainwarden.model import ScanResult, Scope, SourceKind, printable, shown
 from chainwarden.report._sbom import Entry, inventory, project_name, project_ref
 
 __all__ = ["ValidationUnavailable", "render", "validate"]
@@ -49,7 +52,7 @@ def _uri(value: str | None) -> XsUri | None:
     if not value:
         return None
     try:
-        return XsUri(printable(value))
+        return XsUri(shown(value))
     except (CycloneDxException, ValueError):
         return None
 
@@ -60,9 +63,9 @@ def _component(entry: Entry) -> Component:
     props = [Property(name="chainwarden:ecosystem", value=p.ecosystem.value),
              Property(name="chainwarden:scope", value=entry.scope.value),
              Property(name="chainwarden:direct", value="true" if entry.direct else "false")]
-    props += [Property(name="chainwarden:declared-at", value=printable(s)) for s in entry.sources[:_MAX_SOURCES]]
+    props += [Property(name="chainwarden:declared-at", value=shown(s)) for s in entry.sources[:_MAX_SOURCES]]
     if dep.specifier and p.version is None:
-        props.append(Property(name="chainwarden:specifier", value=printable(dep.specifier)))
+        props.append(Property(name="chainwarden:specifier", value=shown(dep.specifier)))
     refs: list[ExternalReference] = []
     if dep.source_kind is not SourceKind.REGISTRY and (url := _uri(dep.source_url)):
         kind = ExternalReferenceType.VCS if dep.source_kind is SourceKind.VCS else ExternalReferenceType.DISTRIBUTION
@@ -71,7 +74,7 @@ def _component(entry: Entry) -> Component:
         refs.append(ExternalReference(type=ExternalReferenceType.VCS, url=repo, comment="source repository the index names"))
     licenses = []
     if entry.license:
-        lic = _licenses.make_from_string(printable(entry.license), license_acknowledgement=LicenseAcknowledgement.DECLARED)
+        lic = _licenses.make_from_string(shown(entry.license), license_acknowledgement=LicenseAcknowledgement.DECLARED)
         licenses.append(lic)
     return Component(
         type=ComponentType.LIBRARY,
@@ -103,8 +106,8 @@ def build(result: ScanResult, serial: uuid.UUID | None = None) -> Bom:
         projects.append(Component(
             type=ComponentType.APPLICATION, name=printable(project_name(pr)), bom_ref=project_ref(pr),
             properties=[Property(name="chainwarden:ecosystem", value=pr.ecosystem.value),
-                        Property(name="chainwarden:path", value=printable(pr.root))]
-            + [Property(name="chainwarden:input", value=printable(f)) for f in pr.files],
+                        Property(name="chainwarden:path", value=shown(pr.root))]
+            + [Property(name="chainwarden:input", value=shown(f)) for f in pr.files],
         ))
     if len(projects) == 1:
         root = projects[0]

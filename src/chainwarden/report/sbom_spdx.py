@@ -26,6 +26,7 @@ from typing import Any
 from cyclonedx.spdx import fixup_id, is_expression
 
 from chainwarden.model import ScanResult, Scope, SourceKind, printable
+from chainwarden.report import scrub
 from chainwarden.report._sbom import Entry, inventory, project_name, project_ref
 
 __all__ = ["NAMESPACE_BASE", "ValidationUnavailable", "render", "schema", "validate"]
@@ -164,7 +165,7 @@ def build(result: ScanResult, document_id: uuid.UUID | None = None) -> dict[str,
 
 
 def render(result: ScanResult, document_id: uuid.UUID | None = None) -> str:
-    return json.dumps(build(result, document_id), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(scrub(build(result, document_id)), indent=2, ensure_ascii=False) + "\n"
 
 
 def validate(text: str) -> str | None:

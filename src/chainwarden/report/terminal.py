@@ -27,6 +27,7 @@ from chainwarden.model import (
     ScanResult,
     Severity,
     SourceLocation,
+    redact_secrets,
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -41,8 +42,10 @@ MAX_SOURCES_SHOWN = 3
 
 
 def safe(value: object) -> str:
-    """Escape rich markup and make control / bidi characters visible."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}", str(value))
+    """Redact secrets (URL credentials, secret ``KEY=VALUE`` pairs, token shapes), escape rich markup and make
+    control / bidi characters visible."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}",
+                        redact_secrets(str(value)))
     return escape(text)
 
 

@@ -99,7 +99,7 @@ def test_v1_edge_cases(tmp_path: Path) -> None:
 
 def test_v1_entry_without_version_is_skipped_and_the_rest_read(tmp_path: Path) -> None:
     result = _collect(tmp_path, "yarn.lock.v1-missing-version")
-    assert result.skips == [Skip("yarn.lock:56", "expected a version for ms@^2.1.3, got none", "collect")]
+    assert result.skips == [Skip("yarn.lock:56", "expected a version for 'ms@^2.1.3', got none", "collect")]
     assert len(result.dependencies) == 10
     assert ("debug", "ms") not in _edge_names(result)
 

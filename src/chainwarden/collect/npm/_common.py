@@ -243,25 +243,32 @@ def propagate_scopes(roots: Mapping[K, Scope], edges: Iterable[tuple[K, K, bool]
 
 
 def merge_duplicates(deps: Iterable[Dependency]) -> list[Dependency]:
-    """One record per package version: a lockfile installs some versions at several paths."""
-    out: dict[tuple[str, str | None, str | None], Dependency] = {}
+    """One record per package version: a lockfile installs some versions at several paths.
+    All records of a version are gathered, then merged once (linear in the number of records)."""
+    groups: dict[tuple[str, str | None, str | None], list[Dependency]] = {}
     for dep in deps:
         key = (dep.package.name, dep.package.version, dep.source_url if dep.package.version is None else None)
-        old = out.get(key)
-        if old is None:
-            out[key] = dep
+        groups.setdefault(key, []).append(dep)
+    out: list[Dependency] = []
+    for records in groups.values():
+        first = records[0]
+        if len(records) == 1:
+            out.append(first)
             continue
-        out[key] = replace(
-            old,
-            sources=tuple(dict.fromkeys((*old.sources, *dep.sources))),
-            direct=old.direct or dep.direct,
-            scope=stronger(old.scope, dep.scope),
-            specifier=old.specifier or dep.specifier,
-            groups=tuple(sorted(set(old.groups) | set(dep.groups))),
-            source_url=old.source_url or dep.source_url,
-            hashes=tuple(dict.fromkeys((*old.hashes, *dep.hashes))),
-        )
-    return list(out.values())
+        scope = first.scope
+        for r in records[1:]:
+            scope = stronger(scope, r.scope)
+        out.append(replace(
+            first,
+            sources=tuple(dict.fromkeys(s for r in records for s in r.sources)),
+            direct=any(r.direct for r in records),
+            scope=scope,
+            specifier=next((r.specifier for r in records if r.specifier), None),
+            groups=tuple(sorted({g for r in records for g in r.groups})),
+            source_url=next((r.source_url for r in records if r.source_url), None),
+            hashes=tuple(dict.fromkeys(h for r in records for h in r.hashes)),
+        ))
+    return out
 
 
 def settle(

@@ -39,6 +39,7 @@ from chainwarden.model import (
     Skip,
     SourceKind,
     SourceLocation,
+    excerpt,
     normalize_name,
 )
 
@@ -76,7 +77,7 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
         for dep_name, spec in table.items():
             line = lines.get((section, dep_name), section_line)
             if not isinstance(spec, str):
-                skip(line, f"expected a version range string for {dep_name!r} in {section}, got {json_type(spec)}")
+                skip(line, f"expected a version range string for {excerpt(dep_name)} in {section}, got {json_type(spec)}")
                 continue
             if not dep_name.strip():
                 skip(line, f"expected a package name in {section}, got an empty key")

@@ -54,6 +54,7 @@ from chainwarden.model import (
     Skip,
     SourceKind,
     SourceLocation,
+    excerpt,
     normalize_name,
     npm_registry_base,
 )
@@ -181,7 +182,7 @@ def _packages(doc: _Doc, packages: dict[str, Any]) -> None:
         if isinstance(entry, dict):
             entries[key] = entry
         else:
-            doc.skip(doc.lines.get(("packages", key)), f"expected an object for package entry {key!r}, got {json_type(entry)}")
+            doc.skip(doc.lines.get(("packages", key)), f"expected an object for package entry {excerpt(key)}, got {json_type(entry)}")
 
     root = entries.get("", {})
     root_name = root.get("name")
@@ -235,7 +236,7 @@ def _packages(doc: _Doc, packages: dict[str, Any]) -> None:
                 target = _resolve(entries, key, dep)
                 if target is None:
                     if required:
-                        doc.skip(doc.lines.get(keypath), f"expected an entry for {dep!r}, a dependency of {key!r}; edge left out")
+                        doc.skip(doc.lines.get(keypath), f"expected an entry for {excerpt(dep)}, a dependency of {excerpt(key)}; edge left out")
                     continue
                 if target in ids:
                     doc.result.edges.append(Edge(parent, ids[target]))
@@ -276,7 +277,7 @@ def _package_entry(
     version = entry.get("version")
     if not isinstance(version, str) or not version.strip():
         got = "no version" if version is None else json_type(version)
-        doc.skip(line, f"expected a version string for {key!r}, got {got}")
+        doc.skip(line, f"expected a version string for {excerpt(key)}, got {got}")
         return None
     kind, url = doc.source(resolved, keypath)
     integrity = doc.text_field(entry, "integrity", keypath, key)
@@ -320,14 +321,14 @@ def _v1(doc: _Doc, top: dict[str, Any]) -> None:
         for name, entry in table.items():
             kp = (*keypath, name)
             if not isinstance(entry, dict):
-                doc.skip(doc.lines.get(kp), f"expected an object for package entry {name!r}, got {json_type(entry)}")
+                doc.skip(doc.lines.get(kp), f"expected an object for package entry {excerpt(name)}, got {json_type(entry)}")
                 continue
             nodes[(*path, name)] = _Node(entry, kp)
             nested = entry.get("dependencies")
             if isinstance(nested, dict):
                 stack.append((nested, (*path, name), (*kp, "dependencies")))
             elif nested is not None:
-                doc.skip(doc.lines.get((*kp, "dependencies")), f"expected an object for dependencies of {name!r}, got {json_type(nested)}")
+                doc.skip(doc.lines.get((*kp, "dependencies")), f"expected an object for dependencies of {excerpt(name)}, got {json_type(nested)}")
 
     manifest = read_sibling_manifest(doc.path, doc.ctx, doc.result)
     declared = manifest.by_name() if manifest else {}
@@ -346,7 +347,7 @@ def _v1(doc: _Doc, top: dict[str, Any]) -> None:
         for dep in requires:
             target = next((t for i in range(len(path), -1, -1) if (t := (*path[:i], dep)) in nodes), None)
             if target is None:
-                doc.skip(doc.lines.get(node.keypath), f"expected an entry for {dep!r}, required by {'/'.join(path)!r}; edge left out")
+                doc.skip(doc.lines.get(node.keypath), f"expected an entry for {excerpt(dep)}, required by {excerpt('/'.join(path))}; edge left out")
                 continue
             child = nodes[target].dep
             if child is not None:
@@ -360,7 +361,7 @@ def _v1_entry(doc: _Doc, path: tuple[str, ...], node: _Node, is_direct: bool, sp
     version = entry.get("version")
     if not isinstance(version, str) or not version.strip():
         got = "no version" if version is None else json_type(version)
-        doc.skip(line, f"expected a version string for {key!r}, got {got}")
+        doc.skip(line, f"expected a version string for {excerpt(key)}, got {got}")
         return None
     version = version.strip()
     name = key

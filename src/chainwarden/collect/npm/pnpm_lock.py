@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from chainwarden.collect._locate import load_yaml, yaml_key_lines
+from chainwarden.collect._locate import YAML_LOADER, compose_yaml, yaml_error, yaml_key_lines
 from chainwarden.collect.interface import (
     CollectContext,
     CollectError,
@@ -60,6 +60,7 @@ from chainwarden.model import (
     Skip,
     SourceKind,
     SourceLocation,
+    excerpt,
     normalize_name,
 )
 
@@ -119,23 +120,19 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
 
 
 def _documents(path: Path, text: str, ctx: CollectContext) -> list[yaml.Node | None]:
-    """One node per YAML document: load_yaml for the usual single document, compose_all for pnpm 11+'s two."""
+    """One node per YAML document: compose_yaml for the usual single document, compose_all for pnpm 11+'s two."""
     if not _DOC_SEPARATOR.search(text):
-        _, node = load_yaml(path, text, ctx, "pnpm-lock.yaml")
-        return [node]
+        return [compose_yaml(path, text, ctx, "pnpm-lock.yaml")]
     try:
-        nodes: list[yaml.Node | None] = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes: list[yaml.Node | None] = list(yaml.compose_all(text, Loader=YAML_LOADER))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CollectError(ctx.location(path, line), f"expected valid YAML for pnpm-lock.yaml: {problem}") from exc
+        raise yaml_error(path, ctx, "pnpm-lock.yaml", exc) from exc
     return nodes or [None]
 
 
 def _major(data: dict[str, Any]) -> int:
     """The lockfile's major version; guessed from the package keys when the field is missing."""
-    m = re.match(r"\s*'?(\d+)", str(data.get("lockfileVersion") or ""))
+    m = re.match(r"\s*'?(\d{1,9})", str(data.get("lockfileVersion") or ""))
     if m:
         return int(m.group(1))
     if "snapshots" in data:
@@ -145,11 +142,12 @@ def _major(data: dict[str, Any]) -> int:
     return 6 if re.match(r"^/(@[^/]+/)?[^/@]+@", first) else 5
 
 
-def _mapping(doc: _Doc, value: Any, keypath: tuple[str, ...], what: str) -> dict[str, Any]:
+def _mapping(doc: _Doc, value: Any, keypath: tuple[str, ...], what: str, of: str | None = None) -> dict[str, Any]:
+    """`value` when it is a mapping (or {} for none); anything else is a Skip naming `what` (`of` the entry named)."""
     if value is None:
         return {}
     if not isinstance(value, dict):
-        doc.skip(keypath, f"expected a mapping for {what}, got {_yaml_type(value)}")
+        doc.skip(keypath, f"expected a mapping for {what}{'' if of is None else ' of ' + excerpt(of)}, got {_yaml_type(value)}")
         return {}
     return value
 
@@ -188,7 +186,7 @@ def _read(doc: _Doc, data: dict[str, Any]) -> None:
     for key, entry in packages.items():
         keypath = ("packages", key)
         if not isinstance(entry, dict):
-            doc.skip(keypath, f"expected a mapping for package {key!r}, got {_yaml_type(entry)}")
+            doc.skip(keypath, f"expected a mapping for package {excerpt(key)}, got {_yaml_type(entry)}")
             continue
         dep = _package(doc, key, entry)
         if dep is None:
@@ -201,7 +199,7 @@ def _read(doc: _Doc, data: dict[str, Any]) -> None:
     if use_snapshots:
         for key in snapshots:
             if _strip_peers(key) not in packages:
-                doc.skip(("snapshots", key), f"expected a packages entry for snapshot {key!r}")
+                doc.skip(("snapshots", key), f"expected a packages entry for snapshot {excerpt(key)}")
 
     def package_of(node_key: str) -> PackageId | None:
         return doc.ids.get(node_key) or doc.ids.get(_strip_peers(node_key))
@@ -219,13 +217,13 @@ def _read(doc: _Doc, data: dict[str, Any]) -> None:
     aliases: dict[PackageId, set[str]] = {}
     for folder, body, ipath in bodies:
         if not isinstance(body, dict):
-            doc.skip(ipath, f"expected a mapping for importer {folder!r}, got {_yaml_type(body)}")
+            doc.skip(ipath, f"expected a mapping for importer {excerpt(folder)}, got {_yaml_type(body)}")
             continue
         specifiers = body.get("specifiers")
         if not isinstance(specifiers, dict):
             specifiers = {}
         for section, scope in _IMPORTER_SECTIONS:
-            table = _mapping(doc, body.get(section), (*ipath, section), f"{section} of importer {folder!r}")
+            table = _mapping(doc, body.get(section), (*ipath, section), f"{section} of importer", folder)
             for name, value in table.items():
                 where = (*ipath, section, name)
                 if isinstance(value, dict):
@@ -233,7 +231,7 @@ def _read(doc: _Doc, data: dict[str, Any]) -> None:
                 else:
                     spec, ref = specifiers.get(name), value
                 if not isinstance(ref, str) or not ref:
-                    doc.skip(where, f"expected a version for {name!r} in {section}, got {_yaml_type(ref) if ref != '' else 'none'}")
+                    doc.skip(where, f"expected a version for {excerpt(name)} in {section}, got {_yaml_type(ref) if ref != '' else 'none'}")
                     continue
                 if ref.startswith("link:"):
                     if inside_project(ref[5:], folder):
@@ -243,7 +241,7 @@ def _read(doc: _Doc, data: dict[str, Any]) -> None:
                 package = package_of(target) if target is not None else None
                 if package is None:
                     if target is None:
-                        doc.skip(where, f"expected a packages entry for {name}@{ref}")
+                        doc.skip(where, f"expected a packages entry for {excerpt(f'{name}@{ref}')}")
                     continue
                 add_root(roots, package, scope, spec if isinstance(spec, str) else None)
                 if package.name != name:
@@ -257,14 +255,14 @@ def _read(doc: _Doc, data: dict[str, Any]) -> None:
             continue  # a bad entry is reported above and has no edges to give
         base = ("snapshots" if use_snapshots else "packages", key)
         for section, optional in (("dependencies", False), ("optionalDependencies", True)):
-            table = _mapping(doc, entry.get(section), (*base, section), f"{section} of {key!r}")
+            table = _mapping(doc, entry.get(section), (*base, section), section, key)
             for name, ref in table.items():
                 if not isinstance(ref, str) or ref.startswith("link:"):
                     continue
                 target = _resolve(graph, name, ref) or _resolve(packages, name, ref)
                 if target is None:
                     if not optional:
-                        doc.skip((*base, section, name), f"expected a packages entry for {name}@{ref}, a dependency of {key!r}; edge left out")
+                        doc.skip((*base, section, name), f"expected a packages entry for {excerpt(f'{name}@{ref}')}, a dependency of {excerpt(key)}; edge left out")
                     continue
                 child = package_of(target)
                 if child is not None:
@@ -314,14 +312,14 @@ def _package(doc: _Doc, key: str, entry: dict[str, Any]) -> Dependency | None:
     key_name, key_version = _name_version(key, doc.major)
     name_field, version_field = entry.get("name"), entry.get("version")
     if name_field is not None and not isinstance(name_field, str):
-        doc.skip((*keypath, "name"), f"expected a name string for {key!r}, got {_yaml_type(name_field)}")
+        doc.skip((*keypath, "name"), f"expected a name string for {excerpt(key)}, got {_yaml_type(name_field)}")
         return None
     if version_field is not None and not isinstance(version_field, str):
-        doc.skip((*keypath, "version"), f"expected a version string for {key!r}, got {_yaml_type(version_field)}")
+        doc.skip((*keypath, "version"), f"expected a version string for {excerpt(key)}, got {_yaml_type(version_field)}")
         return None
     name = name_field or key_name
     if not name:
-        doc.skip(keypath, f"expected a package key like name@1.0.0, got {key!r}")
+        doc.skip(keypath, f"expected a package key like name@1.0.0, got {excerpt(key)}")
         return None
 
     kind: SourceKind = SourceKind.REGISTRY
@@ -342,7 +340,7 @@ def _package(doc: _Doc, key: str, entry: dict[str, Any]) -> Dependency | None:
         elif isinstance(tarball, str):
             kind, url = resolved_kind(tarball), redact(tarball)
     elif resolution is not None:
-        doc.skip((*keypath, "resolution"), f"expected a mapping for resolution of {key!r}, got {_yaml_type(resolution)}")
+        doc.skip((*keypath, "resolution"), f"expected a mapping for resolution of {excerpt(key)}, got {_yaml_type(resolution)}")
 
     version: str | None = version_field.strip() if version_field else None
     if version is None and key_version:
@@ -354,7 +352,7 @@ def _package(doc: _Doc, key: str, entry: dict[str, Any]) -> Dependency | None:
             if ref_kind is not None:
                 kind, url = ref_kind, url or redact(key_version)
     if version is None and kind is SourceKind.REGISTRY:
-        doc.skip(keypath, f"expected a version for {key!r}, got none")
+        doc.skip(keypath, f"expected a version for {excerpt(key)}, got none")
         return None
 
     return Dependency(

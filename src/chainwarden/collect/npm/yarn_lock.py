@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chainwarden.collect._locate import load_yaml, yaml_key_lines
+from chainwarden.collect._locate import compose_yaml, yaml_key_lines
 from chainwarden.collect.interface import (
     CollectContext,
     CollectError,
@@ -62,6 +62,7 @@ from chainwarden.model import (
     Skip,
     SourceKind,
     SourceLocation,
+    excerpt,
     normalize_name,
     npm_registry_base,
 )
@@ -128,16 +129,16 @@ def _unquote(token: str, doc: _Doc, lineno: int) -> str:
     try:
         value = json.loads(token)
     except ValueError as exc:
-        raise CollectError(doc.loc(lineno), f"expected a quoted string, got {token}") from exc
+        raise CollectError(doc.loc(lineno), f"expected a quoted string, got {excerpt(token)}") from exc
     if not isinstance(value, str):
-        raise CollectError(doc.loc(lineno), f"expected a quoted string, got {token}")
+        raise CollectError(doc.loc(lineno), f"expected a quoted string, got {excerpt(token)}")
     return value
 
 
 def _key_value(stripped: str, doc: _Doc, lineno: int) -> tuple[str, str]:
     m = _KEY_VALUE.fullmatch(stripped)
     if m is None:
-        raise CollectError(doc.loc(lineno), f"expected `key value` in yarn.lock, got {stripped!r}")
+        raise CollectError(doc.loc(lineno), f"expected `key value` in yarn.lock, got {excerpt(stripped)}")
     return _unquote(m.group(1), doc, lineno), _unquote(m.group(2), doc, lineno)
 
 
@@ -148,11 +149,11 @@ def _header(stripped: str, doc: _Doc, lineno: int) -> list[str]:
     while pos < len(body):
         m = _HEADER_PART.match(body, pos)
         if m is None or m.end() == pos:
-            raise CollectError(doc.loc(lineno), f"expected a list of descriptors like `name@range:`, got {stripped!r}")
+            raise CollectError(doc.loc(lineno), f"expected a list of descriptors like `name@range:`, got {excerpt(stripped)}")
         parts.append(_unquote(m.group(1).strip(), doc, lineno))
         pos = m.end()
     if not parts or not all(parts):
-        raise CollectError(doc.loc(lineno), f"expected a list of descriptors like `name@range:`, got {stripped!r}")
+        raise CollectError(doc.loc(lineno), f"expected a list of descriptors like `name@range:`, got {excerpt(stripped)}")
     return parts
 
 
@@ -167,7 +168,7 @@ def _parse_classic(doc: _Doc, text: str) -> list[_Entry]:
         indent = len(raw) - len(raw.lstrip(" \t"))
         if indent == 0:
             if not stripped.endswith(":"):
-                raise CollectError(doc.loc(lineno), f"expected an entry header like `name@range:`, got {stripped!r}")
+                raise CollectError(doc.loc(lineno), f"expected an entry header like `name@range:`, got {excerpt(stripped)}")
             entry, block = _Entry(_header(stripped, doc, lineno), lineno), None
             entries.append(entry)
         elif entry is None:
@@ -182,7 +183,7 @@ def _parse_classic(doc: _Doc, text: str) -> list[_Entry]:
             block = None
         else:
             if block is None:
-                raise CollectError(doc.loc(lineno), f"expected a field of the entry at line {entry.line}, got {stripped!r}")
+                raise CollectError(doc.loc(lineno), f"expected a field of the entry at line {entry.line}, got {excerpt(stripped)}")
             key, value = _key_value(stripped, doc, lineno)
             entry.blocks[block].setdefault(key, value)
     return entries
@@ -219,7 +220,7 @@ def _classic(doc: _Doc, text: str) -> None:
                 target = by_descriptor.get(f"{name}@{rng}")
                 if target is None:
                     if not optional:
-                        doc.skip(entry.line, f"expected an entry for {name}@{rng}, a dependency of {entry.descriptors[0]}; edge left out")
+                        doc.skip(entry.line, f"expected an entry for {excerpt(f'{name}@{rng}')}, a dependency of {excerpt(entry.descriptors[0])}; edge left out")
                     continue
                 if str(target) in deps:
                     edges.append((deps[str(index)].package, deps[str(target)].package, optional))
@@ -240,15 +241,15 @@ def _classic_entry(doc: _Doc, entry: _Entry) -> Dependency | None:
     first = entry.descriptors[0]
     split = split_descriptor(first)
     if split is None:
-        doc.skip(entry.line, f"expected a descriptor like name@range, got {first!r}")
+        doc.skip(entry.line, f"expected a descriptor like name@range, got {excerpt(first)}")
         return None
     name, rng = split
     if "version" in entry.blocks:
-        doc.skip(entry.line, f"expected a version string for {first}, got a block")
+        doc.skip(entry.line, f"expected a version string for {excerpt(first)}, got a block")
         return None
     version = entry.fields.get("version", "").strip()
     if not version:
-        doc.skip(entry.line, f"expected a version for {first}, got none")
+        doc.skip(entry.line, f"expected a version for {excerpt(first)}, got none")
         return None
     real = _real_name(name, rng)
     spec_kind = parse_spec(name, rng).kind
@@ -290,7 +291,7 @@ def _berry_kind(reference: str) -> SourceKind:
 
 
 def _berry(doc: _Doc, text: str) -> None:
-    _, node = load_yaml(doc.path, text, doc.ctx, "yarn.lock")
+    node = compose_yaml(doc.path, text, doc.ctx, "yarn.lock")
     reject_yaml_aliases(node, doc.loc(None), "yarn.lock")
     data = yaml_plain(node)
     if not isinstance(data, dict):
@@ -305,7 +306,7 @@ def _berry(doc: _Doc, text: str) -> None:
             continue
         line = lines.get((key,))
         if not isinstance(entry, dict):
-            doc.skip(line, f"expected a mapping for entry {key!r}, got {_yaml_type(entry)}")
+            doc.skip(line, f"expected a mapping for entry {excerpt(key)}, got {_yaml_type(entry)}")
             continue
         entries[key] = entry
         for descriptor in key.split(","):
@@ -315,10 +316,10 @@ def _berry(doc: _Doc, text: str) -> None:
         res = split_descriptor(resolution) if isinstance(resolution, str) else None
         if res is None:
             if resolution is not None:
-                doc.skip(line, f"expected a resolution string like name@npm:1.0.0 for {key!r}, got {_yaml_type(resolution)}")
+                doc.skip(line, f"expected a resolution string like name@npm:1.0.0 for {excerpt(key)}, got {_yaml_type(resolution)}")
             res = first
         if res is None:
-            doc.skip(line, f"expected a descriptor like name@npm:range, got {key!r}")
+            doc.skip(line, f"expected a descriptor like name@npm:range, got {excerpt(key)}")
             continue
         name, reference = res
         if reference.startswith("workspace:"):
@@ -328,7 +329,7 @@ def _berry(doc: _Doc, text: str) -> None:
         version = entry.get("version")
         if not isinstance(version, str) or not version.strip():
             got = "none" if version is None else _yaml_type(version)
-            doc.skip(line, f"expected a version string for {key!r}, got {got}")
+            doc.skip(line, f"expected a version string for {excerpt(key)}, got {got}")
             continue
         installed_as = first[0] if first else name
         kind = _berry_kind(reference)
@@ -355,18 +356,18 @@ def _berry(doc: _Doc, text: str) -> None:
         if table is None:
             continue
         if not isinstance(table, dict):
-            doc.skip(lines.get((key, "dependencies")), f"expected a mapping for dependencies of {key!r}, got {_yaml_type(table)}")
+            doc.skip(lines.get((key, "dependencies")), f"expected a mapping for dependencies of {excerpt(key)}, got {_yaml_type(table)}")
             continue
         meta = entry.get("dependenciesMeta")
         for name, rng in table.items():
             if not isinstance(rng, str):
-                doc.skip(lines.get((key, "dependencies", name)), f"expected a range string for {name!r}, got {_yaml_type(rng)}")
+                doc.skip(lines.get((key, "dependencies", name)), f"expected a range string for {excerpt(name)}, got {_yaml_type(rng)}")
                 continue
             optional = _optional(meta, name)
             target = resolve(name, rng)
             if target is None or target in workspaces:
                 if target is None and not optional:
-                    doc.skip(lines.get((key, "dependencies", name)), f"expected an entry for {name}@{rng}; edge left out")
+                    doc.skip(lines.get((key, "dependencies", name)), f"expected an entry for {excerpt(f'{name}@{rng}')}; edge left out")
                 continue
             if target not in deps:
                 continue

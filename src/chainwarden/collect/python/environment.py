@@ -1,7 +1,10 @@
 """An installed environment: a virtualenv or a site-packages folder (``--environment PATH``).
 
 Read with `importlib.metadata` on that path only: the metadata files of each
-distribution are parsed as text; no installed package is ever imported.
+distribution are parsed as text; no installed package is ever imported. Every
+metadata file is read with the safe reader (`chainwarden._files`), confined to
+the environment's folder: a ``METADATA`` that is a FIFO, a link out of the
+environment or a link to ``/dev/zero`` is a Skip, never read.
 Edges come from each distribution's ``Requires-Dist`` (markers evaluated for
 this environment); packages no other installed package requires are direct.
 """
@@ -9,18 +12,22 @@ this environment); packages no other installed package requires are direct.
 from __future__ import annotations
 
 import importlib.metadata as md
+import os
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 from packaging.utils import canonicalize_name
 
+from chainwarden._files import FileRefused
+from chainwarden._files import read_text as read_safely
 from chainwarden.collect.interface import (
     CollectContext,
     CollectError,
-    Collector,
     CollectResult,
+    Collector,
+    parse_requirement,
 )
-from chainwarden.model import Dependency, Ecosystem, Edge, PackageId, Skip
+from chainwarden.model import Dependency, Ecosystem, Edge, PackageId, Skip, excerpt
 
 
 def site_packages(path: Path) -> list[Path]:
@@ -34,6 +41,28 @@ def site_packages(path: Path) -> list[Path]:
     return found
 
 
+class _Distribution(md.PathDistribution):
+    """A distribution whose metadata files are read with the safe reader; what it refuses is noted in `refused`."""
+
+    def __init__(self, path: Path, roots: tuple[Path, ...]) -> None:
+        super().__init__(path)
+        self.folder = path
+        self.roots = roots
+        self.refused: list[str] = []
+
+    def read_text(self, filename: str | os.PathLike[str]) -> str | None:
+        target = self.folder / filename
+        if not os.path.lexists(target) or (not os.fspath(filename) and target.is_dir()):
+            return None  # absent, or the folder itself (asked for single-file egg-info): as importlib.metadata
+        try:
+            return read_safely(target, roots=self.roots or None)
+        except FileRefused as exc:
+            self.refused.append(f"{os.fspath(filename) or target.name}: {exc.reason}")
+        except UnicodeDecodeError:
+            self.refused.append(f"{os.fspath(filename) or target.name}: expected UTF-8 text, found undecodable bytes")
+        return None
+
+
 def collect(path: Path, ctx: CollectContext) -> CollectResult:
     where = ctx.location(path, None)
     roots = site_packages(path)
@@ -42,11 +71,17 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     result = CollectResult(ecosystem=Ecosystem.PYPI, is_lockfile=True)
     installed: dict[str, PackageId] = {}
     requires: dict[PackageId, list[tuple[str, str | None]]] = {}
-    for dist in md.distributions(path=[str(r) for r in roots]):
-        meta_path = Path(str(getattr(dist, "_path", roots[0]))) / "METADATA"
+    for found in md.distributions(path=[str(r) for r in roots]):
+        dist = _Distribution(Path(str(getattr(found, "_path", roots[0]))), ctx.roots)
+        meta_path = dist.folder / "METADATA"
         loc = ctx.location(meta_path, 1)
-        name = dist.metadata["Name"] if dist.metadata else None
-        version = dist.metadata["Version"] if dist.metadata else None
+        metadata = dist.metadata
+        name = metadata["Name"] if metadata else None
+        version = metadata["Version"] if metadata else None
+        for refused in dist.refused:
+            result.skips.append(Skip(what=str(ctx.location(dist.folder, None)), reason=refused, stage="collect"))
+        if dist.refused and (not name or not version):
+            continue
         if not name or not version:
             result.skips.append(Skip(what=str(loc), reason="expected Name and Version in the distribution metadata", stage="collect"))
             continue
@@ -58,9 +93,9 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
         reqs: list[tuple[str, str | None]] = []
         for raw in dist.requires or []:
             try:
-                req = Requirement(raw)
+                req = parse_requirement(raw)
             except InvalidRequirement:
-                result.skips.append(Skip(what=str(loc), reason=f"expected a PEP 508 Requires-Dist, got {raw!r}", stage="collect"))
+                result.skips.append(Skip(what=str(loc), reason=f"expected a PEP 508 Requires-Dist, got {excerpt(raw)}", stage="collect"))
                 continue
             marker = str(req.marker) if req.marker else None
             if marker and "extra" in marker:

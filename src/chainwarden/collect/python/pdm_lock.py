@@ -27,8 +27,10 @@ from packaging.version import InvalidVersion
 from chainwarden.collect._locate import load_toml, located_tables
 from chainwarden.collect.interface import (
     CollectContext,
-    Collector,
     CollectResult,
+    Collector,
+    first_line,
+    parse_requirement,
     read_text,
 )
 from chainwarden.model import (
@@ -39,6 +41,7 @@ from chainwarden.model import (
     Scope,
     SourceKind,
     SourceLocation,
+    excerpt,
 )
 
 
@@ -112,7 +115,7 @@ def _pick(candidates: list[PackageId], req: Requirement) -> list[PackageId]:
         try:
             if req.specifier.contains(c.version or "", prereleases=True):
                 chosen.append(c)
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or a number past Python's digit limit
             return candidates
     return chosen or candidates
 
@@ -128,7 +131,7 @@ def _read_package(
         result.skip(loc, "expected a package name (name = \"...\") in [[package]]")
         return
     if not isinstance(version, str) or not version.strip():
-        result.skip(loc, f"expected a version (version = \"...\") for package {name!r}")
+        result.skip(loc, f"expected a version (version = \"...\") for package {excerpt(name)}")
         return
     key = (canonicalize_name(name), version.strip())
     kind, url, editable = _source(entry)
@@ -155,16 +158,16 @@ def _read_package(
     if deps is None:
         return
     if not isinstance(deps, list):
-        result.skip(loc, f"expected a list of requirement strings for dependencies of {name!r}, got {type(deps).__name__}")
+        result.skip(loc, f"expected a list of requirement strings for dependencies of {excerpt(name)}, got {type(deps).__name__}")
         return
     for text in deps:
         if not isinstance(text, str):
-            result.skip(loc, f"expected a requirement string in dependencies of {name!r}, got {text!r}")
+            result.skip(loc, f"expected a requirement string in dependencies of {excerpt(name)}, got {excerpt(text)}")
             continue
         try:
-            item.requires.append(Requirement(text))
+            item.requires.append(parse_requirement(text))
         except InvalidRequirement as exc:
-            result.skip(loc, f"expected a requirement (PEP 508) in dependencies of {name!r}, got {text!r}: {exc}")
+            result.skip(loc, f"expected a requirement (PEP 508) in dependencies of {excerpt(name)}, got {excerpt(text)}: {first_line(exc)}")
 
 
 def collect(path: Path, ctx: CollectContext) -> CollectResult:

@@ -12,7 +12,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from chainwarden.collect._locate import array_table_lines, load_toml
+from chainwarden.collect._locate import LineIndex, array_table_lines, load_toml
 from chainwarden.collect.interface import (
     CollectContext,
     Collector,
@@ -28,6 +28,7 @@ from chainwarden.model import (
     Scope,
     Skip,
     SourceKind,
+    excerpt,
 )
 
 _NOT_PACKAGES = {"source", "requires", "pipenv", "scripts"}
@@ -55,6 +56,7 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     data = load_toml(path, text, ctx, "Pipfile")
     lines = text.splitlines()
     sections = _section_lines(text)
+    index = LineIndex(text)
 
     sources = data.get("source")
     if isinstance(sources, list):
@@ -75,15 +77,17 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
         scope = Scope.RUNTIME if table == "packages" else Scope.DEV
         start, end = sections.get(table, (1, len(lines)))
         for name, spec in body.items():
-            line = next(
-                (i for i in range(start, end + 1) if re.match(r"^\s*[\"']?" + re.escape(name) + r"[\"']?\s*=", lines[i - 1])),
-                start,
-            )
+            found = index.key(name, start)
+            line = found if found is not None and found <= end else start
             loc = ctx.location(path, line)
             opts: dict[str, Any] = spec if isinstance(spec, dict) else {}
             version = spec if isinstance(spec, str) else opts.get("version")
             if not isinstance(version, str) and not opts:
-                result.skips.append(Skip(what=str(loc), reason=f"expected a version string or table for {name!r}", stage="collect"))
+                result.skips.append(Skip(what=str(loc), reason=f"expected a version string or table for {excerpt(name)}", stage="collect"))
+                continue
+            if version is not None and not isinstance(version, str):
+                result.skips.append(Skip(what=str(loc), reason=f"expected a version string for {excerpt(name)}, got {excerpt(version)}",
+                                         stage="collect"))
                 continue
             kind, url = SourceKind.REGISTRY, None
             for key, k in (("git", SourceKind.VCS), ("file", SourceKind.URL), ("path", SourceKind.PATH)):

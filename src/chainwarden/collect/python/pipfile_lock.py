@@ -36,6 +36,7 @@ from chainwarden.model import (
     Scope,
     SourceKind,
     SourceLocation,
+    excerpt,
 )
 
 _VCS_KEYS = ("git", "hg", "svn", "bzr")
@@ -123,7 +124,7 @@ def _entry(
     if isinstance(version_value, str) and version_value.strip().lstrip("=").strip() and version_value.strip() != "*":
         version = version_value.strip().lstrip("=").strip()
     if version is None and kind is SourceKind.REGISTRY:
-        result.skip(loc, f"expected a pinned version (\"version\": \"==X\") for {name!r} in {category!r}")
+        result.skip(loc, f"expected a pinned version (\"version\": \"==X\") for {excerpt(name)} in {excerpt(category)}")
         return
     if kind is SourceKind.REGISTRY and isinstance(entry.get("index"), str):
         url = sources.get(entry["index"])
@@ -171,15 +172,15 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
             continue
         cat_loc = ctx.location(path, keys.get((category,)))
         if not isinstance(packages, dict):
-            result.skip(cat_loc, f"expected an object of packages for category {category!r}, got {type(packages).__name__}")
+            result.skip(cat_loc, f"expected an object of packages for category {excerpt(category)}, got {type(packages).__name__}")
             continue
         for name, entry in packages.items():
             loc = ctx.location(path, keys.get((category, name)))
             if not isinstance(entry, dict):
-                result.skip(loc, f"expected an object for package {name!r} in {category!r}, got {type(entry).__name__}")
+                result.skip(loc, f"expected an object for package {excerpt(name)} in {excerpt(category)}, got {type(entry).__name__}")
                 continue
             if not name.strip():
-                result.skip(loc, f"expected a package name as the key in {category!r}")
+                result.skip(loc, f"expected a package name as the key in {excerpt(category)}")
                 continue
             _entry(name, entry, category, loc, sources, declared, ctx, result)
     return result

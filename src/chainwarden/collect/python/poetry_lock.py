@@ -39,6 +39,7 @@ from chainwarden.model import (
     Scope,
     SourceKind,
     SourceLocation,
+    excerpt,
 )
 
 _VCS_TYPES = {"git", "hg", "svn", "bzr"}
@@ -102,11 +103,11 @@ def _source(value: Any, name: str) -> tuple[SourceKind, str | None, str | None, 
     if value is None:
         return SourceKind.REGISTRY, None, None, None
     if not isinstance(value, dict):
-        return SourceKind.REGISTRY, None, None, f"expected a [package.source] table for {name!r}, got {type(value).__name__}"
+        return SourceKind.REGISTRY, None, None, f"expected a [package.source] table for {excerpt(name)}, got {type(value).__name__}"
     kind = value.get("type")
     url = value.get("url")
     if not isinstance(kind, str) or not isinstance(url, str):
-        return SourceKind.REGISTRY, None, None, f"expected [package.source] of {name!r} to have string 'type' and 'url'"
+        return SourceKind.REGISTRY, None, None, f"expected [package.source] of {excerpt(name)} to have string 'type' and 'url'"
     if kind in ("legacy", "pypi"):
         return SourceKind.REGISTRY, url, url, None
     if kind in _VCS_TYPES:
@@ -122,7 +123,7 @@ def _source(value: Any, name: str) -> tuple[SourceKind, str | None, str | None, 
         return SourceKind.URL, url, None, None
     if kind in ("directory", "file"):
         return SourceKind.PATH, url, None, None
-    return SourceKind.REGISTRY, None, None, f"expected a known [package.source] type for {name!r}, got {kind!r}"
+    return SourceKind.REGISTRY, None, None, f"expected a known [package.source] type for {excerpt(name)}, got {excerpt(kind)}"
 
 
 def _scope(entry: dict[str, Any]) -> tuple[Scope, tuple[str, ...]]:
@@ -157,19 +158,36 @@ def _satisfies(version: str, constraint: str) -> bool | None:
     """Whether `version` meets a Poetry constraint; None when either cannot be read as PEP 440."""
     try:
         v = Version(version)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number past Python's digit limit
         return None
     for part in constraint.split("||"):
         part = part.strip()
         if part in ("", "*"):
             return True
         try:
-            spec = SpecifierSet(re.sub(r"\s*,\s*|\s+(?=[<>=!~])", ",", part))
-        except InvalidSpecifier:
+            if SpecifierSet(_pep440(part)).contains(v, prereleases=True):
+                return True
+        except ValueError:  # InvalidSpecifier, or a number past Python's digit limit
             return None
-        if spec.contains(v, prereleases=True):
-            return True
     return False
+
+
+def _pep440(constraint: str) -> str:
+    """A Poetry constraint (``>=1.0 <2.0``, ``>=1.0,<2.0``) as a PEP 440 specifier set, in one pass."""
+    clauses: list[str] = []
+    pending = ""
+    for token in constraint.replace(",", " ").split():
+        if token.strip("<>=!~") == "":
+            pending += token  # an operator written apart from its version: ">= 1.0"
+            continue
+        if pending or token[0] in "<>=!~" or not clauses:
+            clauses.append(pending + token)
+        else:
+            clauses[-1] += token
+        pending = ""
+    if pending:
+        clauses.append(pending)
+    return ",".join(clauses)
 
 
 def _pick(candidates: list[PackageId], constraints: list[str]) -> list[PackageId]:
@@ -205,7 +223,7 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
             result.skip(loc, "expected a package name (name = \"...\") in [[package]]")
             continue
         if not isinstance(version, str) or not version.strip():
-            result.skip(loc, f"expected a version (version = \"...\") for package {name!r}")
+            result.skip(loc, f"expected a version (version = \"...\") for package {excerpt(name)}")
             continue
         kind, url, index, error = _source(entry.get("source"), name)
         if error:
@@ -245,12 +263,12 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
         if item.requires is None:
             continue
         if not isinstance(item.requires, dict):
-            result.skip(item.loc, f"expected a [package.dependencies] table for {item.package.name!r}, got {type(item.requires).__name__}")
+            result.skip(item.loc, f"expected a [package.dependencies] table for {excerpt(item.package.name)}, got {type(item.requires).__name__}")
             continue
         for child_name, value in item.requires.items():
             constraints = _constraints(value)
             if constraints is None:
-                result.skip(item.loc, f"expected a constraint string or table for dependency {child_name!r} of {item.package.name!r}")
+                result.skip(item.loc, f"expected a constraint string or table for dependency {excerpt(child_name)} of {excerpt(item.package.name)}")
                 continue
             # Names not locked are extras nobody asked for, or excluded by markers.
             for child in _pick(by_name.get(canonicalize_name(str(child_name)), []), constraints):

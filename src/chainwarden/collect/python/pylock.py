@@ -33,8 +33,9 @@ from packaging.utils import canonicalize_name
 from chainwarden.collect._locate import line_of, load_toml, located_tables
 from chainwarden.collect.interface import (
     CollectContext,
-    Collector,
     CollectResult,
+    Collector,
+    first_line,
     read_text,
 )
 from chainwarden.model import (
@@ -46,6 +47,7 @@ from chainwarden.model import (
     Scope,
     SourceKind,
     SourceLocation,
+    excerpt,
 )
 
 _NAME = re.compile(r"^pylock\.([^.]+)\.toml$")
@@ -135,14 +137,14 @@ def _read_package(i: int, entry: Any, loc: SourceLocation, result: CollectResult
         result.skip(loc, "expected a package name (name = \"...\") in [[packages]]")
         return None
     if version is not None and (not isinstance(version, str) or not version.strip()):
-        result.skip(loc, f"expected a version string for package {name!r}, got {version!r}")
+        result.skip(loc, f"expected a version string for package {excerpt(name)}, got {excerpt(version)}")
         return None
     kind, url, editable, is_root, error = _source(entry)
     if error:
-        result.skip(loc, f"{error} for package {name!r}")
+        result.skip(loc, f"{error} for package {excerpt(name)}")
         return None
     if version is None and kind in (SourceKind.REGISTRY, SourceKind.URL) and not is_root:
-        result.skip(loc, f"expected a version (version = \"...\") for package {name!r}")
+        result.skip(loc, f"expected a version (version = \"...\") for package {excerpt(name)}")
         return None
     return _Pkg(i, entry, canonicalize_name(name), version.strip() if version else None, loc, kind, url, editable, is_root)
 
@@ -178,8 +180,8 @@ def _marker(
         if check(_names(data, "extras"), _names(data, "dependency-groups") | default):
             return Scope.DEV, False
         return Scope.RUNTIME, False
-    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName) as exc:
-        result.skip(loc, f"could not evaluate marker {marker!r}: {exc}")
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName, ValueError) as exc:
+        result.skip(loc, f"could not evaluate marker {excerpt(marker)}: {first_line(exc)}")
         return Scope.RUNTIME, None
 
 
@@ -201,7 +203,7 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     if not isinstance(lock_version, str) or not lock_version.startswith("1."):
         result.skip(
             ctx.location(path, line_of(text, "lock-version")),
-            f"expected lock-version = \"1.x\" (PEP 751), got {lock_version!r}; read as version 1 anyway",
+            f"expected lock-version = \"1.x\" (PEP 751), got {excerpt(lock_version)}; read as version 1 anyway",
         )
     packages = located_tables(data, "packages", path, text, ctx, result)
     pkgs: list[_Pkg] = []
@@ -222,11 +224,11 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
         if deps is None:
             continue
         if not isinstance(deps, list):
-            result.skip(pkg.loc, f"expected a list of tables for dependencies of {pkg.name!r}, got {type(deps).__name__}")
+            result.skip(pkg.loc, f"expected a list of tables for dependencies of {excerpt(pkg.name)}, got {type(deps).__name__}")
             continue
         for ref in deps:
             if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
-                result.skip(pkg.loc, f"expected a {{ name = ... }} table in dependencies of {pkg.name!r}, got {ref!r}")
+                result.skip(pkg.loc, f"expected a {{ name = ... }} table in dependencies of {excerpt(pkg.name)}, got {excerpt(ref)}")
                 continue
             for target in _resolve(ref, by_name):
                 if target is pkg or target.is_root:

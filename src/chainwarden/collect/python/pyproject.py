@@ -11,14 +11,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 from packaging.utils import canonicalize_name
 
-from chainwarden.collect._locate import line_of, load_toml
+from chainwarden.collect._locate import LineIndex, load_toml
 from chainwarden.collect.interface import (
     CollectContext,
-    Collector,
     CollectResult,
+    Collector,
+    first_line,
+    parse_requirement,
     read_text,
 )
 from chainwarden.collect.python.requirements import pinned_version
@@ -31,6 +33,7 @@ from chainwarden.model import (
     Skip,
     SourceKind,
     SourceLocation,
+    excerpt,
 )
 
 
@@ -41,35 +44,25 @@ def matches(filename: str) -> bool:
 class _Doc:
     def __init__(self, path: Path, text: str, ctx: CollectContext, result: CollectResult) -> None:
         self.path, self.text, self.ctx, self.result = path, text, ctx, result
-        self.lines = text.splitlines()
+        self.index = LineIndex(text)
 
     def header_line(self, header: str) -> int | None:
-        pat = re.compile(r"^\s*\[\s*" + re.escape(header).replace(r"\.", r"\s*\.\s*") + r"\s*\]")
-        for i, line in enumerate(self.lines, 1):
-            if pat.match(line):
-                return i
-        return None
+        return self.index.header(header)
 
     def string_line(self, value: str, after: int | None) -> int | None:
         """The line of a string literal at or after `after`: exact text first, then its leading name."""
-        for quote in ('"', "'"):
-            found = line_of(self.text, f"{quote}{value}{quote}", after or 1)
-            if found:
-                return found
+        found = self.index.string(value, after)
+        if found:
+            return found
         name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", value)
         if name:
-            pat = re.compile(r"[\"']\s*" + re.escape(name.group(1)) + r"(?![A-Za-z0-9._-])", re.IGNORECASE)
-            for i, line in enumerate(self.lines[(after or 1) - 1 :], after or 1):
-                if pat.search(line):
-                    return i
+            found = self.index.string_named(name.group(1), after)
+            if found:
+                return found
         return after
 
     def key_line(self, key: str, after: int | None) -> int | None:
-        pat = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
-        for i, line in enumerate(self.lines[(after or 1) - 1 :], after or 1):
-            if pat.match(line):
-                return i
-        return after
+        return self.index.key(key, after) or after
 
     def loc(self, line: int | None) -> SourceLocation:
         return self.ctx.location(self.path, line)
@@ -84,9 +77,9 @@ class _Doc:
         line = self.string_line(value, anchor)
         loc = self.loc(line)
         try:
-            req = Requirement(value)
+            req = parse_requirement(value)
         except InvalidRequirement as exc:
-            self.skip(line, f"expected a requirement (PEP 508) in {table}, got {value!r}: {str(exc).splitlines()[0]}")
+            self.skip(line, f"expected a requirement (PEP 508) in {table}, got {excerpt(value)}: {first_line(exc)}")
             return
         marker = str(req.marker) if req.marker else None
         kind = SourceKind.REGISTRY
@@ -138,10 +131,10 @@ def _pep621(doc: _Doc, data: dict[str, Any]) -> None:
     for extra, values in optional.items():
         anchor = doc.key_line(extra, opt_header)
         if not isinstance(values, list):
-            doc.skip(anchor, f"expected a list of requirements for extra {extra!r}")
+            doc.skip(anchor, f"expected a list of requirements for extra {excerpt(extra)}")
             continue
         for value in values:
-            doc.pep508(value, anchor, Scope.OPTIONAL, (extra,), f"optional dependency {extra!r}")
+            doc.pep508(value, anchor, Scope.OPTIONAL, (extra,), f"optional dependency {excerpt(extra)}")
 
 
 def _dependency_groups(doc: _Doc, data: dict[str, Any]) -> None:
@@ -150,14 +143,14 @@ def _dependency_groups(doc: _Doc, data: dict[str, Any]) -> None:
     for group, values in groups.items():
         anchor = doc.key_line(group, header)
         if not isinstance(values, list):
-            doc.skip(anchor, f"expected a list for dependency group {group!r}")
+            doc.skip(anchor, f"expected a list for dependency group {excerpt(group)}")
             continue
         for value in values:
             if isinstance(value, dict):
                 if "include-group" not in value:
-                    doc.skip(anchor, f"expected a requirement or {{include-group = ...}} in group {group!r}")
+                    doc.skip(anchor, f"expected a requirement or {{include-group = ...}} in group {excerpt(group)}")
                 continue  # included groups are listed under their own name
-            doc.pep508(value, anchor, Scope.DEV, (group,), f"dependency group {group!r}")
+            doc.pep508(value, anchor, Scope.DEV, (group,), f"dependency group {excerpt(group)}")
     # Legacy dev tables of uv and PDM.
     tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
     uv = tool.get("uv", {}) if isinstance(tool.get("uv"), dict) else {}
@@ -175,7 +168,8 @@ def _dependency_groups(doc: _Doc, data: dict[str, Any]) -> None:
                 doc.pep508(value, anchor, Scope.DEV, (group,), f"tool.pdm.dev-dependencies.{group}")
 
 
-def _poetry_constraint(value: Any) -> tuple[str | None, dict[str, Any]]:
+def _poetry_constraint(value: Any) -> tuple[Any, dict[str, Any]]:
+    """(the version constraint as written, which may be of any type, and the options table)."""
     if isinstance(value, str):
         return value, {}
     if isinstance(value, dict):
@@ -196,7 +190,10 @@ def _poetry_table(doc: _Doc, table: Any, header_name: str, scope: Scope, group: 
         for entry in entries:
             version, opts = _poetry_constraint(entry)
             if version is None and not opts:
-                doc.skip(line, f"expected a version string or table for Poetry dependency {name!r}")
+                doc.skip(line, f"expected a version string or table for Poetry dependency {excerpt(name)}")
+                continue
+            if version is not None and not isinstance(version, str):
+                doc.skip(line, f"expected a version string for Poetry dependency {excerpt(name)}, got {excerpt(version)}")
                 continue
             kind, url = SourceKind.REGISTRY, None
             for key, k in (("git", SourceKind.VCS), ("url", SourceKind.URL), ("path", SourceKind.PATH)):
@@ -216,7 +213,7 @@ def _poetry_table(doc: _Doc, table: Any, header_name: str, scope: Scope, group: 
                     direct=True,
                     scope=dep_scope,
                     specifier=version,
-                    extras=tuple(sorted(opts.get("extras", []))) if isinstance(opts.get("extras"), list) else (),
+                    extras=tuple(sorted(e for e in opts["extras"] if isinstance(e, str))) if isinstance(opts.get("extras"), list) else (),
                     groups=(group,) if group else (),
                     marker=marker,
                     marker_applies=doc.ctx.evaluate_marker(marker, loc, doc.result.skips),

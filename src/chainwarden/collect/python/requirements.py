@@ -5,10 +5,17 @@ recursively, cycles reported), index options (recorded as `IndexHint`s),
 ``--hash`` options, editables, direct URL and VCS references, environment
 markers, and pip-compile/uv ``# via`` annotations (which give edges and tell
 direct from transitive). Each requirement is parsed with `packaging`.
+
+Includes are read as pip reads them (relative to the including file, no ``~`` or
+``${VAR}`` expansion), through the safe reader: one whose real path leaves the
+scanned folders (``-r /proc/self/environ``, a symlink out) is a Skip at the
+include line, never read. Line handling is linear; a logical line longer than
+`MAX_LINE_CHARS` is a Skip, and a message quotes a line only as an `excerpt`.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,8 +26,10 @@ from packaging.utils import canonicalize_name
 from chainwarden.collect.interface import (
     CollectContext,
     CollectError,
-    Collector,
     CollectResult,
+    Collector,
+    first_line,
+    parse_requirement,
     read_text,
 )
 from chainwarden.model import (
@@ -33,6 +42,7 @@ from chainwarden.model import (
     Skip,
     SourceKind,
     SourceLocation,
+    excerpt,
 )
 
 _INDEX_OPTIONS = {
@@ -73,6 +83,7 @@ class _State:
     result: CollectResult
     seen: set[Path] = field(default_factory=set)
     constraints: dict[str, tuple[str, SourceLocation]] = field(default_factory=dict)
+    parsed: dict[str, Requirement] = field(default_factory=dict)  # a line repeated thousands of times is parsed once
 
 
 @dataclass
@@ -80,14 +91,45 @@ class _Line:
     text: str
     lineno: int
     via: list[str] = field(default_factory=list)
+    length: int = 0  # set (and `text` left empty) when the logical line is longer than MAX_LINE_CHARS
+
+
+# A logical line (continuations joined) longer than this is not parsed: a Skip says so. The longest real
+# ones are a requirement with every wheel's --hash: about a hundred hashes, under 16 KiB.
+MAX_LINE_CHARS = 128 * 1024
+
+
+def _strip_comment(raw: str) -> str:
+    """pip's rule: ``#`` at the start of a line or after whitespace starts a comment. One pass over the line
+    (pip's own regex, ``(^|\\s+)#.*$``, takes quadratic time on a long run of spaces)."""
+    i = raw.find("#")
+    while i != -1:
+        if i == 0 or raw[i - 1].isspace():
+            return raw[:i]
+        i = raw.find("#", i + 1)
+    return raw
 
 
 def _logical_lines(text: str) -> list[_Line]:
-    """Join continuations, strip comments, keep each requirement's first line and its ``# via`` names."""
+    """Join continuations, strip comments, keep each requirement's first line and its ``# via`` names.
+
+    Linear in the length of `text`; a logical line longer than `MAX_LINE_CHARS` comes back with its
+    `length` and no text."""
     out: list[_Line] = []
-    buf = ""
+    buf: list[str] = []
+    size = 0
     start = 0
     in_via = False
+
+    def finish() -> None:
+        nonlocal buf, size
+        joined = "".join(buf).strip() if size <= MAX_LINE_CHARS else ""
+        if joined:
+            out.append(_Line(joined, start))
+        elif size > MAX_LINE_CHARS:
+            out.append(_Line("", start, length=size))
+        buf, size = [], 0
+
     for lineno, raw in enumerate(text.splitlines(), 1):
         stripped = raw.strip()
         if stripped.startswith("#"):
@@ -110,17 +152,22 @@ def _logical_lines(text: str) -> list[_Line]:
         if not stripped:
             in_via = False
             continue
-        line = _COMMENT.sub("", raw).rstrip()
-        if line.endswith("\\"):
-            buf += line[:-1] + " "
+        line = _strip_comment(raw).rstrip()
+        continued = line.endswith("\\")
+        part = line[:-1] + " " if continued else line
+        size += len(part)
+        if size <= MAX_LINE_CHARS:
+            buf.append(part)
+        else:
+            buf = [" "]  # keep counting, stop keeping: the line is reported by its length only
+        if continued:
             continue
-        buf += line
-        if buf.strip():
-            out.append(_Line(buf.strip(), start))
+        before = len(out)
+        finish()
+        if len(out) > before:
             in_via = False
-        buf = ""
-    if buf.strip():
-        out.append(_Line(buf.strip(), start))
+    if buf:
+        finish()
     return out
 
 
@@ -128,28 +175,38 @@ def _scope_for(path: Path) -> Scope:
     return Scope.DEV if _DEV_NAME.search(path.stem) or path.parent.name.lower() in {"dev", "test", "tests"} else Scope.RUNTIME
 
 
-def _read(path: Path, state: _State, constraint: bool, chain: tuple[Path, ...], where: SourceLocation | None) -> None:
+def _read(path: Path, state: _State, constraint: bool, chain: tuple[Path, ...], where: SourceLocation | None,
+          written: str | None = None) -> None:
+    """Read one requirements file; `where` and `written` are the include line and the path as it names it."""
     ctx, result = state.ctx, state.result
-    resolved = path.resolve()
+    resolved = Path(os.path.realpath(path))  # Path.resolve() raises on a symlink loop; realpath does not
+    shown = excerpt(written) if written is not None else ctx.display(path)
     if resolved in chain:
         result.skips.append(
-            Skip(what=str(where or ctx.location(path, None)), reason=f"include cycle: {ctx.display(path)} includes itself", stage="collect")
+            Skip(what=str(where or ctx.location(path, None)), reason=f"include cycle: {shown} includes itself", stage="collect")
         )
         return
     if resolved in state.seen:
         return
-    state.seen.add(resolved)
     try:
         text = read_text(path, ctx)
     except CollectError as exc:
         if where is None:
             raise
-        result.skips.append(Skip(what=str(where), reason=f"could not include {ctx.display(path)}: {exc.expected}", stage="collect"))
+        what = "include" if not constraint else "constraints include"
+        result.skips.append(Skip(what=str(where), reason=f"{what} of {shown} {exc.expected}"
+                                 if exc.expected.startswith("outside") else f"could not include {shown}: {exc.expected}",
+                                 stage="collect"))
         return
+    state.seen.add(resolved)
     result.files.append(ctx.display(path))
     scope = _scope_for(path)
     for line in _logical_lines(text):
         loc = ctx.location(path, line.lineno)
+        if line.length:
+            result.skips.append(Skip(what=str(loc), reason=f"expected a requirement line of at most {MAX_LINE_CHARS // 1024} KiB, "
+                                     f"found one of {line.length} characters: not read", stage="collect"))
+            continue
         try:
             _parse_line(line, loc, path, state, constraint, scope, (*chain, resolved))
         except ValueError as exc:
@@ -187,7 +244,7 @@ def _parse_line(
                 i += 1
                 value = options[i] if i < len(options) else ""
             if ":" not in value:
-                raise ValueError(f"expected --hash=ALGORITHM:DIGEST, got {value!r}")
+                raise ValueError(f"expected --hash=ALGORITHM:DIGEST, got {excerpt(value)}")
             hashes.append(value)
         elif tok.startswith("--") and "=" not in tok:
             i += 1  # an option with a separate value: --config-settings KEY=VAL
@@ -220,18 +277,20 @@ def _parse_option(tokens: list[str], loc: SourceLocation, path: Path, state: _St
         opt, value = opt[:2], opt[2:]  # -rbase.txt
     if opt in _INCLUDE_OPTIONS:
         if not value:
-            raise ValueError(f"expected a file name after {opt}")
+            raise ValueError(f"expected a file name after {excerpt(opt)}")
         if "://" in value:
-            raise ValueError(f"remote include {value!r} was not fetched: chainwarden reads local files only")
-        target = (path.parent / value).resolve()
-        _read(target, state, _INCLUDE_OPTIONS[opt] == "constraint", chain, loc)
+            raise ValueError(f"remote include {excerpt(value)} was not fetched: chainwarden reads local files only")
+        # As pip: relative to the including file, no ~ or ${VAR} expansion. Links are resolved by the safe
+        # reader, which refuses what lands outside the scanned folders.
+        target = path.parent / value
+        _read(target, state, _INCLUDE_OPTIONS[opt] == "constraint", chain, loc, value)
     elif opt in _INDEX_OPTIONS:
         kind = _INDEX_OPTIONS[opt]
         state.result.index_hints.append(IndexHint(option=kind, value=value if kind != "no-index" else "", location=loc))
     elif opt in _FLAG_OPTIONS:
         return
     else:
-        raise ValueError(f"expected a requirement or a pip option, got unknown option {opt!r}")
+        raise ValueError(f"expected a requirement or a pip option, got unknown option {excerpt(opt)}")
 
 
 def _requirement(
@@ -267,9 +326,9 @@ def _requirement(
             editable=editable,
         )
     try:
-        req = Requirement(text)
+        req = state.parsed.get(text) or state.parsed.setdefault(text, parse_requirement(text))
     except InvalidRequirement as exc:
-        raise ValueError(f"expected a requirement (PEP 508), got {text!r}: {str(exc).splitlines()[0]}") from exc
+        raise ValueError(f"expected a requirement (PEP 508), got {excerpt(text)}: {first_line(exc)}") from exc
     marker = str(req.marker) if req.marker else None
     applies = state.ctx.evaluate_marker(marker, loc, state.result.skips)
     version = pinned_version(str(req.specifier))

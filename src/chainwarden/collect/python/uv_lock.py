@@ -40,6 +40,7 @@ from chainwarden.model import (
     Scope,
     SourceKind,
     SourceLocation,
+    excerpt,
 )
 
 _SCOPE_ORDER = (Scope.RUNTIME, Scope.OPTIONAL, Scope.DEV)
@@ -131,12 +132,12 @@ def _refs(value: Any, what: str, pkg: _Pkg, result: CollectResult, group: str | 
     if value is None:
         return []
     if not isinstance(value, list):
-        result.skip(pkg.loc, f"expected a list of {{ name = ... }} tables for {what} of {pkg.name!r}, got {type(value).__name__}")
+        result.skip(pkg.loc, f"expected a list of {{ name = ... }} tables for {what} of {excerpt(pkg.name)}, got {type(value).__name__}")
         return []
     out: list[_Ref] = []
     for item in value:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            result.skip(pkg.loc, f"expected a {{ name = ... }} table in {what} of {pkg.name!r}, got {item!r}")
+            result.skip(pkg.loc, f"expected a {{ name = ... }} table in {what} of {excerpt(pkg.name)}, got {excerpt(item)}")
             continue
         version = item.get("version")
         source = item.get("source")
@@ -160,9 +161,9 @@ def _groups(value: Any, what: str, pkg: _Pkg, result: CollectResult) -> list[_Re
     if value is None:
         return []
     if not isinstance(value, dict):
-        result.skip(pkg.loc, f"expected a table for {what} of {pkg.name!r}, got {type(value).__name__}")
+        result.skip(pkg.loc, f"expected a table for {what} of {excerpt(pkg.name)}, got {type(value).__name__}")
         return []
-    return [ref for group, entries in value.items() for ref in _refs(entries, f"{what}.{group}", pkg, result, str(group))]
+    return [ref for group, entries in value.items() for ref in _refs(entries, f"{what}.{excerpt(group)}", pkg, result, str(group))]
 
 
 def _read_package(i: int, entry: Any, loc: SourceLocation, result: CollectResult) -> _Pkg | None:
@@ -175,14 +176,14 @@ def _read_package(i: int, entry: Any, loc: SourceLocation, result: CollectResult
         return None
     source = _source(entry.get("source"))
     if source is None:
-        result.skip(loc, f"expected a source table (source = {{ registry = ... }}, {{ git = ... }}, ...) for package {name!r}")
+        result.skip(loc, f"expected a source table (source = {{ registry = ... }}, {{ git = ... }}, ...) for package {excerpt(name)}")
         return None
     kind, url, registry, editable, is_root = source
     if version is not None and not isinstance(version, str):
-        result.skip(loc, f"expected a version string for package {name!r}, got {type(version).__name__}")
+        result.skip(loc, f"expected a version string for package {excerpt(name)}, got {type(version).__name__}")
         return None
     if not version and kind is SourceKind.REGISTRY:
-        result.skip(loc, f"expected a version (version = \"...\") for registry package {name!r}")
+        result.skip(loc, f"expected a version (version = \"...\") for registry package {excerpt(name)}")
         return None
     pkg = _Pkg(
         index=i,
