@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -340,14 +341,22 @@ def test_runs_as_a_module(registry_root: Path) -> None:
         [sys.executable, "-m", "tests.registry.server", str(registry_root), "--port", "0"],
         cwd=root, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    assert process.stderr is not None
     try:
-        assert process.stderr is not None
         line = process.stderr.readline()
+        # keep reading what it says, so that a full pipe can never stop it from exiting
+        rest: list[str] = []
+        drain = threading.Thread(target=lambda: rest.extend(process.stderr or ()), daemon=True)
+        drain.start()
         url = line.split(" at ")[1].split()[0]
         assert url.startswith("http://127.0.0.1:")
         assert get_json(url + "/pypi/tomli/json")["info"]["name"] == "tomli"
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-        if process.stderr is not None:
-            process.stderr.close()
+        try:
+            code = process.wait(timeout=120)  # seconds on an idle machine; CI machines can be very loaded
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+    assert code == 0, "".join(rest)
