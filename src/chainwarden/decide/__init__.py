@@ -54,6 +54,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import fnmatch
+import os
 import re
 import tomllib
 from collections.abc import Callable
@@ -70,7 +71,7 @@ from chainwarden._files import FileRefused, read_text
 from chainwarden.analyze import ANALYZERS, OptionValue, by_id
 from chainwarden.analyze.code import CODE_RULES
 from chainwarden.analyze.review import REVIEW_RULES
-from chainwarden.model import Ecosystem, Finding, Severity, Skip, Verdict
+from chainwarden.model import Ecosystem, Finding, Severity, Skip, Verdict, excerpt
 
 __all__ = ["STARTER_POLICY", "Action", "AdvisoriesPolicy", "Approvals", "DnsPolicy", "Ignore", "Policy", "PolicyError", "SourcesPolicy", "decide", "find_policy",
            "load_policy", "rule_ids"]
@@ -160,7 +161,7 @@ class Ignore:
             return False
         try:
             return SpecifierSet(self.versions).contains(Version(pkg.version), prereleases=True)
-        except InvalidVersion:
+        except (InvalidVersion, ValueError):  # ValueError: a number past Python's digit limit
             return False
 
     def expired(self, today: dt.date) -> bool:
@@ -257,12 +258,12 @@ def _parse(table: dict[str, Any], path: Path, text: str, prefix: str) -> Policy:
         try:
             fail_on = Severity(str(table["fail-on"]).lower())
         except ValueError:
-            raise err("fail-on", f"expected one of {', '.join(s.value for s in Severity)}, got {table['fail-on']!r}") from None
+            raise err("fail-on", f"expected one of {', '.join(s.value for s in Severity)}, got {excerpt(table['fail-on'])}") from None
     snapshot = None
     if "registry-snapshot" in table:
         if not isinstance(table["registry-snapshot"], str) or not table["registry-snapshot"]:
             raise err("registry-snapshot", "expected a directory path string")
-        snapshot = (path.parent / table["registry-snapshot"]).resolve()
+        snapshot = Path(os.path.realpath(path.parent / table["registry-snapshot"]))  # a link loop is an error below, not a crash
         if not snapshot.is_dir():
             raise err("registry-snapshot", f"expected a directory, {snapshot} does not exist")
     rules: dict[str, Action] = {}
@@ -284,12 +285,12 @@ def _parse(table: dict[str, Any], path: Path, text: str, prefix: str) -> Policy:
                 try:
                     rules[rule] = Action(str(value))
                 except ValueError:
-                    raise err(f"rules.{rule}.action", f"expected fail, warn or ignore, got {value!r}") from None
+                    raise err(f"rules.{rule}.action", f"expected fail, warn or ignore, got {excerpt(value)}") from None
             elif key == "fail-on":
                 try:
                     rule_fail_on[rule] = Severity(str(value).lower())
                 except ValueError:
-                    raise err(f"rules.{rule}.fail-on", f"expected one of {', '.join(s.value for s in Severity)}, got {value!r}") from None
+                    raise err(f"rules.{rule}.fail-on", f"expected one of {', '.join(s.value for s in Severity)}, got {excerpt(value)}") from None
             elif key in allowed and analyzer is not None:
                 try:
                     options.setdefault(rule, {})[key] = analyzer.info.option(key).parse(value)
@@ -330,9 +331,9 @@ def _ignores(raw: object, text: str, path: Path, prefix: str) -> tuple[Ignore, .
         versions = entry.get("versions")
         if versions is not None:
             try:
-                SpecifierSet(str(versions))
-            except InvalidSpecifier:
-                raise err(n, "versions", f"expected a version specifier such as \"<=1.2.1\" or \"==2.0.0\", got {versions!r}") from None
+                SpecifierSet(str(versions)).contains("0", prereleases=True)  # parses each version now, not at match time
+            except (InvalidSpecifier, ValueError):
+                raise err(n, "versions", f"expected a version specifier such as \"<=1.2.1\" or \"==2.0.0\", got {excerpt(versions)}") from None
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise err(n, "reason", "expected a reason: why the finding is accepted (it is printed with every ignored finding)")
@@ -341,11 +342,11 @@ def _ignores(raw: object, text: str, path: Path, prefix: str) -> tuple[Ignore, .
             try:
                 expires = dt.date.fromisoformat(expires)
             except ValueError:
-                raise err(n, "expires", f"expected a date such as 2027-03-31, got {expires!r}") from None
+                raise err(n, "expires", f"expected a date such as 2027-03-31, got {excerpt(expires)}") from None
         if isinstance(expires, dt.datetime):
             expires = expires.date()
         if expires is not None and not isinstance(expires, dt.date):
-            raise err(n, "expires", f"expected a date such as 2027-03-31, got {expires!r}")
+            raise err(n, "expires", f"expected a date such as 2027-03-31, got {excerpt(expires)}")
         out.append(Ignore(n, headers[n - 1] if n - 1 < len(headers) else None, rule, package.strip(),
                           str(versions) if versions is not None else None, reason.strip(), expires))
     return tuple(out)
@@ -359,10 +360,10 @@ def _approvals(raw: object, err: Callable[[str, str], PolicyError]) -> Approvals
         raise err(f"approvals.{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_APPROVAL_KEYS))})")
     required = raw.get("required", False)
     if not isinstance(required, bool):
-        raise err("approvals.required", f"expected true or false, got {required!r}")
+        raise err("approvals.required", f"expected true or false, got {excerpt(required)}")
     packages = raw.get("packages", [])
     if not isinstance(packages, list) or not all(isinstance(p, str) and p.strip() for p in packages):
-        raise err("approvals.packages", f"expected a list of package names or globs, got {packages!r}")
+        raise err("approvals.packages", f"expected a list of package names or globs, got {excerpt(packages)}")
     return Approvals(required, tuple(p.strip() for p in packages))
 
 
@@ -374,7 +375,7 @@ def _advisories(raw: object, err: Callable[[str, str], PolicyError]) -> Advisori
         raise err(f"advisories.{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_ADVISORIES_KEYS))})")
     url = raw.get("osv-url")
     if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
-        raise err("advisories.osv-url", f"expected an http(s):// URL (the service answers at <URL>/v1/querybatch), got {url!r}")
+        raise err("advisories.osv-url", f"expected an http(s):// URL (the service answers at <URL>/v1/querybatch), got {excerpt(url)}")
     return AdvisoriesPolicy(osv_url=url)
 
 
@@ -388,15 +389,15 @@ def _sources(raw: object, err: Callable[[str, str], PolicyError]) -> SourcesPoli
     def strings(key: str, urls: bool) -> tuple[str, ...]:
         v = raw.get(key, [])
         if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
-            raise err(f"sources.{key}", f"expected a list of non-empty strings, got {v!r}")
+            raise err(f"sources.{key}", f"expected a list of non-empty strings, got {excerpt(v)}")
         if urls and (bad := [x for x in v if not x.startswith(("http://", "https://", "file://"))]):
-            raise err(f"sources.{key}", f"expected http(s):// or file:// URLs, got {bad[0]!r}")
+            raise err(f"sources.{key}", f"expected http(s):// or file:// URLs, got {excerpt(bad[0])}")
         return tuple(x.strip() for x in v)
 
     def url(key: str) -> str | None:
         v = raw.get(key)
         if v is not None and (not isinstance(v, str) or not v.startswith(("http://", "https://", "file://"))):
-            raise err(f"sources.{key}", f"expected an http(s):// or file:// URL, got {v!r}")
+            raise err(f"sources.{key}", f"expected an http(s):// or file:// URL, got {excerpt(v)}")
         return v
 
     return SourcesPolicy(internal_packages=strings("internal-packages", False), private_indexes=strings("private-indexes", True),
@@ -414,18 +415,18 @@ def _dns(raw: object, err: Callable[[str, str], PolicyError]) -> DnsPolicy:
     def text(key: str) -> str | None:
         v = raw.get(key)
         if v is not None and (not isinstance(v, str) or not v.strip()):
-            raise err(f"dns.{key}", f"expected a non-empty string, got {v!r}")
+            raise err(f"dns.{key}", f"expected a non-empty string, got {excerpt(v)}")
         return v.strip() if isinstance(v, str) else None
 
     def seconds(key: str) -> float | None:
         v = raw.get(key)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or v <= 0):
-            raise err(f"dns.{key}", f"expected a number of seconds > 0, got {v!r}")
+            raise err(f"dns.{key}", f"expected a number of seconds > 0, got {excerpt(v)}")
         return float(v) if v is not None else None
 
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise err("dns.enabled", f"expected true or false, got {enabled!r}")
+        raise err("dns.enabled", f"expected true or false, got {excerpt(enabled)}")
     return DnsPolicy(canary=text("canary"), server=text("server"), timeout=seconds("timeout"),
                      cache_ttl=seconds("cache-ttl"), enabled=enabled)
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from chainwarden._files import FileRefused, read_text
 from chainwarden.model import Ecosystem, NameMatch, normalize_name
 
 __all__ = ["NameIndex", "PopularNames", "PopularDataError", "data_dir", "index_for", "parse_popular"]
@@ -95,8 +96,14 @@ class PopularNames:
         user = (directory or data_dir()) / f"popular-{ecosystem.value}.csv"
         meta_file = user.with_suffix(".json")
         if user.is_file() and meta_file.is_file():
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            return PopularNames(ecosystem, parse_popular(user.read_text(encoding="utf-8"), ecosystem, str(user)),
+            try:
+                meta = json.loads(read_text(meta_file))
+                text = read_text(user)
+            except (FileRefused, ValueError) as exc:  # ValueError: not UTF-8 or not JSON
+                raise PopularDataError(f"{user}: could not read the refreshed list: {exc}") from exc
+            if not isinstance(meta, dict):
+                raise PopularDataError(f"{meta_file}: expected a JSON object with source and date")
+            return PopularNames(ecosystem, parse_popular(text, ecosystem, str(user)),
                                 str(meta.get("source", user)), str(meta.get("date", "unknown")))
         return _shipped(ecosystem)
 

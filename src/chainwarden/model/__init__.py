@@ -254,13 +254,15 @@ def npm_registry_base(url: str) -> str | None:
     return f"{parts.scheme}://{host}/" + (prefix + "/" if prefix else "")
 
 
-def version_order(version: str) -> tuple[int, Version | tuple[int, ...] | str]:
+def version_order(version: str) -> tuple[int, Version | tuple[tuple[int, str], ...] | str]:
     """A sort key for versions of either ecosystem: PEP 440 when the text parses (npm's x.y.z do too),
-    else its leading numbers, else the text itself."""
+    else its leading numbers, else the text itself. Never raises: a number too long for `int` (Python
+    converts at most 4,300 digits) is compared by its length, then its digits."""
     try:
         return (2, Version(version))
-    except InvalidVersion:
-        nums = tuple(int(n) for n in "".join(c if c.isdigit() else " " for c in version.split("-")[0]).split())
+    except (InvalidVersion, ValueError):
+        runs = "".join(c if c.isdigit() else " " for c in version.split("-")[0]).split()
+        nums = tuple((len(r.lstrip("0")), r.lstrip("0")) for r in runs)
         return (1, nums) if nums else (0, version)
 
 
