@@ -16,6 +16,7 @@ import argparse
 import email.utils
 import hashlib
 import json
+import signal
 import sys
 import threading
 import time
@@ -528,6 +529,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.root.is_dir():
         parser.error(f"{args.root}: not a directory")
+    # Ctrl-C stops it even when it was started with SIGINT ignored (a shell's background job inherits that,
+    # and Python then installs no KeyboardInterrupt handler of its own)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     server = RegistryServer(args.root, port=args.port).start()
     print(f"serving {args.root} at {server.url}  (pip index: {server.pypi_index_url}, "
           f"npm registry: {server.npm_registry_url}); Ctrl-C stops", file=sys.stderr, flush=True)
