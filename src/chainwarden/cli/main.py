@@ -542,10 +542,12 @@ def _read_source(source: str) -> str:
         for note in notes:
             print(f"chainwarden: note: {note.reason}", file=sys.stderr)
     else:
-        with Path(source).open("rb") as fh:
-            body = fh.read(MAX_POPULAR_LIST_BYTES + 1)
-        if len(body) > MAX_POPULAR_LIST_BYTES:
-            raise ValueError(f"{source}: larger than the {MAX_POPULAR_LIST_BYTES} bytes a popular-name list may be")
+        from chainwarden._files import FileRefused, read_bytes
+
+        try:
+            body = read_bytes(Path(source), limit=MAX_POPULAR_LIST_BYTES)
+        except FileRefused as exc:
+            raise ValueError(f"{_printable(source)}: {exc.reason}") from None
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -54,7 +54,7 @@ from chainwarden.enrich.osv import (
     merge,
     parse_record,
 )
-from chainwarden.model import Advisory, AdvisorySource, Ecosystem, PackageId, Skip, printable
+from chainwarden.model import Advisory, AdvisorySource, Ecosystem, PackageId, Skip, excerpt, shown
 
 __all__ = ["NO_DATA", "AdvisoryError", "AdvisoryStore", "Found", "ImportReport", "find_advisories", "import_source"]
 
@@ -486,8 +486,8 @@ def _online(
                         records[advisory_id] = parse_record(read_json(resp.body, "OSV record"), display_url(vuln_url))
                     except (FetchError, OsvError, DocumentError) as exc:
                         skips.append(Skip(what="advisories", stage="enrich", reason=(
-                            f"advisory {printable(advisory_id, 80)} from {display_url(url)} could not be read: "
-                            f"{printable(str(exc), 300)}")))
+                            f"advisory {excerpt(advisory_id, 80)} from {display_url(url)} could not be read: "
+                            f"{shown(str(exc), 300)}")))
 
                 await asyncio.gather(*(one(i) for i in wanted))
             finally:
@@ -506,7 +506,7 @@ def _online(
         result, count = asyncio.run(run())
     except FetchError as exc:
         return {}, None, [*skips, Skip(what="advisories", stage="enrich",
-                                       reason=f"could not ask the advisory service: {printable(str(exc), 500)}")]
+                                       reason=f"could not ask the advisory service: {shown(str(exc), 500)}")]
     return result, count, skips
 
 
@@ -531,7 +531,7 @@ async def _query(fetcher: Fetcher, base: str, batch: list[tuple[PackageId, str |
         except DocumentError as exc:
             raise FetchError(url, str(exc)) from None
         except (ValueError, KeyError, TypeError) as exc:
-            raise FetchError(url, f"expected a querybatch answer ({{\"results\": [...]}}): {printable(str(exc), 200)}") from None
+            raise FetchError(url, f"expected a querybatch answer ({{\"results\": [...]}}): {shown(str(exc), 200)}") from None
         follow: list[tuple[PackageId, str | None, str | None, int]] = []
         for (p, v, _, pages), result in zip(pending, results):
             vulns = result.get("vulns") if isinstance(result, dict) else None

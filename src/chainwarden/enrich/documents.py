@@ -37,7 +37,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from chainwarden.model import ArtifactRef, RegistryFacts, printable, version_order
+from chainwarden.model import ArtifactRef, RegistryFacts, excerpt, shown, version_order
 
 MAX_VERSION_LENGTH = 256  # npm's own limit (node-semver MAX_LENGTH); no real PEP 440 version comes close
 MAX_VERSIONS = 1_000_000  # versions (or files) in one document; the largest real projects have tens of thousands
@@ -56,10 +56,10 @@ def _version(value: object, where: str, *, npm: bool = False) -> str:
     if not isinstance(value, str):
         raise DocumentError(f"{where}: expected a version string, got {type(value).__name__}")
     if len(value) > MAX_VERSION_LENGTH:
-        raise DocumentError(f"{where}: a version of {len(value)} characters ({printable(value, 40)}); "
+        raise DocumentError(f"{where}: a version of {len(value)} characters ({excerpt(value, 40)}); "
                             f"expected at most {MAX_VERSION_LENGTH}")
     if npm and not semver.Version.is_valid(value.strip().lstrip("=v").strip()):  # as enrich.osv reads npm versions
-        raise DocumentError(f"{where}: version {printable(value, 80)!r} is not a semantic version (npm versions are semver)")
+        raise DocumentError(f"{where}: version {excerpt(value, 80)} is not a semantic version (npm versions are semver)")
     return value
 
 
@@ -221,7 +221,7 @@ def read_json(body: bytes, what: str) -> Any:
     except RecursionError:
         raise DocumentError(f"expected a JSON {what}, got JSON nested deeper than can be read") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DocumentError(f"expected a JSON {what}, got unparseable data ({printable(str(exc), 200)})") from None
+        raise DocumentError(f"expected a JSON {what}, got unparseable data ({shown(str(exc), 200)})") from None
     except ValueError:  # json reads integers with int(), which refuses more digits than sys.get_int_max_str_digits()
         raise DocumentError(f"expected a JSON {what}, got a number of more than {sys.get_int_max_str_digits()} digits") from None
 
@@ -311,7 +311,7 @@ def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api", resol
         if not isinstance(files, list) or not files:
             rec.removed.add(version)  # every file deleted: nothing left to install
             continue
-        _count(files, f"files for version {printable(version, 40)}")
+        _count(files, f"files for version {excerpt(version, 40)}")
         times = [t for f in files if isinstance(f, dict) for t in [_time(f.get("upload_time_iso_8601") or f.get("upload_time"))] if t]
         if times:
             rec.release_times[str(version)] = min(times)
@@ -491,7 +491,7 @@ def parse_simple_html(body: bytes, index_url: str, resolve: Resolve = _as_is) ->
     except DocumentError:
         raise
     except Exception as exc:
-        raise DocumentError(f"expected a PEP 503 HTML page: {printable(str(exc), 200)}") from exc
+        raise DocumentError(f"expected a PEP 503 HTML page: {shown(str(exc), 200)}") from exc
     rec = ProjectRecord(exists=True, index_url=index_url, source="simple-html")
     by_version: dict[str, list[dict[str, str | None]]] = {}
     for filename, attrs in parser.files:

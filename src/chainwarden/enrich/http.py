@@ -43,7 +43,7 @@ import httpx
 
 from chainwarden import __version__
 from chainwarden.enrich.cache import DEFAULT_TTL_SECONDS, Store
-from chainwarden.model import Skip, printable
+from chainwarden.model import Skip, excerpt, shown
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 ANSWER_STATUSES = frozenset({200, 404, 410})
@@ -81,14 +81,8 @@ class _Retry(Exception):
 
 
 def display_url(url: str, limit: int = 300) -> str:
-    """A URL as it may be printed: credentials replaced by ``***``, control characters escaped, cut to `limit`."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return printable(url, limit)
-    if "@" in parts.netloc:
-        url = parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
-    return printable(url, limit)
+    """A URL as it may be printed: credentials and tokens redacted, control characters escaped, cut to `limit`."""
+    return shown(url, limit)
 
 
 def _host(url: str) -> str:
@@ -149,7 +143,7 @@ class _Decoder:
             elif coding == "deflate":
                 self.layers.append((coding, None))  # zlib-wrapped or raw: decided by the first bytes
             else:
-                raise FetchError(url, f"the answer is encoded as {printable(coding, 40)!r}, which was not asked for "
+                raise FetchError(url, f"the answer is encoded as {excerpt(coding, 40)}, which was not asked for "
                                       f"(chainwarden accepts {ACCEPT_ENCODING})")
         self.fed = [False] * len(self.layers)
 
@@ -191,7 +185,7 @@ class _Decoder:
             if final and self.fed[i] and not d.eof:
                 raise FetchError(self.url, f"the {coding} body ends before its compressed data does (truncated)")
         except zlib.error as exc:
-            raise FetchError(self.url, f"the body is not valid {coding} data ({printable(str(exc), 100)})") from None
+            raise FetchError(self.url, f"the body is not valid {coding} data ({shown(str(exc), 100)})") from None
 
 
 class Fetcher:
@@ -246,7 +240,7 @@ class Fetcher:
             https_lost = urlsplit(asked).scheme == "https" and urlsplit(answered).scheme != "https"
             where = "to plain http on " if https_lost and _host(asked) == _host(answered) else "to another host, "
             out.append(Skip(what=display_url(asked), stage="enrich", reason=(
-                f"the server at {display_url(asked)} redirected {where}{printable(_host(answered), 200) or '?'} "
+                f"the server at {display_url(asked)} redirected {where}{shown(_host(answered), 200) or '?'} "
                 f"({display_url(answered)}); its answer was used")))
         return out
 
@@ -401,7 +395,7 @@ class Fetcher:
                     body = b""
                     if read(response.status_code):
                         body = await self._body(url, response, sink, max_bytes, what)
-                    return _Answer(response.status_code, printable(response.reason_phrase, 100), response.headers,
+                    return _Answer(response.status_code, excerpt(response.reason_phrase, 100, quote=False), response.headers,
                                    str(response.url), body)
                 finally:
                     await response.aclose()
@@ -411,19 +405,19 @@ class Fetcher:
             kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
             raise _Retry(f"timed out ({kind}: nothing for {self.timeout:g} s)") from None
         except httpx.ConnectError as exc:
-            raise _Retry(f"could not connect ({printable(str(exc), 200) or exc.__class__.__name__})") from None
+            raise _Retry(f"could not connect ({shown(str(exc), 200) or exc.__class__.__name__})") from None
         except httpx.UnsupportedProtocol as exc:
-            raise FetchError(url, f"unsupported URL: {printable(str(exc), 200)}") from None
+            raise FetchError(url, f"unsupported URL: {shown(str(exc), 200)}") from None
         except httpx.RemoteProtocolError as exc:
             if "location header" in str(exc):  # httpx builds the next request of any redirect: no use retrying
-                raise FetchError(url, f"the index redirected to an invalid URL ({printable(str(exc), 200)})") from None
-            raise _Retry(f"the connection failed ({exc.__class__.__name__}: {printable(str(exc), 200)})") from None
+                raise FetchError(url, f"the index redirected to an invalid URL ({shown(str(exc), 200)})") from None
+            raise _Retry(f"the connection failed ({exc.__class__.__name__}: {shown(str(exc), 200)})") from None
         except httpx.TransportError as exc:  # the connection broke, the server broke HTTP, a proxy failed
-            raise _Retry(f"the connection failed ({exc.__class__.__name__}: {printable(str(exc), 200)})") from None
+            raise _Retry(f"the connection failed ({exc.__class__.__name__}: {shown(str(exc), 200)})") from None
         except httpx.InvalidURL as exc:
-            raise FetchError(url, f"invalid URL: {printable(str(exc), 200)}") from None
+            raise FetchError(url, f"invalid URL: {shown(str(exc), 200)}") from None
         except httpx.HTTPError as exc:  # decoding, redirects, stream errors: whatever else httpx may raise
-            raise FetchError(url, f"{exc.__class__.__name__}: {printable(str(exc), 200)}") from None
+            raise FetchError(url, f"{exc.__class__.__name__}: {shown(str(exc), 200)}") from None
 
     async def _body(self, url: str, response: httpx.Response, sink: Callable[[bytes], None] | None,
                     max_bytes: int, what: str) -> bytes:
@@ -489,7 +483,7 @@ def _redirect_target(original: str, current: httpx.URL, location: str) -> httpx.
     try:
         target = current.join(location.strip())
     except (httpx.InvalidURL, ValueError) as exc:
-        raise FetchError(original, f"the index redirected to an invalid URL ({printable(str(exc), 200)})") from None
+        raise FetchError(original, f"the index redirected to an invalid URL ({shown(str(exc), 200)})") from None
     same_origin = (target.scheme, target.host, target.port) == (current.scheme, current.host, current.port)
     if same_origin and current.userinfo and not target.userinfo:
         target = target.copy_with(username=current.username, password=current.password)

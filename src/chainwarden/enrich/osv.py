@@ -34,7 +34,7 @@ from typing import Any
 import semver
 from packaging.version import Version
 
-from chainwarden.model import Advisory, Ecosystem, Severity, normalize_name, printable
+from chainwarden.model import Advisory, Ecosystem, Severity, excerpt, normalize_name
 
 __all__ = [
     "OSV_ECOSYSTEM",
@@ -302,14 +302,14 @@ def _semver(version: str, *, npm: bool) -> semver.Version:
     try:
         return semver.Version.parse(text)
     except (ValueError, TypeError):
-        raise Undecidable(f"{printable(version, 80)!r} is not a semantic version") from None
+        raise Undecidable(f"{excerpt(version, 80)} is not a semantic version") from None
 
 
 def _pep440(version: str) -> Version:
     try:
         return Version(version)
     except ValueError:  # InvalidVersion, or a number past the interpreter's integer digit limit
-        raise Undecidable(f"{printable(version, 80)!r} is not a PEP 440 version") from None
+        raise Undecidable(f"{excerpt(version, 80)} is not a PEP 440 version") from None
 
 
 def _parser(range_type: str, ecosystem: Ecosystem) -> Any:

@@ -19,12 +19,13 @@ to the same size cap as an answer over HTTP.
 
 from __future__ import annotations
 
-import stat
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+from chainwarden._files import FileRefused, read_bytes
 from chainwarden.enrich.documents import (
     DocumentError,
     ProjectRecord,
@@ -35,7 +36,7 @@ from chainwarden.enrich.documents import (
     parse_simple_json,
 )
 from chainwarden.enrich.http import DEFAULT_MAX_RESPONSE_BYTES, Fetcher, FetchError, NotCached, display_url
-from chainwarden.model import printable
+from chainwarden.model import shown
 
 SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
@@ -73,22 +74,18 @@ def _fail(exc: FetchError | DocumentError, url: str) -> LookupFailed:
 def _bug(exc: Exception, where: str) -> LookupFailed:
     """An exception no parser should raise: reading one answer must not cost the other packages their checks."""
     return LookupFailed(f"internal error while reading {display_url(where)} (a bug in chainwarden: please report it): "
-                        f"{exc.__class__.__name__}: {printable(str(exc), 200)}")
+                        f"{exc.__class__.__name__}: {shown(str(exc), 200)}")
 
 
-def _read(path: Path, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> bytes:
-    """A snapshot or local index file, no larger than an answer over HTTP may be (raises OSError)."""
-    if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block, a device never end
-        raise OSError(f"{path} is not a regular file")
-    with path.open("rb") as fh:
-        body = fh.read(max_bytes + 1)
-    if len(body) > max_bytes:
-        raise OSError(f"larger than the {max_bytes} bytes allowed for one document")
-    return body
-
-
-def _why(exc: OSError) -> str:
-    return exc.strerror or str(exc)
+def _read(path: Path) -> bytes | None:
+    """A snapshot or local index file, read by the safe reader (a regular file, not under /dev or /proc) and no
+    larger than an answer over HTTP may be; None when there is no such file. Raises `LookupFailed`."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        return read_bytes(path, limit=DEFAULT_MAX_RESPONSE_BYTES)
+    except FileRefused as exc:
+        raise LookupFailed(f"could not read {path}: {exc.reason}") from None
 
 
 class PyPIIndex:
@@ -161,12 +158,9 @@ class LocalIndex:
         if "/" in name or name.startswith("."):
             return missing(self.label, "simple-html")
         page = self.root / name / "index.html"
-        try:
-            body = _read(page)
-        except FileNotFoundError:
+        body = _read(page)
+        if body is None:
             return missing(self.label, "simple-html")
-        except OSError as exc:
-            raise LookupFailed(f"could not read {page}: {_why(exc)}") from exc
         try:
             return parse_simple_html(body, self.label, resolve=_against(page.as_uri()))
         except DocumentError as exc:
@@ -196,12 +190,9 @@ class Snapshot:
         path = self.path_for(name)
         if ".." in Path(name).parts:
             return missing(self.label, "snapshot")
-        try:
-            body = _read(path)
-        except FileNotFoundError:
+        body = _read(path)
+        if body is None:
             return missing(self.label, "snapshot")
-        except OSError as exc:
-            raise LookupFailed(f"could not read {path}: {_why(exc)}") from exc
         try:
             if self.ecosystem == "pypi":
                 return parse_pypi_json(body, self.label, source="snapshot", resolve=self.file_url)
