@@ -146,6 +146,7 @@ class _Decoder:
                 raise FetchError(url, f"the answer is encoded as {excerpt(coding, 40)}, which was not asked for "
                                       f"(chainwarden accepts {ACCEPT_ENCODING})")
         self.fed = [False] * len(self.layers)
+        self.head = [b""] * len(self.layers)  # the first byte of a deflate layer, until the second arrives
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         yield from self._through(0, data)
@@ -167,6 +168,10 @@ class _Decoder:
         coding, d = self.layers[i]
         try:
             if d is None:
+                data = self.head[i] + data  # the first two bytes decide, however the network splits them
+                if len(data) < 2 and not final:
+                    self.head[i] = data
+                    return
                 if not data:
                     return  # nothing came at all
                 # RFC 9110 deflate is zlib-wrapped; some servers send raw deflate (httpx tries both too).
