@@ -174,9 +174,12 @@ if spec.get("fsize") is not None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (spec["fsize"], spec["fsize"]))
 if spec.get("nobody"):
-    os.setgroups([])
-    os.setgid(65534)
-    os.setuid(65534)
+    try:
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+    except PermissionError:
+        sys.exit(77)  # root without CAP_SETUID: no way to make a folder read-only for this process
 sys.exit(main(spec["argv"]))
 """
 
@@ -222,8 +225,9 @@ def test_a_read_only_cache_still_answers_offline_and_its_advisories_still_match(
     warm = scan_args(registry, world / "project", world / "warm-cache") + ["-o", os.devnull]
     for extra in ((), ("--offline",)):
         code, report, err = child(world, scan_args(registry, world / "project", filled, *extra), warm=warm, **how)
-        if code == 4 or "Operation not permitted" in err:
-            pytest.fail(err)
+        if code == 77:
+            pytest.skip("running as root without the right to change user (CAP_SETUID): a read-only folder cannot be "
+                        "made for the child scan, and permission bits do not stop root")
         assert code in (0, 1, 3), err
         notes = cache_notes(report)
         assert len(notes) == 1 and "cannot be written" in notes[0] and "it is read, nothing is saved" in notes[0], notes
