@@ -7,6 +7,13 @@ Files are read from disk on each request, so a test may add or rewrite fixtures
     with RegistryServer(root) as server:
         urllib.request.urlopen(server.url + "/pypi/requests/json")
 
+Misbehaving on purpose (issue 12, hostile input): `misbehave(path_prefix, scenario)` makes every
+request under a path answer with a scenario written straight to the socket, and the named hooks
+build the common ones: `redirect_loop`, `redirect`, `answer` (any status, headers and body, e.g. a
+``Content-Encoding: gzip`` body that is not gzip, or a document of the wrong shape), `gzip_bomb`
+(a few MB that inflate to GBs, streamed, never held), `drip` (one byte every N seconds), `huge`
+(a body of any size generated on the fly), `truncate` (the connection closed mid-body).
+
 Run by hand: ``python -m tests.registry.server ROOT [--port N]``.
 """
 
@@ -14,14 +21,17 @@ from __future__ import annotations
 
 import argparse
 import email.utils
+import functools
 import hashlib
 import json
 import signal
+import struct
 import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterable
+import zlib
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,6 +57,9 @@ class Response(NamedTuple):
     mtime: float | None = None  # set on 200s that come from a file: enables ETag / Last-Modified
 
 
+Scenario = Callable[["_Handler"], None]  # writes a whole raw HTTP response to handler.wfile
+
+
 class RegistryServer:
     """The test registry. Port 0 means an ephemeral port, read back from :attr:`url`."""
 
@@ -62,6 +75,7 @@ class RegistryServer:
         self._hidden: list[str] = []
         self._delay = 0.0
         self._html_only = False
+        self._scenarios: list[tuple[str, Scenario]] = []
         self.osv_page_size = 1000  # vulns per querybatch result before a next_page_token
 
     # ------------------------------------------------------------------ lifecycle
@@ -134,12 +148,86 @@ class RegistryServer:
         with self._lock:
             self._html_only = enabled
 
+    # Misbehaviour: each scenario answers every request (GET or POST) under its path prefix until reset().
+
+    def misbehave(self, path_prefix: str, scenario: Scenario) -> None:
+        """Answer every request under `path_prefix` with `scenario` (it writes the raw response itself)."""
+        with self._lock:
+            self._scenarios.append((path_prefix, scenario))
+
+    def answer(self, path_prefix: str, body: bytes, *, status: int = 200, content_type: str = "application/json",
+               headers: Iterable[tuple[str, str]] = ()) -> None:
+        """A fixed answer, exactly as given: a malformed document, a body whose Content-Encoding lies."""
+        self.misbehave(path_prefix, fixed(body, status=status, content_type=content_type, headers=headers))
+
+    def redirect_loop(self, path_prefix: str) -> None:
+        """Redirect every request to itself, for ever."""
+        self.misbehave(path_prefix, lambda h: _write_head(h, 302, [("Location", h.path), ("Content-Length", "0")]))
+
+    def redirect(self, path_prefix: str, to: str, status: int = 302) -> None:
+        """Redirect to `to` + the rest of the path after `path_prefix` (e.g. another host name for this server)."""
+        def go(h: _Handler) -> None:
+            _write_head(h, status, [("Location", to + h.path[len(path_prefix):]), ("Content-Length", "0")])
+        self.misbehave(path_prefix, go)
+
+    def gzip_bomb(self, path_prefix: str, size: int = 2 * 1024**3, *, encoding: str = "gzip", fmt: str = "gzip") -> None:
+        """A ``Content-Encoding: gzip`` body of about size/1000 bytes that inflates to `size` zero bytes (streamed);
+        `fmt` "deflate" makes it a raw deflate stream (for ``Content-Encoding: deflate``)."""
+        def go(h: _Handler) -> None:
+            head, steady, repeat, tail = gzip_bomb_parts(size, fmt)
+            _write_head(h, 200, [("Content-Type", "application/json"), ("Content-Encoding", encoding),
+                                 ("Content-Length", str(len(head) + len(steady) * repeat + len(tail)))])
+            h.wfile.write(head)
+            for _ in range(repeat):
+                h.wfile.write(steady)
+            h.wfile.write(tail)
+        self.misbehave(path_prefix, go)
+
+    def drip(self, path_prefix: str, body: bytes = b'{"info": {}, "releases": {}}', interval: float = 5.0) -> None:
+        """Send `body` one byte every `interval` seconds (each read is quick; the whole never is)."""
+        def go(h: _Handler) -> None:
+            _write_head(h, 200, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            for i in range(len(body)):
+                h.wfile.write(body[i:i + 1])
+                h.wfile.flush()
+                time.sleep(interval)
+        self.misbehave(path_prefix, go)
+
+    def huge(self, path_prefix: str, size: int = 2 * 1024**3, fill: bytes = b" ", *, chunked: bool = False) -> None:
+        """A body of `size` bytes of `fill` generated on the fly (with a Content-Length, or chunked)."""
+        def go(h: _Handler) -> None:
+            block = (fill * (65536 // len(fill) + 1))[:65536]
+            if chunked:
+                _write_head(h, 200, [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")])
+                sent = 0
+                while sent < size:
+                    part = block[:min(len(block), size - sent)]
+                    h.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                    sent += len(part)
+                h.wfile.write(b"0\r\n\r\n")
+                return
+            _write_head(h, 200, [("Content-Type", "application/json"), ("Content-Length", str(size))])
+            sent = 0
+            while sent < size:
+                part = block[:min(len(block), size - sent)]
+                h.wfile.write(part)
+                sent += len(part)
+        self.misbehave(path_prefix, go)
+
+    def truncate(self, path_prefix: str, body: bytes, keep: int, *, headers: Iterable[tuple[str, str]] = ()) -> None:
+        """Announce `body` whole, send its first `keep` bytes, then close the connection."""
+        def go(h: _Handler) -> None:
+            _write_head(h, 200, [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers])
+            h.wfile.write(body[:keep])
+        self.misbehave(path_prefix, go)
+
     def reset(self) -> None:
         """Clear every hook and the request log."""
         with self._lock:
             self.requests.clear()
             self._failures.clear()
             self._hidden.clear()
+            self._scenarios.clear()
             self._delay = 0.0
             self._html_only = False
 
@@ -153,6 +241,10 @@ class RegistryServer:
     def _record(self, request: Request) -> None:
         with self._lock:
             self.requests.append(request)
+
+    def _scenario(self, raw_path: str, path: str) -> Scenario | None:
+        with self._lock:
+            return next((sc for prefix, sc in self._scenarios if raw_path.startswith(prefix) or path.startswith(prefix)), None)
 
     def _hook_response(self, raw_path: str, path: str) -> Response | None:
         def under(prefix: str) -> bool:
@@ -415,6 +507,51 @@ def _negotiate(accept: str, html_only: bool) -> str:
     return chosen
 
 
+def fixed(body: bytes, *, status: int = 200, content_type: str = "application/json",
+          headers: Iterable[tuple[str, str]] = ()) -> Scenario:
+    """A scenario answering `body` as given, with `headers` added as given (a lying Content-Encoding too)."""
+    extra = list(headers)
+
+    def go(h: _Handler) -> None:
+        _write_head(h, status, [("Content-Type", content_type), ("Content-Length", str(len(body))), *extra])
+        h.wfile.write(body)
+    return go
+
+
+def _write_head(h: _Handler, status: int, headers: Iterable[tuple[str, str]]) -> None:
+    h.send_response(status)
+    for key, value in headers:
+        h.send_header(key, value)
+    h.send_header("Connection", "close")
+    h.end_headers()
+    h.wfile.flush()
+
+
+@functools.cache
+def gzip_bomb_parts(size: int, fmt: str = "gzip") -> tuple[bytes, bytes, int, bytes]:
+    """A gzip (or raw deflate) stream of `size` zero bytes (rounded down to MiB) as head + steady * repeat +
+    tail: every MiB block is compressed on its own (a full flush), so the middle is one ~1 KB block repeated
+    and the whole is never held. A gzip trailer carries the true CRC-32 and length."""
+    block = bytes(1 << 20)
+    blocks = max(size // len(block), 3)
+    c = zlib.compressobj(9, zlib.DEFLATED, 31 if fmt == "gzip" else -15)
+    head = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
+    steady = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
+    again = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
+    assert steady == again, "a full flush should make every block of zeros compress the same"
+    finish = c.flush(zlib.Z_FINISH)
+    if fmt != "gzip":
+        return head, steady, blocks - 1, finish
+    crc = 0
+    big = bytes(64 << 20)
+    for _ in range(blocks // 64):
+        crc = zlib.crc32(big, crc)
+    for _ in range(blocks % 64):
+        crc = zlib.crc32(block, crc)
+    tail = finish[:-8] + struct.pack("<II", crc, (blocks * len(block)) & 0xFFFFFFFF)
+    return head, steady, blocks - 1, tail
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest() + '"'
 
@@ -478,7 +615,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _misbehave(self) -> bool:
+        """Play the scenario set for this path, if any; the connection is closed afterwards."""
+        raw_path = urllib.parse.urlsplit(self.path).path
+        scenario = self.server.registry._scenario(raw_path, urllib.parse.unquote(raw_path))
+        if scenario is None:
+            return False
+        self.server.registry._record(Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
+        if self.command == "POST":
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.close_connection = True
+        scenario(self)
+        return True
+
     def do_POST(self) -> None:
+        if self._misbehave():
+            return
         if urllib.parse.urlsplit(self.path).path != "/v1/querybatch":
             self._method_not_allowed()
             return
@@ -490,6 +642,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = _method_not_allowed
 
     def _serve(self, head: bool) -> None:
+        if self._misbehave():
+            return
         registry = self.server.registry
         registry._record(Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
         raw_path = urllib.parse.urlsplit(self.path).path

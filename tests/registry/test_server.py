@@ -360,3 +360,24 @@ def test_runs_as_a_module(registry_root: Path) -> None:
             process.wait()
             raise
     assert code == 0, "".join(rest)
+
+
+def test_the_gzip_bomb_is_a_valid_gzip_stream_of_its_size() -> None:
+    import gzip
+
+    from .server import gzip_bomb_parts
+
+    head, steady, repeat, tail = gzip_bomb_parts(8 * 1024**2)
+    data = head + steady * repeat + tail
+    assert len(data) < 16 * 1024 and gzip.decompress(data) == bytes(8 * 1024**2)  # CRC and length checked by gzip
+
+
+def test_misbehaviour_hooks_answer_raw_and_reset_clears_them(registry_hooks: RegistryServer) -> None:
+    registry_hooks.answer("/pypi/odd/", b"not json", status=200, headers=[("Content-Encoding", "gzip")])
+    registry_hooks.redirect_loop("/pypi/loop/")
+    status, headers, body = get(registry_hooks.url + "/pypi/odd/json")
+    assert (status, headers["Content-Encoding"], body) == (200, "gzip", b"not json")
+    status, headers, _ = get(registry_hooks.url + "/pypi/loop/json")
+    assert status == 302 and headers["Location"] == "/pypi/loop/json"
+    registry_hooks.reset()
+    assert get(registry_hooks.url + "/pypi/odd/json")[0] == 404

@@ -489,6 +489,8 @@ def cmd_db(args: argparse.Namespace) -> int:
         except AdvisoryError as exc:
             print(f"chainwarden: error: {_printable(exc.diagnostics())}", file=sys.stderr)
             return EXIT_USAGE
+        for note in report.notes:
+            print(f"chainwarden: note: {_printable(note)}", file=sys.stderr)
         for problem in report.errors[:MAX_PROBLEMS_SHOWN]:
             print(f"chainwarden: not imported: {_printable(problem)}", file=sys.stderr)
         if len(report.errors) > MAX_PROBLEMS_SHOWN:
@@ -523,17 +525,33 @@ def cmd_db(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+MAX_POPULAR_LIST_BYTES = 64 * 1024**2  # a list of the 100,000 most downloaded names is a few MB
+
+
 def _read_source(source: str) -> str:
+    """A popular-name list from a file or an http(s) URL; a URL is fetched by the one bounded client (enrich.http:
+    size cap, deadline, redirects) and where it came from, when a redirect took it elsewhere, is said on stderr."""
     if source.startswith(("http://", "https://")):
-        import httpx
+        from chainwarden.enrich.http import FetchError, fetch_once
 
         try:
-            response = httpx.get(source, timeout=60, follow_redirects=True)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise OSError(f"could not fetch {source}: {exc}") from exc
-        return response.text
-    return Path(source).read_text(encoding="utf-8")
+            body, notes = fetch_once(source, accept="text/csv, text/plain;q=0.9, */*;q=0.1",
+                                     max_bytes=MAX_POPULAR_LIST_BYTES)
+        except FetchError as exc:
+            raise OSError(f"could not fetch {exc.url}: {exc.reason}") from exc
+        for note in notes:
+            print(f"chainwarden: note: {note.reason}", file=sys.stderr)
+    else:
+        from chainwarden._files import FileRefused, read_bytes
+
+        try:
+            body = read_bytes(Path(source), limit=MAX_POPULAR_LIST_BYTES)
+        except FileRefused as exc:
+            raise ValueError(f"{_printable(source)}: {exc.reason}") from None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{_printable(source)}: expected UTF-8 text, got byte {body[exc.start]:#04x} at offset {exc.start}") from None
 
 
 def _package_spec(text: str, ecosystem: str | None) -> tuple[str, str, str | None] | None:

@@ -13,6 +13,13 @@ project's packages come from and which are private (`enrich.sources`): a
 private dependency's facts come from its private index. Last, it matches each
 package at the version that installs against the advisory store and, when one
 is given, an OSV querybatch service (`enrich.advisories`).
+
+Nothing an index or the cache does stops it (docs/decisions/0017-bounded-index-answers.md):
+an answer that is too large, too slow, badly encoded, a redirect loop or a malformed
+document is a Skip naming the URL; an answer that came from another host through a
+redirect is used and listed once as a Skip; a cache that cannot be opened is a Skip
+("cache unavailable", the run goes on without it; only ``--offline`` needs it and stops
+with exit 2), and a cache that cannot be written is read, with one Skip saying so.
 """
 
 from __future__ import annotations
@@ -27,13 +34,14 @@ from pathlib import Path
 from chainwarden.enrich.advisories import find_advisories
 from chainwarden.enrich.cache import (
     DEFAULT_TTL_SECONDS,
+    LOCK_TIMEOUT,
     CacheError,
     Store,
     default_cache_dir,
 )
 from chainwarden.enrich.dns import DnsError, DnsOptions, check_hosts
 from chainwarden.enrich.documents import ProjectRecord
-from chainwarden.enrich.http import Fetcher
+from chainwarden.enrich.http import DEFAULT_MAX_RESPONSE_BYTES, Fetcher
 from chainwarden.enrich.index_config import (
     IndexConfigError,
     IndexSettings,
@@ -96,6 +104,31 @@ class EnrichOptions:
     now: datetime | None = None  # when owner sets are recorded as seen (default: the wall clock)
     sources: SourceOptions = field(default_factory=SourceOptions)  # private / public indexes, internal-packages
     osv_url: str | None = None  # an OSV-compatible querybatch service asked besides the advisory store (--osv-url)
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # one index answer, after decompression (enrich.http)
+    deadline: float | None = None  # whole-request deadline for an index answer (None: 3 x timeout)
+    download_deadline: float | None = None  # the same for an artifact download (None: 15 x timeout)
+    cache_lock_timeout: float = LOCK_TIMEOUT  # how long to wait for another process's lock on the cache
+
+    def fetcher(self, store: Store | None) -> Fetcher:
+        """The HTTP client these options describe (enrich.http), in front of `store`."""
+        return Fetcher(store, ttl=self.ttl, offline=self.offline, concurrency=self.concurrency, timeout=self.timeout,
+                       retries=self.retries, backoff=self.backoff, max_bytes=self.max_response_bytes,
+                       deadline=self.deadline, download_deadline=self.download_deadline)
+
+    def open_store(self, skips: list[Skip]) -> Store | None:
+        """The cache, or None with a Skip saying why it is unavailable (the same words wherever it is opened, so
+        that a scan says it once). Raises `EnrichError` when --offline has no cache to answer from."""
+        if not self.use_cache:
+            return None
+        try:
+            return Store(self.cache_dir or default_cache_dir(), lock_timeout=self.cache_lock_timeout)
+        except CacheError as exc:
+            if self.offline:
+                raise EnrichError(f"{exc}; --offline answers from the cache only, so there is nothing to answer from") from exc
+            skips.append(Skip(what="cache", stage="enrich", reason=(
+                f"cache unavailable: {exc}; running without it (nothing from earlier scans is reused or kept for later "
+                "ones: owner changes are not tracked, archives are read again)")))
+            return None
 
 
 @dataclass
@@ -151,7 +184,8 @@ async def _lookup_all(
         try:
             records[key] = await backends[key[0]].lookup(key[1])
         except LookupFailed as exc:
-            failures[key] = exc
+            # a fresh one: the caught one's traceback holds the frames that read the answer (its body, its parse)
+            failures[key] = LookupFailed(exc.reason, offline=exc.offline)
         done += 1
         if progress:
             progress(done, total)
@@ -190,14 +224,7 @@ def enrich(
         return EnrichOutcome([EnrichedGraph(g, {}, {}, _names_of(g, matches), popular_label.get(g.project.ecosystem, ""))
                               for g in graphs], skips)
 
-    store: Store | None = None
-    if options.use_cache:
-        try:
-            store = Store(options.cache_dir or default_cache_dir())
-        except CacheError as exc:
-            if options.offline:
-                raise EnrichError(f"{exc}; --offline needs the cache") from exc
-            skips.append(Skip(what="cache", reason=f"{exc}; running without a cache, owner changes are not tracked", stage="enrich"))
+    store = options.open_store(skips)
     try:
         options.dns.address()
     except DnsError as exc:
@@ -207,22 +234,14 @@ def enrich(
         dict[tuple[Ecosystem, str], ProjectRecord], dict[tuple[Ecosystem, str], LookupFailed], dict[str, str], int,
         dict[str, DomainCheck], list[Skip], dict[int, IndexSetup], dict[tuple[Ecosystem, str], ProjectRecord],
     ]:
-        fetcher = None
-        if options.snapshot is None:
-            fetcher = Fetcher(
-                store,
-                ttl=options.ttl,
-                offline=options.offline,
-                concurrency=options.concurrency,
-                timeout=options.timeout,
-                retries=options.retries,
-                backoff=options.backoff,
-            )
+        fetcher = options.fetcher(store) if options.snapshot is None else None
         try:
             project_dirs = [Path(g.project.directory or g.project.root) for g in graphs]
             backends, described = backends_for(options, project_dirs, need, fetcher)
             records, failures = await _lookup_all(names, backends, progress)
             setups, private_records, source_skips = await _sources(graphs, project_dirs, backends, records, options, fetcher)
+            if fetcher is not None:
+                source_skips += fetcher.notes()
         finally:
             if fetcher is not None:
                 await fetcher.aclose()
@@ -237,10 +256,13 @@ def enrich(
         owners = _record_owners(records, store, options.now)
         advisories = find_advisories(_advisory_checks(graphs, records), options.cache_dir or default_cache_dir(),
                                      osv_url=options.osv_url, store=store, offline=options.offline,
-                                     timeout=options.timeout, retries=options.retries)
+                                     timeout=options.timeout, retries=options.retries, make_fetcher=options.fetcher,
+                                     lock_timeout=options.cache_lock_timeout)
     finally:
         if store is not None:
             store.close()
+    if store is not None:
+        skips += [Skip(what="cache", reason=note, stage="enrich") for note in store.notes]
 
     for (eco, name), failure in sorted(failures.items(), key=lambda kv: kv[0]):
         skips.append(Skip(what=f"{eco.value}:{name}", reason=failure.reason, stage="enrich"))

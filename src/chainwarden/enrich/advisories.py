@@ -12,6 +12,11 @@ records when it happened: every scan reports how old its advisory data is.
 that affect it (enrich.osv.match), from the store and, when a URL is given, from an OSV-compatible
 ``/v1/querybatch`` service; merged by alias into one `Advisory` per vulnerability.
 
+Everything from the network is bounded as index answers are (enrich.http): the download's size and
+deadline, each querybatch answer's size, at most `MAX_IDS` advisories per package and `MAX_RECORDS` records
+fetched per scan; a service's answer of the wrong shape is a Skip naming the URL. A store that cannot be
+written is still read by scans (enrich.cache.connect); one that cannot be read is a Skip.
+
 Tables (in enrich.cache's file; state, never dropped with the HTTP cache):
 - ``advisory_sources``: each imported source, when, and how many records;
 - ``advisory_records``: each record (the JSON as imported, compressed), by source and id;
@@ -25,18 +30,19 @@ import json
 import sqlite3
 import tempfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import yaml
 
 from chainwarden.enrich.artifacts import Limits, unpack
-from chainwarden.enrich.cache import DB_FILE, Store
-from chainwarden.enrich.http import Fetcher, FetchError
+from chainwarden.enrich.cache import DB_FILE, LOCK_TIMEOUT, CacheError, Store, connect
+from chainwarden.enrich.documents import DocumentError, read_json
+from chainwarden.enrich.http import Fetcher, FetchError, display_url
 from chainwarden.enrich.osv import (
     OSV_ECOSYSTEM,
     Match,
@@ -48,7 +54,7 @@ from chainwarden.enrich.osv import (
     merge,
     parse_record,
 )
-from chainwarden.model import Advisory, AdvisorySource, Ecosystem, PackageId, Skip
+from chainwarden.model import Advisory, AdvisorySource, Ecosystem, PackageId, Skip, excerpt, shown
 
 __all__ = ["NO_DATA", "AdvisoryError", "AdvisoryStore", "Found", "ImportReport", "find_advisories", "import_source"]
 
@@ -57,6 +63,9 @@ MAX_DOWNLOAD = 2 * 1024**3  # an export zip of every npm malware report is large
 ZIP_LIMITS = Limits(max_total_bytes=8 * 1024**3, max_member_bytes=64 * 1024**2, max_files=2_000_000, max_ratio=1000.0, max_depth=0)
 QUERY_BATCH = 1000  # queries per querybatch request (the service's documented maximum)
 MAX_PAGES = 10  # follow-up pages per query before the rest is reported as not fetched
+MAX_IDS = 1000  # advisories a service may name for one package
+MAX_RECORDS = 10_000  # records fetched from a service in one scan
+MAX_ID_LENGTH = 200  # an advisory id is short ("GHSA-xxxx-xxxx-xxxx", "MAL-2025-1234")
 NO_DATA = "no advisory data loaded"
 
 
@@ -90,14 +99,12 @@ class Stored:
 class AdvisoryStore:
     """The advisory tables. Opened on the one database file; a missing file means no data."""
 
-    def __init__(self, directory: Path, *, create: bool = False) -> None:
+    def __init__(self, directory: Path, *, create: bool = False, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.path = directory / DB_FILE
         try:
-            if create:
-                directory.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db, self.readonly = connect(self.path, lock_timeout=lock_timeout, create=create)
+            if self.readonly is not None:
+                return  # a scan reads it as it is (a store never written has no tables: no data)
             self._db.execute(
                 """CREATE TABLE IF NOT EXISTS advisory_sources (
                     source TEXT PRIMARY KEY,
@@ -124,19 +131,23 @@ class AdvisoryStore:
                     PRIMARY KEY (ecosystem, name, source, id)
                 )"""
             )
+        except CacheError as exc:
+            raise AdvisoryError(f"could not open the advisory store in {directory}: {exc}") from exc
         except (OSError, sqlite3.Error) as exc:
             raise AdvisoryError(f"could not open the advisory store in {directory}: {exc}") from exc
 
     @classmethod
-    def existing(cls, directory: Path) -> AdvisoryStore | None:
+    def existing(cls, directory: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> AdvisoryStore | None:
         """The store when the database exists (a scan never creates it), else None."""
-        return cls(directory) if (directory / DB_FILE).is_file() else None
+        return cls(directory, lock_timeout=lock_timeout) if (directory / DB_FILE).is_file() else None
 
     def close(self) -> None:
         self._db.close()
 
     def replace_source(self, source: str, records: list[Stored], imported_at: float) -> None:
         """Everything from `source` becomes `records`, in one short transaction."""
+        if self.readonly is not None:
+            raise AdvisoryError(f"could not write the advisory store {self.path}: {self.readonly}")
         try:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -155,6 +166,9 @@ class AdvisoryStore:
             raise AdvisoryError(f"could not write the advisory store {self.path}: {exc}") from exc
 
     def sources(self) -> list[AdvisorySource]:
+        if self.readonly is not None and not self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'advisory_sources'").fetchone():
+            return []  # a read-only store no import ever wrote to
         rows = self._db.execute("SELECT source, imported_at, records FROM advisory_sources ORDER BY source").fetchall()
         return [AdvisorySource(str(s), "store", int(n), datetime.fromtimestamp(float(t), UTC)) for s, t, n in rows]
 
@@ -179,7 +193,7 @@ class AdvisoryStore:
         for source, body in rows:
             try:
                 record = parse_record(json.loads(zlib.decompress(body)), str(source))
-            except (zlib.error, ValueError, OsvError):
+            except (zlib.error, ValueError, TypeError, RecursionError, OsvError):
                 continue  # a damaged row: the next import of its source rewrites it
             have = best.get(record.id)
             if have is None or record.modified > have[0].modified:
@@ -203,6 +217,7 @@ class ImportReport:
     duplicates: int = 0  # the same id more than once in the source: the most recently modified is kept
     errors: list[str] = field(default_factory=list)  # "file: what was expected"
     imported_at: datetime | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. the URL redirected to another host
 
 
 def _is_url(source: str) -> bool:
@@ -281,10 +296,12 @@ def _file_documents(path: Path, label: str, errors: list[str]) -> Iterator[tuple
         errors.append(str(exc))
 
 
-async def _download(url: str, dest: Path, timeout: float) -> None:
+async def _download(url: str, dest: Path, timeout: float) -> list[str]:
+    """The file at `url` in `dest`, bounded as every download is (enrich.http); returns what to tell the user."""
     async with Fetcher(None, timeout=timeout) as fetcher:
         with dest.open("wb") as fh:
-            await fetcher.download(url, fh.write, MAX_DOWNLOAD)
+            await fetcher.download(url, fh.write, MAX_DOWNLOAD, note_redirects=True)
+        return [s.reason for s in fetcher.notes()]
 
 
 def import_source(directory: Path, source: str, *, now: datetime | None = None, timeout: float = 60.0) -> ImportReport:
@@ -297,16 +314,21 @@ def import_source(directory: Path, source: str, *, now: datetime | None = None, 
             name = Path(urlsplit(source).path).name or "download"
             local = workdir / name
             try:
-                asyncio.run(_download(source, local, timeout))
+                notes = asyncio.run(_download(source, local, timeout))
             except FetchError as exc:
-                raise AdvisoryError(f"could not download {source}: {exc.reason}") from exc
-            label, key = source, source
+                raise AdvisoryError(f"could not download {display_url(source)}: {exc.reason}") from exc
+            except OSError as exc:
+                raise AdvisoryError(f"could not save the download of {display_url(source)} in {workdir}: "
+                                    f"{exc.strerror or exc}") from exc
+            label, key = display_url(source), source
         else:
             local = Path(source).expanduser()
             if not local.exists():
                 raise AdvisoryError(f"{source}: no such file or folder (expected OSV records: a folder, a zip or a .json/.yaml file)")
             label, key = source, str(local.resolve())
         report = ImportReport(key)
+        if _is_url(source):
+            report.notes += notes
         kept: dict[str, Stored] = {}
         seen = 0
         for origin, doc in _documents(local, label, report.errors, workdir):
@@ -366,10 +388,12 @@ def _label(package: PackageId, version: str | None) -> str:
 def find_advisories(
     checks: Mapping[PackageId, str | None], directory: Path | None, *, osv_url: str | None = None,
     store: Store | None = None, offline: bool = False, timeout: float = 20.0, retries: int = 3,
+    make_fetcher: Callable[[Store | None], Fetcher] | None = None, lock_timeout: float = LOCK_TIMEOUT,
 ) -> Found:
     """The advisories affecting each package of `checks` (package -> the version that installs:
     the pinned one, or the index's latest; None when unknown), from the store in `directory` and the
-    querybatch service at `osv_url`. With neither, a Skip says no advisory data is loaded."""
+    querybatch service at `osv_url` (asked through `make_fetcher(store)`, default a `Fetcher` with `timeout` and
+    `retries`). With neither, a Skip says no advisory data is loaded."""
     found = Found()
     matches: dict[PackageId, list[Match]] = {}
     origins: dict[str, str] = {}
@@ -378,7 +402,7 @@ def find_advisories(
     advisory_store: AdvisoryStore | None = None
     if directory is not None:
         try:
-            advisory_store = AdvisoryStore.existing(directory)
+            advisory_store = AdvisoryStore.existing(directory, lock_timeout=lock_timeout)
         except AdvisoryError as exc:
             found.skips.append(Skip(what="advisories", reason=exc.diagnostics(), stage="enrich"))
     if advisory_store is not None:
@@ -401,7 +425,8 @@ def find_advisories(
         finally:
             advisory_store.close()
     if osv_url:
-        online, records, skips = _online(checks, osv_url, store, offline, timeout, retries)
+        online, records, skips = _online(checks, osv_url, store, offline,
+                                         make_fetcher or (lambda s: Fetcher(s, timeout=timeout, retries=retries)))
         found.skips += skips
         for package, ms in online.items():
             have = {m.record.id for m in matches.get(package, [])}
@@ -424,7 +449,8 @@ def find_advisories(
 
 
 def _online(
-    checks: Mapping[PackageId, str | None], url: str, store: Store | None, offline: bool, timeout: float, retries: int,
+    checks: Mapping[PackageId, str | None], url: str, store: Store | None, offline: bool,
+    make_fetcher: Callable[[Store | None], Fetcher],
 ) -> tuple[dict[PackageId, list[Match]], int | None, list[Skip]]:
     """Ask `<url>/v1/querybatch` about every package with a known version, then fetch each record it names."""
     base = url.rstrip("/")
@@ -438,25 +464,34 @@ def _online(
             f"the advisory service at {url} was not asked about {p.name}: the version that installs is not known")))
 
     async def run() -> tuple[dict[PackageId, list[Match]], int]:
-        async with Fetcher(store, timeout=timeout, retries=retries) as fetcher:
-            ids: dict[PackageId, list[str]] = {}
-            for start in range(0, len(asked), QUERY_BATCH):
-                await _query(fetcher, base, asked[start:start + QUERY_BATCH], ids, skips)
-            wanted = sorted({i for v in ids.values() for i in v})
-            records: dict[str, Record] = {}
+        async with make_fetcher(store) as fetcher:
+            try:
+                ids: dict[PackageId, list[str]] = {}
+                for start in range(0, len(asked), QUERY_BATCH):
+                    await _query(fetcher, base, asked[start:start + QUERY_BATCH], ids, skips)
+                wanted = sorted({i for v in ids.values() for i in v})
+                if len(wanted) > MAX_RECORDS:
+                    skips.append(Skip(what="advisories", stage="enrich", reason=(
+                        f"the advisory service at {display_url(url)} named {len(wanted)} advisories; only the first "
+                        f"{MAX_RECORDS} were fetched")))
+                    wanted = wanted[:MAX_RECORDS]
+                records: dict[str, Record] = {}
 
-            async def one(advisory_id: str) -> None:
-                vuln_url = f"{base}/v1/vulns/{advisory_id}"
-                try:
-                    resp = await fetcher.get(vuln_url)
-                    if resp.status != 200:
-                        raise FetchError(vuln_url, f"HTTP {resp.status}")
-                    records[advisory_id] = parse_record(json.loads(resp.body), vuln_url)
-                except (FetchError, OsvError, ValueError) as exc:
-                    skips.append(Skip(what="advisories", stage="enrich",
-                                      reason=f"advisory {advisory_id} from {url} could not be read: {exc}"))
+                async def one(advisory_id: str) -> None:
+                    vuln_url = f"{base}/v1/vulns/{quote(advisory_id, safe='')}"
+                    try:
+                        resp = await fetcher.get(vuln_url)
+                        if resp.status != 200:
+                            raise FetchError(vuln_url, f"HTTP {resp.status}")
+                        records[advisory_id] = parse_record(read_json(resp.body, "OSV record"), display_url(vuln_url))
+                    except (FetchError, OsvError, DocumentError) as exc:
+                        skips.append(Skip(what="advisories", stage="enrich", reason=(
+                            f"advisory {excerpt(advisory_id, 80)} from {display_url(url)} could not be read: "
+                            f"{shown(str(exc), 300)}")))
 
-            await asyncio.gather(*(one(i) for i in wanted))
+                await asyncio.gather(*(one(i) for i in wanted))
+            finally:
+                skips.extend(fetcher.notes())
         out: dict[PackageId, list[Match]] = {}
         versions = dict(asked)
         for package, found_ids in ids.items():
@@ -471,7 +506,7 @@ def _online(
         result, count = asyncio.run(run())
     except FetchError as exc:
         return {}, None, [*skips, Skip(what="advisories", stage="enrich",
-                                       reason=f"could not ask the advisory service: {exc}")]
+                                       reason=f"could not ask the advisory service: {shown(str(exc), 500)}")]
     return result, count, skips
 
 
@@ -489,22 +524,31 @@ async def _query(fetcher: Fetcher, base: str, batch: list[tuple[PackageId, str |
             queries.append(q)
         resp = await fetcher.post_json(url, {"queries": queries})
         try:
-            results = json.loads(resp.body)["results"]
+            results = read_json(resp.body, "querybatch answer")["results"]
             if not isinstance(results, list) or len(results) != len(pending):
-                raise ValueError(f"expected {len(pending)} results, got {len(results) if isinstance(results, list) else results!r}")
+                raise ValueError(f"expected {len(pending)} results, got "
+                                 f"{len(results) if isinstance(results, list) else type(results).__name__}")
+        except DocumentError as exc:
+            raise FetchError(url, str(exc)) from None
         except (ValueError, KeyError, TypeError) as exc:
-            raise FetchError(url, f"expected a querybatch answer ({{\"results\": [...]}}): {exc}") from None
+            raise FetchError(url, f"expected a querybatch answer ({{\"results\": [...]}}): {shown(str(exc), 200)}") from None
         follow: list[tuple[PackageId, str | None, str | None, int]] = []
         for (p, v, _, pages), result in zip(pending, results):
             vulns = result.get("vulns") if isinstance(result, dict) else None
-            for vuln in vulns or []:
-                if isinstance(vuln, dict) and isinstance(vuln.get("id"), str):
-                    ids.setdefault(p, []).append(vuln["id"])
+            have = ids.setdefault(p, [])
+            for vuln in vulns if isinstance(vulns, list) else []:
+                if isinstance(vuln, dict) and isinstance(vuln.get("id"), str) and 0 < len(vuln["id"]) <= MAX_ID_LENGTH:
+                    if len(have) >= MAX_IDS:
+                        skips.append(Skip(what=p.purl, stage="enrich", reason=(
+                            f"the advisory service at {display_url(base)} named more than {MAX_IDS} advisories for "
+                            f"{p.name}; the rest were not fetched")))
+                        break
+                    have.append(vuln["id"])
             token = result.get("next_page_token") if isinstance(result, dict) else None
-            if isinstance(token, str) and token:
+            if isinstance(token, str) and token and len(have) < MAX_IDS:
                 if pages + 1 >= MAX_PAGES:
                     skips.append(Skip(what=p.purl, stage="enrich", reason=(
-                        f"the advisory service at {base} has more than {MAX_PAGES} pages of advisories for {p.name}; the rest were not fetched")))
+                        f"the advisory service at {display_url(base)} has more than {MAX_PAGES} pages of advisories for {p.name}; the rest were not fetched")))
                 else:
-                    follow.append((p, v, token, pages + 1))
+                    follow.append((p, v, token[:1000], pages + 1))
         pending = follow

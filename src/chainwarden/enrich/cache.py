@@ -2,10 +2,23 @@
 
 Tables:
 - ``http_cache``: registry documents, revalidated with ETag / Last-Modified once
-  their TTL has passed (a cache: dropped when its layout changes);
+  their TTL has passed, with the URL each answer came from when a redirect took it
+  elsewhere (a cache: dropped when its layout changes);
 - ``dns_cache``: what DNS said about a registrable domain, per resolver, with the time;
 - ``owners_seen``: state, never dropped: each owner set chainwarden has seen for a
-  package on an index, with when it was first and last seen (for `owners-changed`).
+  package on an index, with when it was first and last seen (for `owners-changed`);
+- ``artifact_reports``: what the code analyzers said about an archive, by sha256.
+
+A broken cache never stops a scan (docs/decisions/0017-bounded-index-answers.md):
+
+- the database cannot be opened at all (the directory is a file or cannot be made,
+  the file is not a database, another process holds it locked past `lock_timeout`):
+  `CacheError`; the caller runs without a cache and says so once;
+- it opens, but cannot be written (a read-only directory or file, a full disk): it is
+  opened read-only and answers reads (``--offline`` still works); `notes` says so;
+- a write fails during the run (a full disk, a lock held too long): writing stops for
+  the rest of the run, `notes` says so once, and the scan goes on; a read that fails
+  stops the store's use altogether, the same way.
 """
 
 from __future__ import annotations
@@ -14,15 +27,19 @@ import json
 import sqlite3
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 from platformdirs import user_cache_dir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: http_cache.final_url
 DB_FILE = "chainwarden.sqlite3"  # the one database: this cache, the state and the advisory store (enrich.advisories)
 DEFAULT_TTL_SECONDS = 3600.0
+LOCK_TIMEOUT = 30.0  # how long to wait for another process's write lock before giving the cache up
+T = TypeVar("T")
 
 
 def default_cache_dir() -> Path:
@@ -38,6 +55,7 @@ class CachedResponse:
     etag: str | None
     last_modified: str | None
     fetched_at: float
+    final_url: str = ""  # where the answer came from when a redirect took it to another URL
 
     def fresh(self, ttl: float, now: float | None = None) -> bool:
         return (now if now is not None else time.time()) - self.fetched_at < ttl
@@ -48,23 +66,113 @@ class CacheError(Exception):
         return str(self)
 
 
-class Store:
-    """SQLite-backed store. One connection per process; calls are short and synchronous."""
+def _locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
-    def __init__(self, directory: Path) -> None:
+
+def connect(path: Path, *, lock_timeout: float = LOCK_TIMEOUT, create: bool = True) -> tuple[sqlite3.Connection, str | None]:
+    """A connection to the database at `path` (WAL), and None; or, when it exists but cannot be written (a
+    read-only directory or file, a full disk), a read-only connection and why. Raises `CacheError` when it
+    cannot be opened at all (not a database, locked past `lock_timeout`, no such file and `create` is off)."""
+    db: sqlite3.Connection | None = None
+    try:
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.is_file():
+            raise CacheError(f"{path}: no such database")
+        db = sqlite3.connect(path, timeout=lock_timeout, isolation_level=None, check_same_thread=False)
+        if db.execute("PRAGMA journal_mode=WAL").fetchone()[0] != "wal":
+            raise sqlite3.OperationalError("the database cannot be switched to WAL (read-only?)")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('opened', '')")  # proves it can be written
+        return db, None
+    except (OSError, sqlite3.Error) as exc:
+        if db is not None:
+            db.close()
+        why = _why(exc)
+        if _locked(exc):
+            raise CacheError(f"the cache {path} is locked by another process (waited {lock_timeout:g} s)") from exc
+        if not path.is_file() or "not a database" in why or "malformed" in why:
+            hint = " (move it away and a new cache is made)" if path.is_file() else ""
+            raise CacheError(f"could not open the cache {path}: {why}{hint}") from exc
+        for mode in ("mode=ro", "immutable=1"):  # immutable: a WAL database in a read-only folder has no -shm to share
+            try:
+                db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?{mode}", uri=True, timeout=lock_timeout,
+                                     isolation_level=None, check_same_thread=False)
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return db, why
+            except sqlite3.Error as ro_exc:
+                if db is not None:
+                    db.close()
+                if _locked(ro_exc):
+                    break
+        raise CacheError(f"could not open the cache {path}: {why}") from exc
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    return str(exc) or exc.__class__.__name__
+
+
+class Store:
+    """SQLite-backed store. One connection per process; calls are short and synchronous. Never raises once
+    open: a failed read is a miss and a failed write is skipped (module docstring); `notes` says what happened."""
+
+    def __init__(self, directory: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.directory = directory
+        self.path = directory / DB_FILE
+        self.notes: list[str] = []  # each problem once, for the caller to report
+        self._reads = True  # False once a read has failed: the store is not used any more
+        self._http = True  # False when a read-only cache holds another version's http_cache
+        self._db, readonly = connect(self.path, lock_timeout=lock_timeout)
+        self._writes_stopped = readonly is not None
+        if readonly is not None:
+            try:
+                row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            except sqlite3.Error:  # a new, empty database that could not be set up (a full disk): nothing to read
+                self._db.close()
+                raise CacheError(f"could not open the cache {self.path}: {readonly}") from None
+            self._http = row is not None and str(row[0]) == str(SCHEMA_VERSION)
+            self.notes.append(f"the cache {self.path} cannot be written ({readonly}): it is read, nothing is saved in it "
+                              "this run (owner changes are compared with what it holds, not recorded)")
+            return
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            self.path = directory / DB_FILE
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
-        except (OSError, sqlite3.Error) as exc:
-            raise CacheError(f"could not open the cache in {directory}: {exc}") from exc
+        except sqlite3.Error as exc:
+            self._db.close()
+            if _locked(exc):
+                raise CacheError(f"the cache {self.path} is locked by another process (waited {lock_timeout:g} s)") from exc
+            raise CacheError(f"could not open the cache {self.path}: {exc}") from exc
+
+    @property
+    def writable(self) -> bool:
+        return self._reads and not self._writes_stopped
+
+    def _read(self, run: Callable[[], T]) -> T | None:
+        if not self._reads:
+            return None
+        try:
+            return run()
+        except sqlite3.Error as exc:
+            self._reads = False
+            self.notes.append(f"could not read the cache {self.path} ({exc}): it is not used for the rest of the run")
+            return None
+
+    def _write(self, run: Callable[[], T]) -> T | None:
+        if not self.writable:
+            return None
+        try:
+            return run()
+        except (sqlite3.DataError, sqlite3.InterfaceError):
+            return None  # this one value cannot be stored (too big): the others still are
+        except sqlite3.Error as exc:
+            self._writes_stopped = True
+            self.notes.append(f"could not write the cache {self.path} ({exc}): nothing more is saved in it this run")
+            return None
 
     def _migrate(self) -> None:
-        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None or int(row[0]) != SCHEMA_VERSION:
             self._db.execute("DROP TABLE IF EXISTS http_cache")
@@ -75,7 +183,8 @@ class Store:
                     etag TEXT,
                     last_modified TEXT,
                     body BLOB NOT NULL,
-                    fetched_at REAL NOT NULL
+                    fetched_at REAL NOT NULL,
+                    final_url TEXT NOT NULL DEFAULT ''
                 )"""
             )
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -113,79 +222,104 @@ class Store:
 
     def artifact_report(self, sha256: str, revision: str) -> dict[str, Any] | None:
         """What the code analyzers said about the archive with this sha256, at this analyzer revision."""
-        row = self._db.execute("SELECT body FROM artifact_reports WHERE sha256 = ? AND revision = ?",
-                               (sha256, revision)).fetchone()
+        row = self._read(lambda: self._db.execute("SELECT body FROM artifact_reports WHERE sha256 = ? AND revision = ?",
+                                                  (sha256, revision)).fetchone())
         if row is None:
             return None
         try:
             value = json.loads(zlib.decompress(row[0]))
-        except (zlib.error, ValueError):
+        except (zlib.error, ValueError, RecursionError):
             return None
         return value if isinstance(value, dict) else None
 
     def put_artifact_report(self, sha256: str, revision: str, report: dict[str, Any]) -> None:
-        self._db.execute("INSERT OR REPLACE INTO artifact_reports VALUES (?, ?, ?, ?)",
-                         (sha256, revision, zlib.compress(json.dumps(report).encode(), 6), time.time()))
+        body = zlib.compress(json.dumps(report).encode(), 6)
+        self._write(lambda: self._db.execute("INSERT OR REPLACE INTO artifact_reports VALUES (?, ?, ?, ?)",
+                                             (sha256, revision, body, time.time())))
 
     def get(self, url: str) -> CachedResponse | None:
-        row = self._db.execute(
-            "SELECT status, etag, last_modified, fetched_at FROM http_cache WHERE url = ?", (url,)
-        ).fetchone()
-        return None if row is None else CachedResponse(url, row[0], row[1], row[2], row[3])
+        if not self._http:
+            return None
+        row = self._read(lambda: self._db.execute(
+            "SELECT status, etag, last_modified, fetched_at, final_url FROM http_cache WHERE url = ?", (url,)
+        ).fetchone())
+        return None if row is None else CachedResponse(url, row[0], row[1], row[2], row[3], row[4] or "")
 
     def body(self, url: str) -> bytes | None:
         """The cached body, or None when it is missing or damaged (then it is fetched again)."""
-        row = self._db.execute("SELECT body FROM http_cache WHERE url = ?", (url,)).fetchone()
+        if not self._http:
+            return None
+        row = self._read(lambda: self._db.execute("SELECT body FROM http_cache WHERE url = ?", (url,)).fetchone())
         if row is None:
             return None
         try:
             return zlib.decompress(row[0])
-        except zlib.error:
+        except (zlib.error, TypeError):
             return None
 
-    def put(self, url: str, status: int, body: bytes, etag: str | None, last_modified: str | None) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?, ?, ?, ?)",
-            (url, status, etag, last_modified, zlib.compress(body, 1), time.time()),
-        )
+    def put(self, url: str, status: int, body: bytes, etag: str | None, last_modified: str | None,
+            final_url: str = "") -> None:
+        packed = zlib.compress(body, 1)
+        self._write(lambda: self._db.execute(
+            "INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (url, status, etag, last_modified, packed, time.time(), final_url),
+        ))
 
     def touch(self, url: str) -> None:
-        self._db.execute("UPDATE http_cache SET fetched_at = ? WHERE url = ?", (time.time(), url))
+        self._write(lambda: self._db.execute("UPDATE http_cache SET fetched_at = ? WHERE url = ?", (time.time(), url)))
 
     def dns_get(self, resolver: str, domain: str) -> tuple[str, str, float] | None:
         """(status, detail, checked_at) of the last answer cached for a domain, or None."""
-        row = self._db.execute(
+        row = self._read(lambda: self._db.execute(
             "SELECT status, detail, checked_at FROM dns_cache WHERE resolver = ? AND domain = ?", (resolver, domain)
-        ).fetchone()
+        ).fetchone())
         return None if row is None else (str(row[0]), str(row[1]), float(row[2]))
 
     def dns_put(self, resolver: str, domain: str, status: str, detail: str, checked_at: float) -> None:
-        self._db.execute(
+        self._write(lambda: self._db.execute(
             "INSERT OR REPLACE INTO dns_cache VALUES (?, ?, ?, ?, ?)", (resolver, domain, status, detail, checked_at)
-        )
+        ))
 
     def record_owners(
         self, index_url: str, ecosystem: str, name: str, owners: tuple[str, ...], now: float
     ) -> tuple[tuple[str, ...] | None, float | None]:
         """Record the owner set seen now; return the set seen before the current one and when the
-        current one was first seen (both None when chainwarden has only ever seen this set)."""
+        current one was first seen (both None when chainwarden has only ever seen this set). A cache that
+        cannot be written answers from what it holds, as if the set had been recorded."""
         key = json.dumps(sorted(owners))
         where = "index_url = ? AND ecosystem = ? AND name = ?"
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            latest = self._db.execute(
-                f"SELECT owners FROM owners_seen WHERE {where} ORDER BY last_seen DESC, rowid DESC LIMIT 1", (index_url, ecosystem, name)
-            ).fetchone()
-            if latest is not None and latest[0] == key:
-                self._db.execute(f"UPDATE owners_seen SET last_seen = ? WHERE {where} AND owners = ?", (now, index_url, ecosystem, name, key))
-            else:  # first sight, or a change (also back to a set seen long ago): the set is new from now on
-                self._db.execute("INSERT OR REPLACE INTO owners_seen VALUES (?, ?, ?, ?, ?, ?)", (index_url, ecosystem, name, key, now, now))
-            rows = self._db.execute(
-                f"SELECT owners, first_seen FROM owners_seen WHERE {where} ORDER BY last_seen DESC, rowid DESC", (index_url, ecosystem, name)
-            ).fetchall()
+        select = f"SELECT owners, first_seen FROM owners_seen WHERE {where} ORDER BY last_seen DESC, rowid DESC"
+
+        def record() -> list[tuple[str, float]]:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                latest = self._db.execute(f"{select} LIMIT 1", (index_url, ecosystem, name)).fetchone()
+                if latest is not None and latest[0] == key:
+                    self._db.execute(f"UPDATE owners_seen SET last_seen = ? WHERE {where} AND owners = ?",
+                                     (now, index_url, ecosystem, name, key))
+                else:  # first sight, or a change (also back to a set seen long ago): the set is new from now on
+                    self._db.execute("INSERT OR REPLACE INTO owners_seen VALUES (?, ?, ?, ?, ?, ?)",
+                                     (index_url, ecosystem, name, key, now, now))
+                return [(str(o), float(t)) for o, t in self._db.execute(select, (index_url, ecosystem, name)).fetchall()]
+
+        def as_if_recorded() -> list[tuple[str, float]]:
+            held = [(str(o), float(t)) for o, t in self._db.execute(select, (index_url, ecosystem, name)).fetchall()]
+            if held and held[0][0] == key:
+                return held
+            return [(key, now), *[h for h in held if h[0] != key]]
+
+        rows = self._write(record) if self.writable else None
+        if rows is None:
+            rows = self._read(as_if_recorded) or []
         if len(rows) < 2:
             return None, None
-        return tuple(json.loads(rows[1][0])), float(rows[0][1])
+        try:
+            return tuple(json.loads(rows[1][0])), rows[0][1]
+        except (ValueError, TypeError, RecursionError):
+            return None, None
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        except sqlite3.Error:
+            pass

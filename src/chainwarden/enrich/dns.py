@@ -227,6 +227,8 @@ async def check_hosts(
         to_ask: list[str] = []
         for d in sorted(domains):
             cached = store.dns_get(resolver_key, d) if store else None
+            if cached and cached[0] not in {s.value for s in DomainStatus}:
+                cached = None  # a row this version cannot read: asked again
             if cached and (offline or now - cached[2] < options.ttl):
                 results[d] = DomainCheck(d, DomainStatus(cached[0]), cached[1] + " (cached)",
                                          datetime.fromtimestamp(cached[2], UTC), resolver_key)

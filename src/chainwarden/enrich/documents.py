@@ -3,20 +3,32 @@
 Each parser turns one document into a `ProjectRecord` (everything about a name);
 `ProjectRecord.facts_for(version)` gives the `RegistryFacts` of one pinned
 version. Parsers are defensive: a document of the wrong shape raises
-`DocumentError`, which becomes a Skip.
+`DocumentError`, which becomes a Skip naming the URL.
+
+What an index sends is an attacker's text (docs/decisions/0017-bounded-index-answers.md):
+JSON nested deeper than the interpreter's recursion limit, integers longer than its
+4,300-digit limit, more than `MAX_JSON_VALUES` values, any type where another is expected, a version longer than
+`MAX_VERSION_LENGTH` characters, an npm version that is not semver, more than
+`MAX_VERSIONS` versions: each is a `DocumentError`, never an exception out of a
+parser. Nothing here is quadratic in the size of a document (every pattern is linear,
+membership tests use sets), and a PEP 503 HTML page is read for at most
+`MAX_HTML_SECONDS`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+import sys
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urldefrag
 
+import semver
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -25,11 +37,43 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from chainwarden.model import ArtifactRef, RegistryFacts, version_order
+from chainwarden.model import ArtifactRef, RegistryFacts, excerpt, shown, version_order
+
+MAX_VERSION_LENGTH = 256  # npm's own limit (node-semver MAX_LENGTH); no real PEP 440 version comes close
+MAX_VERSIONS = 1_000_000  # versions (or files) in one document; the largest real projects have tens of thousands
+MAX_JSON_VALUES = 8_000_000  # real documents run 25-55 bytes a value: this is well above the 256 MiB size cap
+MAX_TEXT = 4096  # longest URL or e-mail field looked at (longer ones are not a repository or an address)
+MAX_HTML_SECONDS = 60.0  # reading one PEP 503 page (html.parser is pure Python: ~1 MB/s on hostile markup)
+_HTML_STEP = 1 << 20
 
 
 class DocumentError(Exception):
     """A registry document that is not what its format promises."""
+
+
+def _version(value: object, where: str, *, npm: bool = False) -> str:
+    """A version as the document gives it, checked: a string of at most MAX_VERSION_LENGTH characters (npm: semver)."""
+    if not isinstance(value, str):
+        raise DocumentError(f"{where}: expected a version string, got {type(value).__name__}")
+    if len(value) > MAX_VERSION_LENGTH:
+        raise DocumentError(f"{where}: a version of {len(value)} characters ({excerpt(value, 40)}); "
+                            f"expected at most {MAX_VERSION_LENGTH}")
+    if npm and not semver.Version.is_valid(value.strip().lstrip("=v").strip()):  # as enrich.osv reads npm versions
+        raise DocumentError(f"{where}: version {excerpt(value, 80)} is not a semantic version (npm versions are semver)")
+    return value
+
+
+def _pep440(v: str) -> Version | None:
+    try:
+        return Version(v)
+    except (InvalidVersion, ValueError):  # ValueError: a number past the interpreter's digit limit
+        return None
+
+
+def _count(items: Iterable[object] | dict[str, object], what: str) -> None:
+    n = len(items) if isinstance(items, (list, dict)) else 0
+    if n > MAX_VERSIONS:
+        raise DocumentError(f"{n} {what} in one document; expected at most {MAX_VERSIONS}")
 
 
 Resolve = Callable[[str], str]  # a file URL as the document gives it -> an absolute URL
@@ -90,17 +134,10 @@ class ProjectRecord:
         """The index's spelling of `version`: PEP 440 says ``==1.8`` is 1.8.0 (npm versions are exact)."""
         if version in self.versions or self.source in ("npm",) or not self.versions:
             return version
-        try:
-            wanted = Version(version)
-        except InvalidVersion:
+        wanted = _pep440(version) if len(version) <= MAX_VERSION_LENGTH else None
+        if wanted is None:
             return version
-        for v in self.versions:
-            try:
-                if Version(v) == wanted:
-                    return v
-            except InvalidVersion:
-                continue
-        return version
+        return next((v for v in self.versions if _pep440(v) == wanted), version)
 
     def facts_for(self, version: str | None) -> RegistryFacts:
         """The facts of the name and of the version that installs (`version`, or the latest when unpinned)."""
@@ -151,11 +188,11 @@ class ProjectRecord:
 
     def previous_version(self, version: str | None) -> str | None:
         """The highest version below `version` that has files."""
-        if version is None:
+        if version is None or len(version) > MAX_VERSION_LENGTH:
             return None
         mine = version_order(version)
-        lower = [v for v in self.versions if self.files.get(v) and version_order(v) < mine]
-        return max(lower, key=version_order) if lower else None
+        lower = [(key, v) for v in self.versions if self.files.get(v) for key in [version_order(v)] if key < mine]
+        return max(lower)[1] if lower else None
 
 
 def missing(index_url: str, source: str) -> ProjectRecord:
@@ -172,22 +209,34 @@ def _time(value: Any) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def _load(body: bytes, what: str) -> dict[str, Any]:
+def read_json(body: bytes, what: str) -> Any:
+    """A JSON document from an index or a service, or `DocumentError` saying what is wrong with it. More than
+    `MAX_JSON_VALUES` values (counted by their commas, cheaply, before parsing) is refused: parsed, each small
+    value costs 50-150 bytes of memory, so a dense 256 MiB document would need several GB."""
+    values = body.count(b",")
+    if values > MAX_JSON_VALUES:
+        raise DocumentError(f"expected a JSON {what}, got one of about {values} values; at most {MAX_JSON_VALUES} are read")
     try:
-        data = json.loads(body)
+        return json.loads(body)
+    except RecursionError:
+        raise DocumentError(f"expected a JSON {what}, got JSON nested deeper than can be read") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DocumentError(f"expected a JSON {what}, got unparseable data ({exc})") from exc
+        raise DocumentError(f"expected a JSON {what}, got unparseable data ({shown(str(exc), 200)})") from None
+    except ValueError:  # json reads integers with int(), which refuses more digits than sys.get_int_max_str_digits()
+        raise DocumentError(f"expected a JSON {what}, got a number of more than {sys.get_int_max_str_digits()} digits") from None
+
+
+def _load(body: bytes, what: str) -> dict[str, Any]:
+    data = read_json(body, what)
     if not isinstance(data, dict):
-        raise DocumentError(f"expected a JSON object for the {what}")
+        raise DocumentError(f"expected a JSON object for the {what}, got {type(data).__name__}")
     return data
 
 
 def _pep440_sorted(versions: list[str]) -> list[str]:
     def key(v: str) -> tuple[int, Version | str]:
-        try:
-            return (1, Version(v))
-        except InvalidVersion:
-            return (0, v)
+        pv = _pep440(v)
+        return (0, v) if pv is None else (1, pv)
 
     return sorted(set(versions), key=key)
 
@@ -198,9 +247,8 @@ def _latest_stable(versions: list[str], yanked: dict[str, str]) -> str | None:
     for v in versions:
         if v in yanked:
             continue
-        try:
-            pv = Version(v)
-        except InvalidVersion:
+        pv = _pep440(v)
+        if pv is None:
             continue
         if pv.is_prerelease and best is not None and not best.is_prerelease:
             continue
@@ -222,28 +270,30 @@ def _label(key: object) -> str:
 
 def _repository(urls: Any, home: Any) -> str | None:
     """The source repository: a URL labelled as one, else a homepage on a known code host."""
-    lowered = {_label(k): v.strip() for k, v in urls.items() if isinstance(v, str)} if isinstance(urls, dict) else {}
+    lowered = {_label(k)[:100]: v.strip() for k, v in urls.items() if isinstance(v, str) and len(v) <= MAX_TEXT} \
+        if isinstance(urls, dict) else {}
     for key in _REPO_KEYS:
         if key in lowered and _URL.match(lowered[key]):
             return lowered[key]
     candidates = [lowered[k] for k in _HOME_KEYS if k in lowered] + list(lowered.values())
-    if isinstance(home, str):
+    if isinstance(home, str) and len(home) <= MAX_TEXT:
         candidates.insert(0, home.strip())
     return next((c for c in candidates if _REPO_HOSTS.match(c)), None)
 
 
 def _people(*pairs: tuple[Any, Any]) -> tuple[list[str], list[str]]:
-    names: list[str] = []
-    emails: list[str] = []
+    names: dict[str, None] = {}  # ordered sets: a document may list a hundred thousand people
+    emails: dict[str, None] = {}
     for name, email in pairs:
-        if isinstance(name, str) and name.strip() and name.strip() not in names:
-            names.append(name.strip())
-        if isinstance(email, str):
+        if isinstance(name, str) and name.strip():
+            names.setdefault(name.strip())
+        if isinstance(email, str) and len(email) <= MAX_TEXT:
             for part in re.split(r"[,;]", email):
-                m = re.search(r"[^<>\s]+@[^<>\s]+", part)
-                if m and m.group(0) not in emails:
-                    emails.append(m.group(0))
-    return names, emails
+                # the first run of characters other than <, > and space with an @ inside it (no backtracking)
+                found = next((t for t in re.split(r"[<>\s]+", part) if "@" in t[1:-1]), None)
+                if found:
+                    emails.setdefault(found)
+    return list(names), list(emails)
 
 
 def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api", resolve: Resolve = _as_is) -> ProjectRecord:
@@ -253,12 +303,15 @@ def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api", resol
     releases = data.get("releases")
     if not isinstance(info, dict) or not isinstance(releases, dict):
         raise DocumentError("expected 'info' and 'releases' objects in the project document")
+    _count(releases, "releases")
     rec = ProjectRecord(exists=True, index_url=index_url, source=source)
     for version, files in releases.items():
-        rec.versions.append(str(version))
+        version = _version(version, "releases")
+        rec.versions.append(version)
         if not isinstance(files, list) or not files:
-            rec.removed.add(str(version))  # every file deleted: nothing left to install
+            rec.removed.add(version)  # every file deleted: nothing left to install
             continue
+        _count(files, f"files for version {excerpt(version, 40)}")
         times = [t for f in files if isinstance(f, dict) for t in [_time(f.get("upload_time_iso_8601") or f.get("upload_time"))] if t]
         if times:
             rec.release_times[str(version)] = min(times)
@@ -272,7 +325,7 @@ def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api", resol
         rec.files[str(version)] = [r for r in refs if r is not None]
     rec.versions = _pep440_sorted(rec.versions)
     latest = info.get("version")
-    rec.latest_version = str(latest) if isinstance(latest, str) and latest in rec.versions else _latest_stable(rec.versions, rec.yanked)
+    rec.latest_version = latest if isinstance(latest, str) and latest in rec.versions else _latest_stable(rec.versions, rec.yanked)
     raw_ownership = data.get("ownership")
     ownership: dict[str, Any] = raw_ownership if isinstance(raw_ownership, dict) else {}
     roles = ownership.get("roles")
@@ -345,13 +398,17 @@ def _status(rec: ProjectRecord, value: Any) -> None:
 
 
 def _version_of_file(filename: str) -> str | None:
+    if len(filename) > MAX_TEXT:
+        return None
     try:
         if filename.endswith(".whl"):
-            return str(parse_wheel_filename(filename)[1])
-        return str(parse_sdist_filename(filename)[1])
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+            version = str(parse_wheel_filename(filename)[1])
+        else:
+            version = str(parse_sdist_filename(filename)[1])
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion, ValueError):
         m = re.match(r"^.+?-(\d[^-]*?)(?:\.tar\.gz|\.zip|\.tar\.bz2|\.egg|-)", filename)
-        return m.group(1) if m else None
+        version = m.group(1) if m else ""
+    return version if version and len(version) <= MAX_VERSION_LENGTH else None
 
 
 def parse_simple_json(body: bytes, index_url: str, resolve: Resolve = _as_is) -> ProjectRecord:
@@ -360,6 +417,7 @@ def parse_simple_json(body: bytes, index_url: str, resolve: Resolve = _as_is) ->
     files = data.get("files")
     if not isinstance(files, list):
         raise DocumentError("expected a 'files' list in the PEP 691 project page")
+    _count(files, "files")
     rec = ProjectRecord(exists=True, index_url=index_url, source="simple-json")
     by_version: dict[str, list[dict[str, Any]]] = {}
     for f in files:
@@ -369,7 +427,9 @@ def parse_simple_json(body: bytes, index_url: str, resolve: Resolve = _as_is) ->
         if v:
             by_version.setdefault(v, []).append(f)
     declared = data.get("versions")
-    versions = [str(v) for v in declared] if isinstance(declared, list) else list(by_version)
+    if isinstance(declared, list):
+        _count(declared, "versions")
+    versions = [_version(v, "versions") for v in declared] if isinstance(declared, list) else list(by_version)
     for v, fs in by_version.items():
         times = [t for f in fs for t in [_time(f.get("upload-time"))] if t]
         if times:
@@ -393,7 +453,7 @@ class _Anchors(HTMLParser):
         self.files: list[tuple[str, dict[str, str | None]]] = []
         self.meta: dict[str, str] = {}
         self._attrs: dict[str, str | None] | None = None
-        self._text = ""
+        self._text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "meta":
@@ -402,16 +462,16 @@ class _Anchors(HTMLParser):
                 self.meta[str(a["name"])] = str(a["content"])
         if tag == "a":
             self._attrs = dict(attrs)
-            self._text = ""
+            self._text = []
 
     def handle_data(self, data: str) -> None:
         if self._attrs is not None:
-            self._text += data
+            self._text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "a" and self._attrs is not None:
             href = self._attrs.get("href") or ""
-            name = self._text.strip() or href.split("#")[0].rsplit("/", 1)[-1]
+            name = "".join(self._text).strip() or href.split("#")[0].rsplit("/", 1)[-1]
             self.files.append((name, self._attrs))
             self._attrs = None
 
@@ -419,10 +479,19 @@ class _Anchors(HTMLParser):
 def parse_simple_html(body: bytes, index_url: str, resolve: Resolve = _as_is) -> ProjectRecord:
     """A PEP 503 HTML project page: versions from file names, yanked from ``data-yanked``; no dates."""
     parser = _Anchors()
+    text = body.decode("utf-8", errors="replace")
+    started = time.monotonic()
     try:
-        parser.feed(body.decode("utf-8", errors="replace"))
+        for at in range(0, len(text), _HTML_STEP):
+            parser.feed(text[at:at + _HTML_STEP])
+            if time.monotonic() - started > MAX_HTML_SECONDS:
+                raise DocumentError(f"the PEP 503 HTML page was still being read after {MAX_HTML_SECONDS:g} s "
+                                    f"({at + _HTML_STEP} of {len(text)} characters); it is not read further")
+            _count(parser.files, "links")
+    except DocumentError:
+        raise
     except Exception as exc:
-        raise DocumentError(f"expected a PEP 503 HTML page: {exc}") from exc
+        raise DocumentError(f"expected a PEP 503 HTML page: {shown(str(exc), 200)}") from exc
     rec = ProjectRecord(exists=True, index_url=index_url, source="simple-html")
     by_version: dict[str, list[dict[str, str | None]]] = {}
     for filename, attrs in parser.files:
@@ -452,8 +521,9 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolv
             rec.deprecated["*"] = "every version was unpublished"
             return rec
         raise DocumentError("expected a 'versions' object in the npm package document")
+    _count(versions, "versions")
     rec = ProjectRecord(exists=True, index_url=index_url, source=source)
-    rec.versions = list(versions)
+    rec.versions = [_version(v, "versions", npm=True) for v in versions]
     raw_times = data.get("time")
     times: dict[str, Any] = raw_times if isinstance(raw_times, dict) else {}
     for v in rec.versions:
@@ -489,7 +559,8 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolv
                 size=None)]
     tags = data.get("dist-tags")
     latest = tags.get("latest") if isinstance(tags, dict) else None
-    rec.latest_version = str(latest) if isinstance(latest, str) else (rec.versions[-1] if rec.versions else None)
+    rec.latest_version = _version(latest, "dist-tags.latest") if isinstance(latest, str) \
+        else (rec.versions[-1] if rec.versions else None)
     people = data.get("maintainers")
     if isinstance(people, list):
         names, emails = _people(*[(p.get("name"), p.get("email")) for p in people if isinstance(p, dict)])

@@ -252,20 +252,20 @@ def npm_builtin_registry(*, default_only: bool = False) -> str | None:
     if npm is None:
         return None
     env: dict[str, str] | None = None
-    with tempfile.TemporaryDirectory() as empty:
-        if default_only:
-            blank = Path(empty) / "npmrc"
-            blank.write_text("", encoding="utf-8")
-            env = {"PATH": os.environ.get("PATH", ""), "HOME": empty,
-                   "npm_config_userconfig": str(blank), "npm_config_globalconfig": str(blank) + "-global"}
-            (Path(empty) / "npmrc-global").write_text("", encoding="utf-8")
-        try:
+    try:
+        with tempfile.TemporaryDirectory() as empty:
+            if default_only:
+                blank = Path(empty) / "npmrc"
+                blank.write_text("", encoding="utf-8")
+                env = {"PATH": os.environ.get("PATH", ""), "HOME": empty,
+                       "npm_config_userconfig": str(blank), "npm_config_globalconfig": str(blank) + "-global"}
+                (Path(empty) / "npmrc-global").write_text("", encoding="utf-8")
             out = subprocess.run(
                 [npm, "config", "get", "registry"], capture_output=True, text=True, timeout=30,
                 cwd=empty if default_only else Path.home(), env=env,
             ).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return None
+    except (OSError, subprocess.SubprocessError):  # OSError: also no temporary folder to be had (a full disk)
+        return None
     return out if out.startswith(("http://", "https://")) else None
 
 

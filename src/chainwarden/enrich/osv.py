@@ -32,9 +32,9 @@ from functools import total_ordering
 from typing import Any
 
 import semver
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from chainwarden.model import Advisory, Ecosystem, Severity, normalize_name
+from chainwarden.model import Advisory, Ecosystem, Severity, excerpt, normalize_name
 
 __all__ = [
     "OSV_ECOSYSTEM",
@@ -302,14 +302,14 @@ def _semver(version: str, *, npm: bool) -> semver.Version:
     try:
         return semver.Version.parse(text)
     except (ValueError, TypeError):
-        raise Undecidable(f"{version!r} is not a semantic version") from None
+        raise Undecidable(f"{excerpt(version, 80)} is not a semantic version") from None
 
 
 def _pep440(version: str) -> Version:
     try:
         return Version(version)
-    except InvalidVersion:
-        raise Undecidable(f"{version!r} is not a PEP 440 version") from None
+    except ValueError:  # InvalidVersion, or a number past the interpreter's integer digit limit
+        raise Undecidable(f"{excerpt(version, 80)} is not a PEP 440 version") from None
 
 
 def _parser(range_type: str, ecosystem: Ecosystem) -> Any:
@@ -353,7 +353,7 @@ def _same_version(a: str, b: str, ecosystem: Ecosystem) -> bool:
     if ecosystem is Ecosystem.PYPI:
         try:
             return Version(a) == Version(b)
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or past the integer digit limit
             return a.strip().lower() == b.strip().lower()
     return _clean_npm(a) == _clean_npm(b)
 

@@ -10,16 +10,22 @@
   (``pypi/<name>.json``, ``npm/<name>.json``, ``npm/@scope/name.json``), for
   air-gapped and reproducible runs.
 
-All three answer `lookup(name)` with a `ProjectRecord`, or raise `LookupFailed`.
+All answer `lookup(name)` with a `ProjectRecord`, or raise `LookupFailed`, whose reason
+names the URL (or file) and what was wrong with it: the index could not be reached, its
+answer was too large, too slow or badly encoded (enrich.http), or the document is not
+what its format promises (enrich.documents). A snapshot or local index file is read up
+to the same size cap as an answer over HTTP.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+from chainwarden._files import FileRefused, read_bytes
 from chainwarden.enrich.documents import (
     DocumentError,
     ProjectRecord,
@@ -29,7 +35,8 @@ from chainwarden.enrich.documents import (
     parse_simple_html,
     parse_simple_json,
 )
-from chainwarden.enrich.http import Fetcher, FetchError
+from chainwarden.enrich.http import DEFAULT_MAX_RESPONSE_BYTES, Fetcher, FetchError, NotCached, display_url
+from chainwarden.model import shown
 
 SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
@@ -56,14 +63,29 @@ class Backend(Protocol):
     async def lookup(self, name: str) -> ProjectRecord: ...
 
 
-def _fail(exc: FetchError | DocumentError) -> LookupFailed:
-    from chainwarden.enrich.http import NotCached
-
+def _fail(exc: FetchError | DocumentError, url: str) -> LookupFailed:
     if isinstance(exc, NotCached):
         return LookupFailed("not in the cache (offline)", offline=True)
     if isinstance(exc, FetchError):
         return LookupFailed(f"could not fetch {exc.url}: {exc.reason}")
-    return LookupFailed(f"the index sent a malformed document: {exc}")
+    return LookupFailed(f"the index sent a malformed document at {display_url(url)}: {exc}")
+
+
+def _bug(exc: Exception, where: str) -> LookupFailed:
+    """An exception no parser should raise: reading one answer must not cost the other packages their checks."""
+    return LookupFailed(f"internal error while reading {display_url(where)} (a bug in chainwarden: please report it): "
+                        f"{exc.__class__.__name__}: {shown(str(exc), 200)}")
+
+
+def _read(path: Path) -> bytes | None:
+    """A snapshot or local index file, read by the safe reader (a regular file, not under /dev or /proc) and no
+    larger than an answer over HTTP may be; None when there is no such file. Raises `LookupFailed`."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        return read_bytes(path, limit=DEFAULT_MAX_RESPONSE_BYTES)
+    except FileRefused as exc:
+        raise LookupFailed(f"could not read {path}: {exc.reason}") from None
 
 
 class PyPIIndex:
@@ -76,24 +98,27 @@ class PyPIIndex:
         self.json_api_works: bool | None = None
 
     async def lookup(self, name: str) -> ProjectRecord:
+        url = ""
         try:
             if self.json_api and self.json_api_works is not False:
-                doc_url = f"{self.json_api}/{name}/json"
-                r = await self.fetcher.get(doc_url)
+                url = f"{self.json_api}/{name}/json"
+                r = await self.fetcher.get(url)
                 if r.status == 200:
                     self.json_api_works = True
-                    return parse_pypi_json(r.body, self.label, resolve=_against(doc_url))
-            page = f"{self.simple}/{name}/"
-            r = await self.fetcher.get(page, accept=SIMPLE_ACCEPT)
+                    return parse_pypi_json(r.body, self.label, resolve=_against(r.source_url))
+            url = f"{self.simple}/{name}/"
+            r = await self.fetcher.get(url, accept=SIMPLE_ACCEPT)
             if r.status != 200:
                 return missing(self.label, "simple")
             if self.json_api_works is None and self.json_api:
                 self.json_api_works = False  # found on the simple API but not the JSON API
             if r.body.lstrip()[:1] == b"{":
-                return parse_simple_json(r.body, self.label, resolve=_against(page))
-            return parse_simple_html(r.body, self.label, resolve=_against(page))
+                return parse_simple_json(r.body, self.label, resolve=_against(r.source_url))
+            return parse_simple_html(r.body, self.label, resolve=_against(r.source_url))
         except (FetchError, DocumentError) as exc:
-            raise _fail(exc) from exc
+            raise _fail(exc, url) from None
+        except Exception as exc:
+            raise _bug(exc, url) from None
 
 
 class NpmRegistry:
@@ -115,9 +140,11 @@ class NpmRegistry:
             r = await self.fetcher.get(url, accept="application/json")
             if r.status != 200:
                 return missing(base, "npm")
-            return parse_npm_packument(r.body, base, resolve=_against(url))
+            return parse_npm_packument(r.body, base, resolve=_against(r.source_url))
         except (FetchError, DocumentError) as exc:
-            raise _fail(exc) from exc
+            raise _fail(exc, url) from None
+        except Exception as exc:
+            raise _bug(exc, url) from None
 
 
 class LocalIndex:
@@ -131,16 +158,15 @@ class LocalIndex:
         if "/" in name or name.startswith("."):
             return missing(self.label, "simple-html")
         page = self.root / name / "index.html"
-        try:
-            body = page.read_bytes()
-        except FileNotFoundError:
+        body = _read(page)
+        if body is None:
             return missing(self.label, "simple-html")
-        except OSError as exc:
-            raise LookupFailed(f"could not read {page}: {exc.strerror}") from exc
         try:
             return parse_simple_html(body, self.label, resolve=_against(page.as_uri()))
         except DocumentError as exc:
-            raise LookupFailed(f"{page}: {exc}") from exc
+            raise LookupFailed(f"{page}: {exc}") from None
+        except Exception as exc:
+            raise _bug(exc, str(page)) from None
 
 
 class Snapshot:
@@ -164,15 +190,14 @@ class Snapshot:
         path = self.path_for(name)
         if ".." in Path(name).parts:
             return missing(self.label, "snapshot")
-        try:
-            body = path.read_bytes()
-        except FileNotFoundError:
+        body = _read(path)
+        if body is None:
             return missing(self.label, "snapshot")
-        except OSError as exc:
-            raise LookupFailed(f"could not read {path}: {exc.strerror}") from exc
         try:
             if self.ecosystem == "pypi":
                 return parse_pypi_json(body, self.label, source="snapshot", resolve=self.file_url)
             return parse_npm_packument(body, self.label, source="snapshot", resolve=self.file_url)
         except DocumentError as exc:
-            raise LookupFailed(f"{path}: {exc}") from exc
+            raise LookupFailed(f"{path}: {exc}") from None
+        except Exception as exc:
+            raise _bug(exc, str(path)) from None

@@ -126,7 +126,8 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
 
         code_findings, code_skips = asyncio.run(deep_scan(outcome.graphs, options))
         findings += code_findings
-        skips += code_skips
+        said = set(skips)  # the deep pass opens the cache again: what enrich said about it is said once
+        skips += [s for s in code_skips if s not in said]
     today = now.date()
     kept: list[Finding] = []
     ignored: list[Finding] = []

@@ -30,7 +30,7 @@ from chainwarden.analyze.code.release import (
     merge,
     prefixed,
 )
-from chainwarden.enrich import EnrichError, EnrichOptions, backends_for
+from chainwarden.enrich import EnrichOptions, backends_for
 from chainwarden.enrich.artifacts import unpack
 from chainwarden.enrich.artifacts.fetch import (
     ArtifactError,
@@ -39,7 +39,7 @@ from chainwarden.enrich.artifacts.fetch import (
     expected_digests,
     fetch,
 )
-from chainwarden.enrich.cache import CacheError, Store, default_cache_dir
+from chainwarden.enrich.cache import Store, default_cache_dir
 from chainwarden.enrich.http import Fetcher
 from chainwarden.enrich.registry import Backend, LookupFailed
 from chainwarden.model import (
@@ -131,26 +131,23 @@ class Session:
     def __init__(self, options: EnrichOptions, project_dir: Path | None = None) -> None:
         self.options = options
         self.project_dir = project_dir or Path.cwd()
-        self.store: Store | None = None
-        self.notes: list[Skip] = []
-        if options.use_cache:
-            try:
-                self.store = Store(options.cache_dir or default_cache_dir())
-            except CacheError as exc:
-                if options.offline:
-                    raise EnrichError(f"{exc}; --offline needs the cache") from exc
-                self.notes.append(Skip("cache", f"{exc}; every archive is downloaded and read again", "enrich"))
-        base = (options.cache_dir or default_cache_dir()) if options.use_cache else Path(tempfile.mkdtemp(prefix="chainwarden-artifacts-"))
-        self.artifacts = ArtifactStore(base / "artifacts")
+        self._notes: list[Skip] = []
+        self.store: Store | None = options.open_store(self._notes)
+        self.artifacts = ArtifactStore((options.cache_dir or default_cache_dir()) / "artifacts" if options.use_cache else None)
         self.fetcher: Fetcher | None = None
         self.backends: dict[Ecosystem, Backend] = {}
         self.described: dict[str, str] = {}
 
+    @property
+    def notes(self) -> list[Skip]:
+        """What the session could not do as asked so far: the cache, the artifact store, redirected answers."""
+        return [*self._notes, *(Skip("cache", n, "enrich") for n in (self.store.notes if self.store else [])),
+                *(Skip("artifacts", n, "enrich") for n in self.artifacts.notes),
+                *(self.fetcher.notes() if self.fetcher else [])]
+
     async def __aenter__(self) -> Self:
         if self.options.snapshot is None:
-            o = self.options
-            self.fetcher = Fetcher(self.store, ttl=o.ttl, offline=o.offline, concurrency=o.concurrency,
-                                   timeout=o.timeout, retries=o.retries, backoff=o.backoff)
+            self.fetcher = self.options.fetcher(self.store)
         self.backends, self.described = backends_for(self.options, [self.project_dir], set(Ecosystem), self.fetcher)
         return self
 
@@ -159,6 +156,7 @@ class Session:
             await self.fetcher.aclose()
         if self.store is not None:
             self.store.close()
+        self.artifacts.close()
 
     async def release(self, package: PackageId, refs: Sequence[ArtifactRef] | None = None, index: str = "",
                       lock_hashes: Iterable[str] = ()) -> Release:
@@ -241,7 +239,6 @@ async def deep_scan(graphs: Sequence[EnrichedGraph], options: EnrichOptions) -> 
     project_dir = Path(graphs[0].graph.project.directory or graphs[0].graph.project.root) if graphs else Path.cwd()
     seen: set[PackageId] = set()
     async with Session(options, project_dir) as session:
-        skips += session.notes
         for eg in graphs:
             for dep in eg.graph.dependencies:
                 pkg = dep.package
@@ -266,6 +263,7 @@ async def deep_scan(graphs: Sequence[EnrichedGraph], options: EnrichOptions) -> 
                     found, why = await changed_behaviour(session, before, facts.previous_artifacts, rel, facts.index_url, where)
                     findings += found
                     skips += why
+        skips += session.notes
     return findings, skips
 
 

@@ -65,13 +65,12 @@ INFO = AnalyzerInfo(
 )
 
 
-def _gap(facts: RegistryFacts, version: str) -> tuple[str, datetime, datetime] | None:
-    """(previous version, its time, this version's time) for `version`, by release time."""
+def _gap(facts: RegistryFacts, version: str, position: dict[str, int] | None = None) -> tuple[str, datetime, datetime] | None:
+    """(previous version, its time, this version's time) for `version`, by release time. `position` (version ->
+    its index in release_times) makes it one lookup: an index may list 100,000 versions, each a candidate."""
     times = facts.release_times
-    for i, (v, t) in enumerate(times):
-        if v == version:
-            return (times[i - 1][0], times[i - 1][1], t) if i > 0 else None
-    return None
+    i = (position if position is not None else {v: n for n, (v, _) in enumerate(times)}).get(version)
+    return (times[i - 1][0], times[i - 1][1], times[i][1]) if i else None
 
 
 def _pre(version: str) -> bool:
@@ -126,10 +125,11 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
         pinned = installs(dep, facts)
         candidates = [pinned] if pinned else []
         candidates += _updates(facts, pinned) if pinned else []
+        position = {v: n for n, (v, _) in enumerate(facts.release_times)}
         for version in candidates:
             if version is None:
                 continue
-            gap = _gap(facts, version)
+            gap = _gap(facts, version, position)
             if gap is None or gap[2] - gap[1] < min_gap:
                 continue
             previous, prev_time, this_time = gap

@@ -6,7 +6,10 @@ lockfile give, and keep them in a content-addressed store.
   x86-64 one), or the npm tarball. Platform wheels of one release carry the same Python code.
 - `ArtifactStore`: ``<cache>/artifacts/sha256/<2 hex>/<64 hex>``; a file is stored under the
   sha256 of its bytes, written to a temporary name and renamed, and re-hashed when read back,
-  so a damaged or altered cache entry is never analyzed as the release.
+  so a damaged or altered cache entry is never analyzed as the release. When the folder cannot
+  be written (read-only, a file in the way, a full disk), downloads go to a private temporary
+  folder instead, removed by `close()`, and `notes` says so once; `ArtifactStore(None)` is
+  such a private store from the start (``--no-cache``).
 - `fetch(ref, store, fetcher)`: the stored copy when the index's sha256 (or npm integrity) is
   already there, else a streamed download (``file://`` URLs are read from disk), hashed with
   sha256, sha512 and sha1 on the way, and compared with every digest given. A mismatch is an
@@ -20,6 +23,8 @@ import base64
 import hashlib
 import os
 import re
+import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -100,11 +105,49 @@ def _sri(text: str) -> list[tuple[str, str]]:
     return out
 
 
+class _WriteFailed(Exception):
+    """The store's folder could not take a download (read-only, full): the caller falls back."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(exc.strerror or str(exc))
+        self.why = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+
+
 class ArtifactStore:
     """Content-addressed files under ``<directory>/sha256/``; a second index by sha512 for npm."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self, directory: Path | None) -> None:
+        self.home = directory  # the cache folder (None: none)
+        self._dir = directory  # where downloads go now (None: a private folder, made when first needed)
+        self._tmp: Path | None = None
+        self._fell_back = directory is None  # a private folder has nowhere else to go
+        self.notes: list[str] = []  # each problem once, for the caller to report
+
+    @property
+    def directory(self) -> Path:
+        """Where downloads go: the cache folder, or the private temporary one (made now; OSError when it cannot be)."""
+        if self._dir is None:
+            try:
+                base = tempfile.gettempdir()
+            except OSError:  # it needs to write a test file: on a full disk there is no "usable" one
+                base = os.environ.get("TMPDIR") or "/tmp"
+            self._dir = self._tmp = Path(tempfile.mkdtemp(prefix="chainwarden-artifacts-", dir=base))
+        return self._dir
+
+    def fall_back(self, why: str) -> bool:
+        """Write to a private temporary folder from now on; False when that is where writes failed already."""
+        if self._fell_back:
+            return False
+        self._fell_back = True
+        self.notes.append(f"the artifact cache {self.home} cannot be written ({why}): downloads go to a "
+                          "temporary folder, removed at the end of the run")
+        self._dir = None
+        return True
+
+    def close(self) -> None:
+        """Remove the private temporary folder, if one was used."""
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
 
     def _path(self, sha256: str) -> Path:
         return self.directory / "sha256" / sha256[:2] / sha256
@@ -114,29 +157,37 @@ class ArtifactStore:
 
     def known_sha256(self, expected: list[tuple[str, str, str]]) -> str | None:
         """The sha256 of a file stored before under one of these digests (from the alias index), unchecked."""
-        for algo, digest, _ in expected:
-            if algo == "sha256":
-                return digest
-            try:
-                return self._alias(algo, digest).read_text(encoding="ascii").strip() or None
-            except OSError:
-                continue
+        sha = next((digest for algo, digest, _ in expected if algo == "sha256"), None)
+        if sha is not None:
+            return sha
+        for folder in dict.fromkeys(d for d in (self._dir, self.home) if d is not None):
+            for algo, digest, _ in expected:
+                try:
+                    return (folder / algo / digest[:2] / digest).read_text(encoding="ascii").strip() or None
+                except (OSError, UnicodeDecodeError):
+                    continue
         return None
 
     def find(self, expected: list[tuple[str, str, str]]) -> tuple[Path, str] | None:
-        """The stored copy of a file with these digests, re-hashed; None when absent or damaged."""
-        for algo, digest, _ in expected:
-            if algo == "sha256":
-                sha = digest
-            else:
-                alias = self._alias(algo, digest)
+        """The stored copy of a file with these digests, re-hashed; None when absent or damaged. After a fall
+        back, the cache folder is still read."""
+        for folder in dict.fromkeys(d for d in (self._dir, self.home) if d is not None):
+            for algo, digest, _ in expected:
+                if algo == "sha256":
+                    sha = digest
+                else:
+                    try:
+                        sha = (folder / algo / digest[:2] / digest).read_text(encoding="ascii").strip()
+                    except (OSError, UnicodeDecodeError):
+                        continue
+                if not re.fullmatch(r"[0-9a-f]{64}", sha):
+                    continue
+                path = folder / "sha256" / sha[:2] / sha
                 try:
-                    sha = alias.read_text(encoding="ascii").strip()
+                    if path.is_file() and _digests(path)["sha256"] == sha:
+                        return path, sha
                 except OSError:
                     continue
-            path = self._path(sha)
-            if path.is_file() and _digests(path)["sha256"] == sha:
-                return path, sha
         return None
 
     def put(self, tmp: Path, digests: dict[str, str]) -> Path:
@@ -169,17 +220,37 @@ async def fetch(ref: ArtifactRef, store: ArtifactStore, fetcher: Fetcher | None,
         digests = _digests(path) if any(a != "sha256" for a, _, _ in expected) else {"sha256": sha}
         _check(ref, expected, digests)
         return Fetched(ref, path, sha, _verified(expected), True)
-    store.directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".download-", dir=store.directory)
+    while True:
+        try:
+            return await _download_into(ref, store, fetcher, expected, max_bytes)
+        except _WriteFailed as exc:
+            if not store.fall_back(exc.why):
+                raise ArtifactError(ref, f"could not save the download: {exc.why}") from None
+
+
+async def _download_into(ref: ArtifactRef, store: ArtifactStore, fetcher: Fetcher | None,
+                         expected: list[tuple[str, str, str]], max_bytes: int) -> Fetched:
+    """Download into `store.directory`, check, store; `_WriteFailed` when the folder cannot take it."""
+    try:
+        store.directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".download-", dir=store.directory)
+    except OSError as exc:
+        raise _WriteFailed(exc) from None
     tmp = Path(tmp_name)
     try:
         hashes = {"sha256": hashlib.sha256(), "sha512": hashlib.sha512(), "sha1": hashlib.sha1(usedforsecurity=False)}
-        with os.fdopen(fd, "wb") as out:
-            def write(chunk: bytes) -> None:
-                out.write(chunk)
-                for h in hashes.values():
-                    h.update(chunk)
 
+        def write(chunk: bytes) -> None:
+            view = memoryview(chunk)
+            try:
+                while view:  # unbuffered: a full disk shows here, not later in a close()
+                    view = view[os.write(fd, view):]
+            except OSError as exc:
+                raise _WriteFailed(exc) from None
+            for h in hashes.values():
+                h.update(chunk)
+
+        try:
             scheme = urlsplit(ref.url).scheme
             if scheme == "file":
                 _read_local(ref, write, max_bytes)
@@ -192,21 +263,36 @@ async def fetch(ref: ArtifactRef, store: ArtifactStore, fetcher: Fetcher | None,
                     raise ArtifactError(ref, f"could not download {exc.url}: {exc.reason}") from exc
             else:
                 raise ArtifactError(ref, f"cannot download from {ref.url!r} (not an http, https or file URL)")
+        finally:
+            os.close(fd)
         digests = {k: h.hexdigest() for k, h in hashes.items()}
         _check(ref, expected, digests)
-        path = store.put(tmp, digests)
+        try:
+            path = store.put(tmp, digests)
+        except OSError as exc:
+            raise _WriteFailed(exc) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
     return Fetched(ref, path, digests["sha256"], _verified(expected), False)
 
 
 def _read_local(ref: ArtifactRef, write: Callable[[bytes], None], max_bytes: int) -> None:
     path = Path(unquote(urlsplit(ref.url).path))
     try:
-        if path.stat().st_size > max_bytes:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a device or a FIFO named by a document: never read
+            raise ArtifactError(ref, f"{path} is not a regular file")
+        if info.st_size > max_bytes:
             raise ArtifactError(ref, f"larger than the {max_bytes} bytes allowed for one artifact")
+        total = 0
         with path.open("rb") as fh:
             while chunk := fh.read(_CHUNK):
+                total += len(chunk)
+                if total > max_bytes:  # it grew while being read
+                    raise ArtifactError(ref, f"larger than the {max_bytes} bytes allowed for one artifact")
                 write(chunk)
     except OSError as exc:
         raise ArtifactError(ref, f"could not read {path}: {exc.strerror}") from exc
