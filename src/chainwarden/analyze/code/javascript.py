@@ -2301,12 +2301,13 @@ _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 MAX_SHELL_SCRIPT = 1024 * 1024
 
 
-def install_plan(root: Path, manifest: str) -> InstallPlan | None:
-    """Read `manifest` (a package.json under `root`) for the files npm's install scripts run."""
+def install_plan(root: Path, manifest: str, raw: bytes | None = None) -> InstallPlan | None:
+    """Read `manifest` (a package.json under `root`; its bytes are `raw` when given) for the files npm's install
+    scripts run."""
     try:
-        raw = (root / manifest).read_bytes()
+        raw = (root / manifest).read_bytes() if raw is None else raw
         doc = json.loads(raw)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: a document nested thousands of levels deep
         return None
     if not isinstance(doc, dict):
         return None
