@@ -137,8 +137,7 @@ def inspect_unpacked(unpacked: Unpacked, package: PackageId) -> Inspection:
     what the unpacker did not deliver makes the inspection not-checked (never clean)."""
     result = inspect_tree(unpacked.root, package, copies=[(c.path, c.file, c.origin) for c in unpacked.copies],
                           nested=unpacked.nested, should_stop=stopping)
-    add_archive_anomalies(result, [(a.kind, a.member, a.detail) for a in unpacked.anomalies],
-                          [(a.kind, a.member, a.detail) for a in unpacked.not_read])
+    add_archive_anomalies(result, unpacked.anomalies, unpacked.not_read)
     return result
 
 

@@ -31,6 +31,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from chainwarden.analyze.code.javascript import (
     JS_SUFFIXES,
@@ -323,17 +324,39 @@ ANOMALY_SEVERITY = {
     "nesting-depth": Severity.MEDIUM, "zip-prepended-data": Severity.MEDIUM, "encrypted": Severity.MEDIUM,
     "unreadable": Severity.MEDIUM, "unknown-format": Severity.LOW,
 }
+TREE_KINDS = {"decompression-bomb", "too-many-files"}  # limits of the whole tree: as serious wherever they are hit
 
 
-def add_archive_anomalies(inspection: Inspection, anomalies: Sequence[tuple[str, str, str]],
-                          not_read: Sequence[tuple[str, str, str]] = ()) -> None:
-    """Each guard the safe unpacker tripped (kind, member, detail) becomes an ``archive-anomaly`` finding; those in
-    `not_read` (content the unpacker did not deliver) also make the inspection not-checked."""
-    for kind, member, detail in anomalies:
+class AnomalyLike(Protocol):
+    """What the safe unpacker reports (enrich.artifacts.Anomaly), as this layer reads it."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def member(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def nested(self) -> bool: ...
+
+
+def add_archive_anomalies(inspection: Inspection, anomalies: Sequence[AnomalyLike],
+                          not_read: Sequence[AnomalyLike] = ()) -> None:
+    """Each guard the safe unpacker tripped becomes an ``archive-anomaly`` finding; those in `not_read` (content
+    the unpacker did not deliver) also make the inspection not-checked.
+
+    Inside a nested archive the structure tricks are low: installing the package does not unpack it (its files
+    are analysed all the same, copies included), and real packages ship such archives (time-zone tarballs with
+    links, test fixtures). What it leaves unread still makes the package not-checked."""
+    for a in anomalies:
+        severity = ANOMALY_SEVERITY.get(a.kind, Severity.MEDIUM)
+        message = f"{a.kind}: {a.detail}"
+        if a.nested and a.kind not in TREE_KINDS and severity.rank > Severity.LOW.rank:
+            severity = Severity.LOW
+            message += " (inside a nested archive, which installing the package does not unpack)"
         inspection.findings.append(Finding(
-            rule="archive-anomaly", severity=ANOMALY_SEVERITY.get(kind, Severity.MEDIUM), confidence=Confidence.HIGH,
-            package=inspection.package, message=f"{kind}: {detail}",
-            location=SourceLocation(member or "(archive)"), evidence=(Evidence("anomaly", kind),)))
-    inspection.not_checked += [f"{member or '(archive)'}: {kind}: {detail}" for kind, member, detail in not_read]
+            rule="archive-anomaly", severity=severity, confidence=Confidence.HIGH, package=inspection.package,
+            message=message, location=SourceLocation(a.member or "(archive)"), evidence=(Evidence("anomaly", a.kind),)))
+    inspection.not_checked += [f"{a.member or '(archive)'}: {a.kind}: {a.detail}" for a in not_read]
     if anomalies or not_read:
         inspection.judge()

@@ -118,6 +118,7 @@ class Anomaly:
     kind: str  # see docs/rules/archive-anomaly.md for the list
     member: str  # the member name as stored, escaped so it prints safely; "" for the archive itself
     detail: str  # one sentence
+    nested: bool = False  # about an archive inside the archive (or a member of one)
 
 
 @dataclass(frozen=True)
@@ -198,18 +199,19 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.items: list[Anomaly] = []
-        self._per_kind: dict[str, int] = {}
+        self._per_kind: dict[tuple[str, bool], int] = {}
 
-    def add(self, kind: str, member: str, detail: str) -> None:
-        seen = self._per_kind.get(kind, 0) + 1
-        self._per_kind[kind] = seen
+    def add(self, kind: str, member: str, detail: str, nested: bool = False) -> None:
+        seen = self._per_kind.get((kind, nested), 0) + 1
+        self._per_kind[kind, nested] = seen
         if seen <= _MAX_PER_KIND:
-            self.items.append(Anomaly(kind, member, detail))
+            self.items.append(Anomaly(kind, member, detail, nested))
 
     def finish(self) -> list[Anomaly]:
         extra = [
-            Anomaly(kind, "", f"{n - _MAX_PER_KIND:,} more anomalies of this kind were not listed.")
-            for kind, n in self._per_kind.items()
+            Anomaly(kind, "", f"{n - _MAX_PER_KIND:,} more anomalies of this kind"
+                              f"{' in nested archives' if nested else ''} were not listed.", nested)
+            for (kind, nested), n in self._per_kind.items()
             if n > _MAX_PER_KIND
         ]
         return self.items + extra
@@ -265,9 +267,10 @@ class _Archive:
     def note(self, kind: str, name: str | None, detail: str, *, lost: bool = False) -> None:
         """Record an anomaly about a member (`name`) or about the archive itself (None); `lost`: content not read."""
         member = self.label_self if name is None else self.label(name)
-        self.shared.recorder.add(kind, member, detail)
+        nested = self.depth > 0  # inside a nested archive, or about one (truncated, say)
+        self.shared.recorder.add(kind, member, detail, nested)
         if lost:
-            self.shared.lost.append(Anomaly(kind, member, detail))
+            self.shared.lost.append(Anomaly(kind, member, detail, nested))
 
     def skipped(self, name: str | None, skip: _Skip) -> None:
         self.note(skip.kind, name, skip.detail, lost=skip.lost)
@@ -387,10 +390,11 @@ def _extract(shared: _Shared, path: Path, root: str, *, depth: int, rel_prefix: 
         fmt, why = _sniff(path)
         size = path.stat().st_size
     except OSError as exc:
-        shared.recorder.add("unreadable", label_self, f"The archive could not be read: {_escape(exc.strerror or str(exc))}.")
+        shared.recorder.add("unreadable", label_self, f"The archive could not be read: {_escape(exc.strerror or str(exc))}.",
+                            depth > 0)
         return "unknown"
     if fmt is None:
-        shared.recorder.add("unknown-format", label_self, f"Not an archive this tool unpacks: {why}.")
+        shared.recorder.add("unknown-format", label_self, f"Not an archive this tool unpacks: {why}.", depth > 0)
         return "unknown"
     arc = _Archive(shared, path, size, root, depth, rel_prefix, label_prefix, label_self)
     try:
