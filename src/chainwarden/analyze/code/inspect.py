@@ -133,6 +133,16 @@ def _manifests(root: Path) -> list[str]:
             if (root / m).is_file() and not (root / m).is_symlink()]
 
 
+def _small(path: Path) -> bytes | None:
+    """The file's bytes when it is no larger than MAX_FILE_BYTES (never more is read), else None."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    return data if len(data) <= MAX_FILE_BYTES else None
+
+
 def _is_manifest(rel: str) -> bool:
     return rel.rsplit("/", 1)[-1] == "package.json" and rel.count("/") <= 1
 
@@ -232,15 +242,13 @@ def inspect_tree(root: Path, package: PackageId, *, copies: Sequence[tuple[str, 
     out = Inspection(package)
     walk = _Walk(root, package, out, nested)
     if walk.javascript:  # npm: the files install scripts run are install-time code; the main module runs when required
-        for manifest in _manifests(root):
-            walk.plan(manifest, None, manifest)
-        for as_path, file, origin in copies:
-            if _is_manifest(as_path) and not walk.is_nested(as_path):
-                try:
-                    raw = file.read_bytes()
-                except OSError:
-                    continue
-                walk.plan(as_path, raw, f"{as_path} ({origin})")
+        manifests = [(m, root / m, m) for m in _manifests(root)]
+        manifests += [(as_path, file, f"{as_path} ({origin})") for as_path, file, origin in copies
+                      if _is_manifest(as_path) and not walk.is_nested(as_path)]
+        for manifest, file, label in manifests:
+            raw = _small(file)  # one over the limit is reported as not checked when the file itself is read
+            if raw is not None:
+                walk.plan(manifest, raw, label)
     listed: list[tuple[str, int]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()

@@ -2330,7 +2330,8 @@ def install_plan(root: Path, manifest: str, raw: bytes | None = None) -> Install
         del script.files[50:]
         for sh in script.shells:
             try:
-                plan.shell_text[sh] = (root / sh).read_bytes()[:MAX_SHELL_SCRIPT].decode("utf-8", "replace")
+                with open(root / sh, "rb") as fh:  # never the whole of a huge file
+                    plan.shell_text[sh] = fh.read(MAX_SHELL_SCRIPT).decode("utf-8", "replace")
             except OSError:
                 continue
         plan.scripts.append(script)
@@ -2354,7 +2355,8 @@ def install_plan(root: Path, manifest: str, raw: bytes | None = None) -> Install
 
 def _local_requires(path: Path) -> list[str]:
     try:
-        data = path.read_bytes()[:MAX_PARSE_BYTES].decode("utf-8", "replace")
+        with open(path, "rb") as fh:  # never the whole of a huge file
+            data = fh.read(MAX_PARSE_BYTES).decode("utf-8", "replace")
     except OSError:
         return []
     return _REQUIRE_RE.findall(data)[:20]

@@ -108,19 +108,25 @@ def prefixed(inspection: Inspection, prefix: str) -> Inspection:
     return out
 
 
+def _head(path: Path, limit: int) -> bytes:
+    """The first `limit` bytes of a file (a member may be a gigabyte: it is never read whole)."""
+    with open(path, "rb") as fh:
+        return fh.read(limit)
+
+
 def declared_dependencies(root: Path) -> list[str]:
     """What an unpacked archive says it depends on, read as text: wheel METADATA / sdist PKG-INFO
     ``Requires-Dist``, or package.json ``dependencies`` (as ``name spec``)."""
     out: list[str] = []
     for meta in [*root.glob("*.dist-info/METADATA"), *root.glob("PKG-INFO"), *root.glob("*/PKG-INFO")][:1]:
         try:
-            headers = BytesHeaderParser().parsebytes(meta.read_bytes()[:1_000_000])
+            headers = BytesHeaderParser().parsebytes(_head(meta, 1_000_000))
         except (OSError, ValueError):
             continue
         out += [printable(" ".join(str(v).split()), 200) for v in headers.get_all("Requires-Dist") or []]
     for manifest in [*root.glob("package/package.json"), *root.glob("package.json")][:1]:
         try:
-            doc = json.loads(manifest.read_bytes()[:5_000_000])
+            doc = json.loads(_head(manifest, 5_000_000))
         except (OSError, ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
             continue
         deps = doc.get("dependencies") if isinstance(doc, dict) else None
