@@ -25,6 +25,7 @@ KINDS = {
     "absolute-path", "path-traversal", "link", "device", "too-large", "too-many-files", "compression-ratio",
     "nesting-depth", "zip-multiple-eocd", "zip-header-mismatch", "zip-overlap", "zip-prepended-data",
     "duplicate-name", "encrypted", "unreadable", "unknown-format", "zip-unlisted-entry", "decompression-bomb",
+    "identical-copy",
 }
 MiB = 1024 * 1024
 
@@ -734,6 +735,14 @@ def test_later_copies_of_a_path_are_written_aside_and_named(tmp_path: Path) -> N
     tar = make_tar(tmp_path / "a.tgz", [tar_info("p/x.py", b"1"), tar_info("p/x.py", b"2")])
     result = unpack(tar, tmp_path / "out-tar", aside=tmp_path / "aside-tar")
     assert [(c.path, c.origin, c.file.read_bytes()) for c in result.copies] == [("p/x.py", "copy 2 of 2", b"2")]
+
+
+def test_a_copy_with_the_same_bytes_is_only_noted(tmp_path: Path) -> None:
+    """A real npm tarball ships package/./dist/cjs/index.js after package/dist/cjs/index.js, byte for byte."""
+    tar = make_tar(tmp_path / "a.tgz", [tar_info("package/dist/x.js", b"same"), tar_info("package/./dist/x.js", b"same")])
+    result = unpack(tar, tmp_path / "out", aside=tmp_path / "aside")
+    assert kinds(result) == ["identical-copy"] and result.copies == () and result.complete
+    assert list((tmp_path / "aside").iterdir()) == []
 
 
 def test_without_an_aside_folder_a_copy_is_reported_and_the_result_incomplete(tmp_path: Path) -> None:

@@ -330,7 +330,7 @@ ANOMALY_SEVERITY = {
     "zip-unlisted-entry": Severity.HIGH, "duplicate-name": Severity.HIGH, "decompression-bomb": Severity.HIGH,
     "compression-ratio": Severity.MEDIUM, "too-large": Severity.MEDIUM, "too-many-files": Severity.MEDIUM,
     "nesting-depth": Severity.MEDIUM, "zip-prepended-data": Severity.MEDIUM, "encrypted": Severity.MEDIUM,
-    "unreadable": Severity.MEDIUM, "unknown-format": Severity.LOW,
+    "unreadable": Severity.MEDIUM, "unknown-format": Severity.LOW, "identical-copy": Severity.LOW,
 }
 TREE_KINDS = {"decompression-bomb", "too-many-files"}  # limits of the whole tree: as serious wherever they are hit
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 import bisect
 import bz2
 import collections
+import filecmp
 import gzip
 import io
 import itertools
@@ -558,6 +559,11 @@ def _write_file(arc: _Archive, name: str, parts: tuple[str, ...], chunks: Iterat
     finally:
         if not finished:
             _remove(path)
+    if taken and rel in arc.written and _same_bytes(os.path.join(arc.root, *parts), path):
+        _remove(path)  # nothing differs whichever copy an installer keeps
+        arc.note("identical-copy", name, "A second member with this path and the same bytes as the first (a hand-made "
+                                         "or repacked archive): whichever one an installer keeps, it gets the same file.")
+        return
     if origin or taken:
         arc.shared.copies.append((arc.rel_prefix + rel, path, origin))
         if taken:
@@ -587,6 +593,13 @@ def _check_limits(arc: _Archive, name: str, produced: int, compressed: Callable[
         if ratio > limits.max_ratio:
             raise _Skip("compression-ratio", f"Expands more than {limits.max_ratio:g} times ({produced:,} bytes so far, "
                                              "a decompression bomb); stopped and removed.")
+
+
+def _same_bytes(first: str, second: str) -> bool:
+    try:
+        return filecmp.cmp(first, second, shallow=False)  # sizes first, then the bytes in small pieces
+    except OSError:
+        return False
 
 
 def _remove(path: str) -> None:
