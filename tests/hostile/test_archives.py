@@ -527,6 +527,10 @@ NOT_CHECKED: dict[str, tuple[Callable[[Path], Path], str]] = {
                              "compression-ratio"),
     "archives nested past the depth limit": (_nested_too_deep, "nesting-depth"),
     "a Python source over the 10 MB analysed": (_big_source, "larger than"),
+    "a Python source too large to parse (only scanned line by line)": (lambda d: wheel(
+        d / "demo-1.0-py3-none-any.whl", {"demo/__init__.py": BENIGN_PY.encode(),
+                                          "demo/table.py": b"T = [\n" + b"    1,\n" * (900 * 1024) + b"]\n"}),
+        "line by line"),
     "a package.json nested 100,000 levels deep": (_deep_package_json, "nested too deeply"),
     "a package.json over the 10 MB analysed": (lambda d: npm_tgz(d / "demo-1.0.0.tgz", [
         ("package/package.json", b'{"name": "demo", "scripts": {"postinstall": "node install.js"}, "x": "'
@@ -543,6 +547,25 @@ def test_what_could_not_be_read_is_not_checked_never_clean(capsys: pytest.Captur
     assert time.monotonic() - start < 60
     assert (code, doc["verdict"]) == (3, "not-checked"), (doc["verdict"], doc["verdict_reason"], doc["findings"])
     assert any(why in n["reason"] for n in doc["not_checked"]), doc["not_checked"]
+
+
+def _table(head: str, rows: int = 40_000) -> bytes:
+    """A module of `head` then a table of numbers too large to parse (over 500,000 tokens)."""
+    row = "[" + ", ".join(f"{i}.25e-3" for i in range(12)) + "],\n"
+    return (head + "T = [\n" + row * rows + "]\n").encode()
+
+
+def test_a_table_of_numbers_too_large_to_parse_is_still_analysed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Numeric data modules (pyscf's sap_data.py: a million tokens of floats) are checked with the numbers taken
+    out; code hidden in front of such a table is found, and code the table may feed leaves it not checked."""
+    code, doc = inspect(capsys, wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/data.py": _table("import numpy\n")}))
+    assert (code, doc["verdict"]) == (0, "clean"), doc["not_checked"]
+    code, doc = inspect(capsys, wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/data.py": _table(MAL_PY)}))
+    assert (code, doc["verdict"]) == (1, "malicious") and located(doc, "demo/data.py")
+    code, doc = inspect(capsys, wheel(tmp_path / "demo-1.0-py3-none-any.whl", {
+        "demo/data.py": _table("") + b"exec(bytes(x for row in T for x in row))\n"}))
+    assert code in (1, 3) and doc["verdict"] != "clean"
+    assert any("line by line" in n["reason"] for n in doc["not_checked"])
 
 
 def test_an_unlisted_entry_that_cannot_be_read_is_high_and_not_checked(capsys: pytest.CaptureFixture[str],

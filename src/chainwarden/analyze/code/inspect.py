@@ -11,8 +11,8 @@ them into a verdict:
   package that also carries a chat webhook;
 - **suspicious**: any other high or critical finding, or medium findings of two or more rules;
 - **not-checked**: no finding decides, but part of the package could not be read (a limit of
-  the unpacker, unreadable data, a source file too large to parse): `Inspection.not_checked`
-  says what. Never counted as clean;
+  the unpacker, unreadable data, a source file over the 10 MB read or too large to parse, which
+  python_ast only scans line by line): `Inspection.not_checked` says what. Never counted as clean;
 - **clean**: otherwise. A capability alone (``requests.get`` in an HTTP library, ``subprocess``
   in a CLI) is listed, never an alarm.
 
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +156,60 @@ def _is_source(rel: str, javascript: bool, nested: bool) -> bool:
             or (javascript and name.endswith(JS_SUFFIXES)))
 
 
+_NUMBER = re.compile(r"[-+]?(?:0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][-+]?\d+)?[jJ]?)")
+_BRACKETS = re.compile(r"([\[\](){}])")
+_ITEMS = re.compile(r"[\s,]+")
+
+
+def _python(path: str, text: str) -> FileReport:
+    """analyze_source, and for a file too large to parse that is mostly a table of numbers (numeric data
+    modules are common: pyscf's ``sap_data.py`` has a million tokens of floats) a second look with the
+    numbers taken out: when that finds nothing the file can do, it is analysed, not partial. Anything else
+    stays partial (only scanned line by line), and the package is not-checked."""
+    report = analyze_source(path, text)
+    if not report.partial:
+        return report
+    reduced = _numbers_only(text)
+    if reduced is not None:
+        again = analyze_source(path, reduced)
+        if not again.partial and not again.hits and not again.capabilities:
+            return again
+        if not again.partial:  # the code around the numbers, analysed: its findings count (the file stays partial)
+            report.hits += again.hits
+            report.capabilities |= again.capabilities
+    return report
+
+
+def _numbers_only(text: str) -> str | None:
+    """`text` with every line that holds only numbers, commas and brackets cut to its brackets and one ``0,`` per
+    run of numbers (so it still parses, and line numbers do not move); None when no line is such a line."""
+    out: list[str] = []
+    changed = False
+    for line in text.split("\n"):
+        cut = _numbers_line(line)
+        out.append(line if cut is None else cut)
+        changed = changed or cut is not None
+    return "\n".join(out) if changed else None
+
+
+def _numbers_line(line: str) -> str | None:
+    pieces: list[str] = []
+    numbers = False
+    for part in _BRACKETS.split(line):
+        if len(part) == 1 and part in "[](){}":
+            pieces.append(part)
+            continue
+        items = [x for x in _ITEMS.split(part) if x]
+        if not all(_NUMBER.fullmatch(x) for x in items):
+            return None
+        if items:
+            pieces.append("0,")
+            numbers = True
+        elif "," in part:
+            pieces.append(",")
+    return "".join(pieces) if numbers else None
+
+
 class _Walk:
     """One package's files analysed one by one (the tree's own files, then the copies)."""
 
@@ -217,7 +272,7 @@ class _Walk:
         name = rel.rsplit("/", 1)[-1]
         if name.endswith((".py", ".pyw")):
             # nested: analysed as a plain module (a path that is neither setup.py nor __init__.py), then relabelled
-            report = analyze_source(f"{rel} (nested)" if nested else rel, data.decode("utf-8", "replace"))
+            report = _python(f"{rel} (nested)" if nested else rel, data.decode("utf-8", "replace"))
         elif name.endswith(".pth"):
             report = analyze_pth(rel, data.decode("utf-8", "replace"))
         elif name.endswith(JS_SUFFIXES):
@@ -228,6 +283,8 @@ class _Walk:
             report, why = _npm_scripts(rel, data)
             if why:
                 out.not_checked.append(f"{label}: {why}")
+        if report.partial:  # too large to parse: only scanned line by line
+            out.not_checked.append(f"{label}: {report.partial}")
         report.path = label
         self.reports.append(report)
 
