@@ -42,9 +42,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from chainwarden.analyze.code import add_archive_anomalies, inspect_tree
 from chainwarden.enrich.artifacts import unpack
 from chainwarden.model import Ecosystem, PackageId
+from chainwarden.pipeline.deep import inspect_unpacked
 
 DEFAULT_CORPUS = [Path("/opt/pypi/files"), Path("/opt/pypi-more/files")]
 TARGETS = {"malicious": 0.5, "suspicious": 3.0}
@@ -64,25 +64,29 @@ class Result:
     total_s: float = 0.0
     cpu_s: float = 0.0  # this process's CPU time for the wheel (steadier than wall time on a busy machine)
     rules: list[tuple[str, str]] = field(default_factory=list)  # (rule, severity) of each finding
+    anomalies: list[str] = field(default_factory=list)  # archive-anomaly kinds
+    not_checked: list[str] = field(default_factory=list)  # what could not be read (the not-checked verdict)
     flagged_files: list[str] = field(default_factory=list)  # "file:line rule (severity)" of medium and above
 
 
 def inspect_wheel(path: Path) -> Result:
-    """Unpack and inspect one wheel, timed (the work `chainwarden inspect` does, without the report)."""
+    """Unpack and inspect one wheel, timed (the work `chainwarden inspect` does, without the report: nested
+    archives unpacked, copies set aside and read, as `pipeline.deep.inspect_archive` does)."""
     out = Result(path.name)
     c0 = time.process_time()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-code-") as tmp:
-        unpacked = unpack(path, Path(tmp) / "tree")
+        unpacked = unpack(path, Path(tmp) / "tree", nested=True, aside=Path(tmp) / "aside")
         t1 = time.perf_counter()
-        result = inspect_tree(unpacked.root, PackageId(Ecosystem.PYPI, path.name))
-        add_archive_anomalies(result, [(a.kind, a.member, a.detail) for a in unpacked.anomalies])
+        result = inspect_unpacked(unpacked, PackageId(Ecosystem.PYPI, path.name))
         t2 = time.perf_counter()
     out.total_s = time.perf_counter() - t0  # removing the unpacked tree counts too
     out.cpu_s = time.process_time() - c0
     out.unpack_s, out.inspect_s = t1 - t0, t2 - t1
     out.files, out.verdict, out.reason = result.files, result.verdict, result.verdict_reason
     out.rules = [(f.rule, f.severity.value) for f in result.findings]
+    out.anomalies = [a.kind for a in unpacked.anomalies]
+    out.not_checked = list(result.not_checked)
     out.flagged_files = [f"{f.location} {f.rule} ({f.severity.value})" for f in result.findings
                          if f.severity.value in ("medium", "high", "critical")]
     return out
@@ -140,7 +144,7 @@ def corpus_run(wheels: list[Path]) -> list[Result]:
     print("  slowest: " + ", ".join(f"{r.wheel.split('-')[0]} {r.total_s:.1f} s ({r.files} files)"
                                     for r in sorted(results, key=lambda r: -r.total_s)[:5]))
     verdicts = collections.Counter(r.verdict for r in results)
-    for verdict in ("malicious", "suspicious", "clean"):
+    for verdict in ("malicious", "suspicious", "not-checked", "clean"):
         share = 100 * verdicts[verdict] / n
         target = TARGETS.get(verdict)
         status = "" if target is None else ("ok" if share <= target else "OVER TARGET")
@@ -156,13 +160,19 @@ def corpus_run(wheels: list[Path]) -> list[Result]:
             print(f"  {count:6} {packages[(rule, sev)]:5}  {rule} ({sev})")
     low = sum(c for (_, sev), c in findings.items() if sev not in ("medium", "high", "critical"))
     print(f"  (and {low} low or info findings)")
-    for verdict in ("malicious", "suspicious"):
+    kinds = collections.Counter(k for r in results for k in r.anomalies)
+    with_kinds = collections.Counter(k for r in results for k in set(r.anomalies))
+    print("archive anomalies (unpacker, nested archives and copies included): " + (", ".join(
+        f"{k} {n} in {with_kinds[k]} packages" for k, n in kinds.most_common()) or "none"))
+    nested = sum(1 for r in results if any("!/" in f for f in r.flagged_files))
+    print(f"  packages with findings inside nested archives: {nested}")
+    for verdict in ("malicious", "suspicious", "not-checked"):
         flagged = [r for r in results if r.verdict == verdict]
         if flagged:
             print(f"{verdict}:")
             for r in flagged:
                 print(f"  {r.wheel}: {r.reason[:160]}")
-                for line in r.flagged_files[:6]:
+                for line in (r.flagged_files if verdict != "not-checked" else r.not_checked)[:6]:
                     print(f"      {line[:160]}")
     return results
 

@@ -30,9 +30,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from chainwarden.analyze.code import add_archive_anomalies, inspect_tree
 from chainwarden.enrich.artifacts import unpack
 from chainwarden.model import Ecosystem, PackageId
+from chainwarden.pipeline.deep import inspect_unpacked
 
 TOP = REPO.parent / "shared" / "data" / "top-npm-packages.csv"
 DEFAULT_CACHE = Path("/tmp/chainwarden-npm-bench")
@@ -104,13 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, tarball in tarballs.items():
         start = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="bench-code-npm-") as tmp:
-            unpacked = unpack(tarball, Path(tmp) / "tree")
+            unpacked = unpack(tarball, Path(tmp) / "tree", nested=True, aside=Path(tmp) / "aside")  # as inspect does
             for rel in unpacked.files:
                 if rel.endswith(JS_SUFFIXES):
                     js_files += 1
                     js_bytes += (unpacked.root / rel).stat().st_size
-            result = inspect_tree(unpacked.root, PackageId(Ecosystem.NPM, name))
-            add_archive_anomalies(result, [(a.kind, a.member, a.detail) for a in unpacked.anomalies])
+            result = inspect_unpacked(unpacked, PackageId(Ecosystem.NPM, name))
         slowest.append((time.perf_counter() - start, name))
         files += result.files
         verdicts[result.verdict] += 1
@@ -119,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         if result.verdict != "clean":
             shown = [f"      {f.severity.value} {f.rule} {f.location}: {f.message[:120]}"
                      for f in result.findings if f.severity.rank >= 2][: args.show]
+            shown += [f"      not checked: {n[:140]}" for n in result.not_checked[: args.show]]
             flagged[result.verdict].append(f"{tarball.name}: {result.verdict_reason[:160]}\n" + "\n".join(shown))
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{n} packages ({len(names) - n} not fetched), {files} files ({js_files} JavaScript, {js_bytes / 1e6:.1f} MB), "
           f"{seconds:.1f} s: {files / seconds:.0f} files/s, {js_files / seconds:.0f} JS files/s, "
           f"{js_bytes / 1e6 / seconds:.2f} MB/s, {n / seconds:.2f} packages/s, peak RSS {peak:.0f} MB")
-    for verdict in ("malicious", "suspicious", "clean"):
+    for verdict in ("malicious", "suspicious", "not-checked", "clean"):
         share = 100 * verdicts[verdict] / n
         target = TARGETS.get(verdict)
         status = "" if target is None else ("ok" if share <= target else "OVER TARGET")
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         if sev in ("low", "medium", "high", "critical"):
             print(f"  {count:6}  {rule} ({sev})")
     print("slowest packages: " + ", ".join(f"{name} {s:.1f} s" for s, name in sorted(slowest, reverse=True)[:5]))
-    for verdict in ("malicious", "suspicious"):
+    for verdict in ("malicious", "suspicious", "not-checked"):
         if flagged[verdict]:
             print(f"{verdict}:")
             for line in flagged[verdict]:

@@ -103,3 +103,24 @@ def test_a_report_survives_the_cache_round_trip(tmp_path: Path) -> None:
     assert [(f.rule, str(f.location)) for f in back.inspection.findings] == \
         [(f.rule, str(f.location)) for f in r.inspection.findings]
     assert back.files == r.files and back.dependencies == r.dependencies
+
+
+def test_what_could_not_be_read_survives_the_cache_round_trip(tmp_path: Path) -> None:
+    """A cached report of an archive not read completely says so on the next scan; a report cached before
+    completeness existed is not reused (the cache read fails and the archive is read again)."""
+    path = sdist(tmp_path, "demo", "1.0.0", PLAIN)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    r = inspect_archive(path, PackageId(Ecosystem.PYPI, "demo", "1.0.0"))
+    assert r.inspection.verdict == "not-checked" and r.inspection.not_checked
+    assert all(n.startswith("demo-1.0.0.tar.gz/") for n in r.inspection.not_checked)
+    back = ArtifactReport.from_dict(r.to_dict(), r.inspection.package)
+    assert (back.inspection.verdict, back.inspection.not_checked) == ("not-checked", r.inspection.not_checked)
+    old = r.to_dict()
+    del old["not_checked"]
+    try:
+        ArtifactReport.from_dict(old, r.inspection.package)
+    except KeyError:
+        pass
+    else:
+        raise AssertionError("a report without not_checked was accepted")

@@ -24,7 +24,8 @@ from chainwarden.enrich.artifacts import Anomaly, Limits, Unpacked, unpack
 KINDS = {
     "absolute-path", "path-traversal", "link", "device", "too-large", "too-many-files", "compression-ratio",
     "nesting-depth", "zip-multiple-eocd", "zip-header-mismatch", "zip-overlap", "zip-prepended-data",
-    "duplicate-name", "encrypted", "unreadable", "unknown-format",
+    "duplicate-name", "encrypted", "unreadable", "unknown-format", "zip-unlisted-entry", "decompression-bomb",
+    "identical-copy",
 }
 MiB = 1024 * 1024
 
@@ -314,11 +315,11 @@ def test_tar_bomb_is_stopped_and_removed(tmp_path: Path, mode: str) -> None:
 
     info = tarfile.TarInfo("pkg/bomb.bin")
     info.size = size
-    kw = {"compresslevel": 1} if mode != "w:xz" else {"preset": 0}
+    kw = {"compresslevel": 9} if mode != "w:xz" else {"preset": 0}
     with tarfile.open(tmp_path / "bomb.tar", mode, **kw) as tf:  # type: ignore[call-overload]
         tf.addfile(tarfile.TarInfo("pkg/first.txt"), io.BytesIO(b""))
         tf.addfile(info, Zeros())
-    result = unpack(tmp_path / "bomb.tar", tmp_path / "out")
+    result = unpack(tmp_path / "bomb.tar", tmp_path / "out", Limits(ratio_after_bytes=8 * MiB))
     assert "compression-ratio" in kinds(result) and not result.complete
     assert not (tmp_path / "out/pkg/bomb.bin").exists()
     assert result.files == ("pkg/first.txt",)
@@ -459,9 +460,13 @@ def test_two_eocd_records_concatenated_zips(tmp_path: Path) -> None:
     first = zip_bytes({"seen-by-front-readers.py": b"import os"})
     second = zip_bytes({"seen-by-back-readers.py": b"pass"})
     (tmp_path / "a.zip").write_bytes(first + second)
-    result = unpack(tmp_path / "a.zip", tmp_path / "out")
-    assert set(kinds(result)) == {"zip-multiple-eocd", "zip-prepended-data"}
-    assert result.files == ("seen-by-back-readers.py",)
+    result = unpack(tmp_path / "a.zip", tmp_path / "out", aside=tmp_path / "aside")
+    assert set(kinds(result)) == {"zip-multiple-eocd", "zip-prepended-data", "zip-unlisted-entry"}
+    assert result.files == ("seen-by-back-readers.py",) and result.complete
+    # the first zip's entry is what a streaming reader extracts: written aside, read as a copy
+    (copy,) = result.copies
+    assert copy.path == "seen-by-front-readers.py" and copy.origin == "unlisted local entry at offset 0"
+    assert copy.file.read_bytes() == b"import os" and copy.file.parent == tmp_path / "aside"
 
 
 def test_eocd_wrapping_a_second_directory_in_its_comment(tmp_path: Path) -> None:
@@ -675,7 +680,8 @@ def test_nested_archives_unpack_down_to_max_depth(tmp_path: Path) -> None:
     )
     assert [(a.kind, a.member) for a in result.anomalies] == [
         ("nesting-depth", "vendor/level1.tar.gz!/level2.whl!/level3.zip")]
-    assert result.complete
+    assert not result.complete and result.not_read == result.anomalies  # level3's contents were not read
+    assert result.nested == ("vendor/level1.tar.gz!", "vendor/level1.tar.gz!/level2.whl!")
     flat = unpack(archive, tmp_path / "flat")
     assert flat.files == ("vendor/level1.tar.gz",) and flat.anomalies == ()
 
@@ -708,3 +714,125 @@ def test_member_names_with_ansi_escapes_are_escaped(tmp_path: Path) -> None:
                    format=tarfile.PAX_FORMAT)
     anomaly: Anomaly = unpack(tar, tmp_path / "out-tar").anomalies[0]
     assert anomaly.kind == "link" and "\x1b" not in anomaly.member + anomaly.detail
+
+
+# --- issue 12: copies, unlisted entries, per-member limits, the stop flag --------------------------
+
+
+def test_later_copies_of_a_path_are_written_aside_and_named(tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        archive = make_zip(tmp_path / "a.zip", {"a.py": b"first"})
+        with zipfile.ZipFile(archive, "a") as zf:
+            zf.writestr("a.py", b"second")
+            zf.writestr("./a.py", b"third")
+    result = unpack(archive, tmp_path / "out", aside=tmp_path / "aside")
+    assert kinds(result) == ["duplicate-name", "duplicate-name"] and result.complete
+    assert (tmp_path / "out/a.py").read_bytes() == b"first" and result.files == ("a.py",)
+    assert [(c.path, c.origin, c.file.read_bytes()) for c in result.copies] == [
+        ("a.py", "copy 2 of 3", b"second"), ("a.py", "copy 3 of 3", b"third")]
+    assert stat.S_IMODE((tmp_path / "aside").stat().st_mode) == 0o700
+    tar = make_tar(tmp_path / "a.tgz", [tar_info("p/x.py", b"1"), tar_info("p/x.py", b"2")])
+    result = unpack(tar, tmp_path / "out-tar", aside=tmp_path / "aside-tar")
+    assert [(c.path, c.origin, c.file.read_bytes()) for c in result.copies] == [("p/x.py", "copy 2 of 2", b"2")]
+
+
+def test_a_copy_with_the_same_bytes_is_only_noted(tmp_path: Path) -> None:
+    """A real npm tarball ships package/./dist/cjs/index.js after package/dist/cjs/index.js, byte for byte."""
+    tar = make_tar(tmp_path / "a.tgz", [tar_info("package/dist/x.js", b"same"), tar_info("package/./dist/x.js", b"same")])
+    result = unpack(tar, tmp_path / "out", aside=tmp_path / "aside")
+    assert kinds(result) == ["identical-copy"] and result.copies == () and result.complete
+    assert list((tmp_path / "aside").iterdir()) == []
+
+
+def test_without_an_aside_folder_a_copy_is_reported_and_the_result_incomplete(tmp_path: Path) -> None:
+    tar = make_tar(tmp_path / "a.tgz", [tar_info("x.py", b"1"), tar_info("x.py", b"2")])
+    result = unpack(tar, tmp_path / "out")
+    assert kinds(result) == ["duplicate-name"] and not result.complete and result.not_read == result.anomalies
+    assert result.copies == ()
+
+
+def test_a_file_whose_folder_is_a_file_is_a_copy(tmp_path: Path) -> None:
+    tar = make_tar(tmp_path / "a.tar", [tar_info("pkg", b"a file"), tar_info("pkg/evil.py", b"import os")], mode="w")
+    result = unpack(tar, tmp_path / "out", aside=tmp_path / "aside")
+    assert kinds(result) == ["duplicate-name"] and [c.path for c in result.copies] == ["pkg/evil.py"]
+
+
+def test_local_entries_the_directory_does_not_list(tmp_path: Path) -> None:
+    hidden = lfh(b"pkg/hidden.py", b"import os\n") + b"import os\n"
+    body = lfh(b"pkg/a.py", b"a") + b"a" + hidden + lfh(b"pkg/b.py", b"b") + b"b"
+    cd = cdh(b"pkg/a.py", b"a", 0) + cdh(b"pkg/b.py", b"b", len(lfh(b"pkg/a.py", b"a")) + 1 + len(hidden))
+    (tmp_path / "a.zip").write_bytes(body + cd + eocd(2, len(cd), len(body)))
+    result = unpack(tmp_path / "a.zip", tmp_path / "out", aside=tmp_path / "aside")
+    assert kinds(result) == ["zip-unlisted-entry"] and result.complete and result.files == ("pkg/a.py", "pkg/b.py")
+    (copy,) = result.copies
+    offset = len(lfh(b"pkg/a.py", b"a")) + 1
+    assert (copy.path, copy.origin, copy.file.read_bytes()) == (
+        "pkg/hidden.py", f"unlisted local entry at offset {offset:,}", b"import os\n")
+
+
+@pytest.mark.parametrize("method", [0, 8])
+def test_unlisted_entries_with_a_data_descriptor(tmp_path: Path, method: int) -> None:
+    data = b"print('streamed')\n" * 50
+    packed = zlib.compressobj(9, zlib.DEFLATED, -15)
+    stored = packed.compress(data) + packed.flush() if method == 8 else data
+    hidden = (struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 8, method, 0, 0, 0, 0, 0, 4, 0) + b"h.py"
+              + stored + struct.pack("<4s3I", b"PK\x07\x08", zlib.crc32(data), len(stored), len(data)))
+    body = lfh(b"a.py", b"a") + b"a" + hidden
+    cd = cdh(b"a.py", b"a", 0)
+    (tmp_path / "a.zip").write_bytes(body + cd + eocd(1, len(cd), len(body)))
+    result = unpack(tmp_path / "a.zip", tmp_path / "out", aside=tmp_path / "aside")
+    assert kinds(result) == ["zip-unlisted-entry"] and result.complete
+    assert [(c.path, c.file.read_bytes()) for c in result.copies] == [("h.py", data)]
+
+
+def test_an_unlisted_entry_whose_end_cannot_be_found_is_not_read(tmp_path: Path) -> None:
+    hidden = struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 8, 0, 0, 0, 0, 0, 0, 4, 0) + b"h.py" + b"no descriptor"
+    body = lfh(b"a.py", b"a") + b"a" + hidden
+    cd = cdh(b"a.py", b"a", 0)
+    (tmp_path / "a.zip").write_bytes(body + cd + eocd(1, len(cd), len(body)))
+    result = unpack(tmp_path / "a.zip", tmp_path / "out", aside=tmp_path / "aside")
+    assert kinds(result) == ["zip-unlisted-entry", "unreadable"] and not result.complete and result.copies == ()
+
+
+def test_one_stopped_member_does_not_stop_the_ones_after_it(tmp_path: Path) -> None:
+    limits = Limits(ratio_after_bytes=2 * MiB)
+    archive = write_zeros_zip(tmp_path / "bomb.zip", 20 * MiB, extra={"setup.py": b"import os"})
+    result = unpack(archive, tmp_path / "out", limits)
+    assert kinds(result) == ["compression-ratio"] and result.files == ("setup.py",) and not result.complete
+    run = make_zip(tmp_path / "run.zip", {"data.bin": b"A" * (2 * MiB), "setup.py": b"import os"})
+    result = unpack(run, tmp_path / "out-run")  # a 2 MB run of one byte is just a file (judged past 64 MiB)
+    assert result.anomalies == () and result.files == ("data.bin", "setup.py")
+
+
+def test_the_tree_cap_is_a_bomb_only_when_the_archive_expands_like_one(tmp_path: Path) -> None:
+    zeros = write_zeros_zip(tmp_path / "zeros.zip", 8 * MiB, extra={"later.py": b"x"})
+    result = unpack(zeros, tmp_path / "out", Limits(max_total_bytes=4 * MiB))
+    assert kinds(result) == ["decompression-bomb"] and not result.complete and "later.py" not in result.files
+    noise = make_zip(tmp_path / "noise.zip", {f"f{i}.bin": os.urandom(MiB) for i in range(4)}, zipfile.ZIP_STORED)
+    result = unpack(noise, tmp_path / "out-noise", Limits(max_total_bytes=int(2.5 * MiB)))
+    assert kinds(result) == ["too-large"] and not result.complete
+
+
+def test_a_refused_tar_member_still_counts_towards_the_tree_cap(tmp_path: Path) -> None:
+    info = tarfile.TarInfo("../escape.bin")
+    info.size = 8 * MiB
+    path = tmp_path / "a.tgz"
+    with tarfile.open(path, "w:gz", compresslevel=9) as tf:
+        tf.addfile(info, io.BytesIO(bytes(8 * MiB)))
+        tf.addfile(tarfile.TarInfo("setup.py"), io.BytesIO(b""))
+    result = unpack(path, tmp_path / "out", Limits(max_total_bytes=4 * MiB))
+    assert kinds(result) == ["path-traversal", "decompression-bomb"] and not result.complete
+
+
+def test_a_stop_request_ends_unpacking_between_chunks(tmp_path: Path) -> None:
+    from chainwarden.enrich.artifacts import workdir
+
+    archive = make_zip(tmp_path / "a.zip", {"big.bin": os.urandom(3 * MiB), "b.txt": b"b"}, zipfile.ZIP_STORED)
+    workdir.request_stop()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            unpack(archive, tmp_path / "out")
+    finally:
+        workdir.reset()
+    assert not (tmp_path / "out/big.bin").exists()

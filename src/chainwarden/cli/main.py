@@ -6,6 +6,7 @@ Exit codes (docs/cli.md):
   2  unusable invocation (bad flag, unreadable policy, no index to ask)
   3  --strict and something could not be checked
   4  internal error (a bug in chainwarden: please report it)
+  130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: work stopped, work folders removed
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -573,8 +576,10 @@ def _package_spec(text: str, ecosystem: str | None) -> tuple[str, str, str | Non
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    """Exit 1 when the verdict is malicious or suspicious (a person should look), 0 when clean, 3 when
-    nothing could be read (or, for a release from the index, when a file of it could not be)."""
+    """Exit 1 when the verdict is malicious or suspicious (a person should look), 0 when clean, 3 when the
+    verdict is not-checked: something could not be read completely (an archive past a limit, unreadable or
+    encrypted data, a source file too large to parse), nothing could be read, or for a release from the index
+    a file of it could not be fetched."""
     import asyncio
 
     from chainwarden.enrich import EnrichError
@@ -632,7 +637,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         inspect_report.render_terminal(result, label, Console(), artifacts, skips)
     if result.verdict in ("malicious", "suspicious"):
         return EXIT_FAIL
-    return EXIT_UNCHECKED if nothing or skips else EXIT_PASS
+    return EXIT_UNCHECKED if nothing or skips or result.verdict == "not-checked" else EXIT_PASS
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -729,7 +734,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
         return EXIT_USAGE
     diff = deep.diff_releases(old, new)
-    skips = [*notes, *old.skips, *new.skips]
+    skips = [*notes, *old.gaps(str(old.package)), *new.gaps(str(new.package))]
     artifacts = {"old": [f"{a.filename} sha256:{a.sha256}" for a in old.artifacts],
                  "new": [f"{a.filename} sha256:{a.sha256}" for a in new.artifacts]}
     if args.format == "json":
@@ -740,17 +745,61 @@ def cmd_diff(args: argparse.Namespace) -> int:
                                     artifacts, skips, Console())
     if diff is None:
         return EXIT_UNCHECKED
-    if (diff.finding is not None and diff.finding.severity.rank >= Severity.HIGH.rank) or diff.new_verdict != "clean":
+    if (diff.finding is not None and diff.finding.severity.rank >= Severity.HIGH.rank) \
+            or diff.new_verdict in ("malicious", "suspicious"):
         return EXIT_FAIL
     return EXIT_UNCHECKED if skips else EXIT_PASS
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into the same path as Ctrl-C: work stops, work folders are removed, exit 143."""
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    from chainwarden.enrich.artifacts import workdir
+
+    workdir.request_stop()  # worker threads (scan --deep unpacks in asyncio.to_thread) stop at their next chunk
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _handle_signals() -> Callable[[], None]:
+    """SIGINT and SIGTERM raise in the main thread and set the stop flag; returns what puts the old handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in old:
+        signal.signal(sig, _on_signal)
+
+    def restore() -> None:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from chainwarden.enrich.artifacts import workdir
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    workdir.reset()
+    restore = _handle_signals()
+    try:
+        return _dispatch(parser, args)
+    except KeyboardInterrupt as exc:
+        workdir.cleanup()  # before the message: nothing untrusted is left behind once it is printed
+        terminated = isinstance(exc, Terminated)
+        print(f"chainwarden: {'terminated' if terminated else 'interrupted'}; work folders removed", file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+    finally:
+        workdir.cleanup(wait=0, stop=False)  # normally nothing is left: each folder is removed by its own block
+        restore()
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.command == "scan":
             return cmd_scan(args)
@@ -772,9 +821,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_policy(args)
         if args.command == "review":
             return cmd_review(args)
-    except KeyboardInterrupt:
-        print("chainwarden: interrupted", file=sys.stderr)
-        return 130
     except Exception as exc:
         if os.environ.get("CHAINWARDEN_DEBUG"):
             traceback.print_exc()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,7 +30,8 @@ from chainwarden.analyze.code.release import (
     prefixed,
 )
 from chainwarden.enrich import EnrichOptions, backends_for
-from chainwarden.enrich.artifacts import unpack
+from chainwarden.enrich.artifacts import Unpacked, unpack
+from chainwarden.enrich.artifacts.workdir import stopping, work_dir
 from chainwarden.enrich.artifacts.fetch import (
     ArtifactError,
     ArtifactStore,
@@ -56,14 +56,15 @@ from chainwarden.model import (
 )
 
 CODE_DIR = Path(__file__).resolve().parents[1] / "analyze" / "code"
+READERS = (Path(__file__).resolve().parents[1] / "enrich" / "artifacts" / "unpack.py", Path(__file__))  # they decide too
 
 
 @cache
 def analyzer_revision() -> str:
-    """chainwarden's version and a digest of the code analyzers' sources: a cached report is reused only
-    when both are the same."""
+    """chainwarden's version and a digest of the code analyzers' sources, the unpacker's and this module's: a
+    cached report is reused only when all are the same."""
     h = hashlib.sha256(__version__.encode())
-    for path in sorted(CODE_DIR.glob("*.py")):
+    for path in [*sorted(CODE_DIR.glob("*.py")), *READERS]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return f"{__version__}+{h.hexdigest()[:16]}"
 
@@ -85,7 +86,19 @@ class Release:
 
     @property
     def complete(self) -> bool:
-        return bool(self.artifacts) and not self.skips
+        """Every archive fetched and read to the end (a `not_checked` archive is not)."""
+        return bool(self.artifacts) and not self.skips and not any(a.inspection.not_checked for a in self.artifacts)
+
+    def gaps(self, what: str) -> list[Skip]:
+        """What could not be fetched, and what in the archives could not be read, as Skips about `what`."""
+        out = [Skip(what, s.reason, "analyze") for s in self.skips]
+        for a in self.artifacts:
+            if a.inspection.not_checked:
+                n = len(a.inspection.not_checked)
+                first = a.inspection.not_checked[0]
+                out.append(Skip(what, f"{a.filename}: not read completely, so not checked: {first}"
+                                      + (f" (and {n - 1} more)" if n > 1 else ""), "analyze"))
+        return out
 
     @property
     def files(self) -> dict[str, list[str]]:
@@ -107,16 +120,25 @@ def detect_ecosystem(root: Path) -> Ecosystem:
 
 def inspect_archive(archive: Path, package: PackageId, *, filename: str | None = None, sha256: str = "",
                     verified: str = "", prefix: bool = True) -> ArtifactReport:
-    """Unpack one archive into a temporary folder (removed afterwards) and read it. With `prefix`, paths in
-    the report start with the archive's name."""
+    """Unpack one archive into a private work folder (removed afterwards, also on SIGINT/SIGTERM: workdir) and
+    read it, nested archives and the copies the unpacker set aside included. With `prefix`, paths in the
+    report start with the archive's name."""
     name = filename or archive.name
-    with tempfile.TemporaryDirectory(prefix="chainwarden-inspect-") as work:
-        unpacked = unpack(archive, Path(work) / "tree")
-        result = inspect_tree(unpacked.root, package)
-        add_archive_anomalies(result, [(a.kind, a.member, a.detail) for a in unpacked.anomalies])
+    with work_dir("inspect") as work:
+        unpacked = unpack(archive, work / "tree", nested=True, aside=work / "aside")
+        result = inspect_unpacked(unpacked, package)
         deps = declared_dependencies(unpacked.root)
     return ArtifactReport(name, sha256, verified, prefixed(result, name) if prefix else result, list(unpacked.files),
                           deps, len(unpacked.anomalies))
+
+
+def inspect_unpacked(unpacked: Unpacked, package: PackageId) -> Inspection:
+    """Read what `unpack` wrote: the tree, its nested archives and its copies; the anomalies become findings, and
+    what the unpacker did not deliver makes the inspection not-checked (never clean)."""
+    result = inspect_tree(unpacked.root, package, copies=[(c.path, c.file, c.origin) for c in unpacked.copies],
+                          nested=unpacked.nested, should_stop=stopping)
+    add_archive_anomalies(result, unpacked.anomalies, unpacked.not_read)
+    return result
 
 
 def inspect_folder(root: Path, package: PackageId) -> ArtifactReport:
@@ -230,8 +252,8 @@ async def deep_scan(graphs: Sequence[EnrichedGraph], options: EnrichOptions) -> 
     """`scan --deep`: read every pinned registry dependency's release and compare it with the release before.
 
     A release judged suspicious or malicious gives its findings of medium severity and above (a capability
-    alone is no finding); a release that adds the takeover signature over its predecessor gives
-    `changed-behaviour`. Findings are located at the line that brings the package in; the file inside
+    alone is no finding); an archive that could not be read completely gives a Skip (never clean); a release
+    that adds the takeover signature over its predecessor gives `changed-behaviour`. Findings are located at the line that brings the package in; the file inside
     the package is in the evidence.
     """
     findings: list[Finding] = []
@@ -252,9 +274,9 @@ async def deep_scan(graphs: Sequence[EnrichedGraph], options: EnrichOptions) -> 
                     skips.append(Skip(pkg.purl, "the index lists no files for this version: its code was not read", "analyze"))
                     continue
                 rel = await session.release(pkg, facts.artifacts, facts.index_url, dep.hashes)
-                skips += [Skip(pkg.purl, s.reason, "analyze") for s in rel.skips]
+                skips += rel.gaps(pkg.purl)
                 where = dep.sources[0] if dep.sources else None
-                if rel.inspection is not None and rel.inspection.verdict != "clean":
+                if rel.inspection is not None and rel.inspection.verdict in ("malicious", "suspicious"):
                     for f in rel.inspection.findings:
                         if f.severity.rank >= Severity.MEDIUM.rank:
                             findings.append(_located(f, pkg, where, rel.inspection.verdict))
@@ -272,7 +294,7 @@ async def changed_behaviour(session: Session, old: PackageId, old_refs: Sequence
     """Read the `old` release and compare `new` with it: the `changed-behaviour` finding (located at `where`, the
     line that brings the package in) when the takeover signature is there, and what could not be read."""
     before = await session.release(old, old_refs, index)
-    skips = [Skip(new.package.purl, f"the previous release {old.version}: {s.reason}", "analyze") for s in before.skips]
+    skips = [Skip(s.what, f"the previous release {old.version}: {s.reason}", s.stage) for s in before.gaps(new.package.purl)]
     diff = diff_releases(before, new)
     if diff is None or diff.finding is None:
         return [], skips

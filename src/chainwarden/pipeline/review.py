@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from chainwarden.analyze.review import Change, ReviewResult, review
 from chainwarden.decide import Action, decide
 from chainwarden.enrich import EnrichOptions
 from chainwarden.enrich.artifacts import unpack
+from chainwarden.enrich.artifacts.workdir import work_dir
 from chainwarden.model import Finding, PackageId, RegistryFacts, ScanResult, Skip
 from chainwarden.pipeline import ScanRequest, policy_for, scan
 
@@ -65,16 +65,16 @@ def run_review(repo_path: Path, base: str, head: str, options: EnrichOptions, *,
     prefix = start.relative_to(root).as_posix() if start != root else ""
     if prefix == ".":
         prefix = ""
-    with tempfile.TemporaryDirectory(prefix="chainwarden-review-") as work:
+    with work_dir("review") as work:  # private, removed on every way out (SIGINT/SIGTERM too: workdir)
         trees = {}
         for label, ref in (("base", base), ("head", head)):
-            (Path(work) / label).mkdir()
-            trees[label] = _export(root, ref, prefix, Path(work) / label / "tree")
+            (work / label).mkdir()
+            trees[label] = _export(root, ref, prefix, work / label / "tree")
         moment = now or datetime.now(UTC)
 
         def request(label: str) -> ScanRequest:
             return ScanRequest(paths=[trees[label]], options=options, config=config, now=moment,
-                               display_base=Path(work) / label / "tree", no_dns=no_dns)
+                               display_base=work / label / "tree", no_dns=no_dns)
 
         policy = policy_for(request("head"))
         base_scan = scan(request("base"))
@@ -118,7 +118,7 @@ async def _changed_behaviour(changes: list[Change], base_scan: ScanResult, head_
                 skips.append(Skip(new_pkg.purl, "the index lists no files to compare: its behaviour change was not checked", "analyze"))
                 continue
             new_rel = await session.release(new_pkg, b.artifacts, b.index_url, c.dependency.hashes)
-            skips += [Skip(new_pkg.purl, s.reason, "analyze") for s in new_rel.skips]
+            skips += new_rel.gaps(new_pkg.purl)  # an archive not read completely is not checked, never clean
             found, why = await changed_behaviour(session, old_pkg, a.artifacts, new_rel, a.index_url,
                                                  c.dependency.sources[0] if c.dependency.sources else None)
             findings += found

@@ -5,7 +5,10 @@ over OLD: ``added_capabilities`` (capability -> files), ``added_install_hooks`` 
 ``added_findings`` (findings in the scan-report shape), ``added_files`` / ``removed_files``,
 ``added_dependencies`` / ``removed_dependencies``, the kind of version ``bump``, and
 ``changed_behaviour``: the `changed-behaviour` finding, or null. ``not_checked`` lists what
-could not be fetched or read; a diff with anything there is incomplete, never "no change".
+could not be fetched, and every archive that could not be read completely (past a limit of the
+unpacker, unreadable or encrypted data, a source file too large to parse); a diff with anything
+there is incomplete (``complete`` false, exit 3), never "no change". A release's ``verdict`` may be
+"not-checked" for the same reason.
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@
   statically decoded payloads;
 - `javascript`: the same for one JavaScript file (tree-sitter), and the npm install scripts with the
   files they run;
+- `wheel_record`: a wheel's files against its ``.dist-info/RECORD`` (``wheel-record``);
 - `inspect`: a whole unpacked package -> an `Inspection` with the verdict (malicious /
-  suspicious / clean) and the rule that decided it.
+  suspicious / not-checked / clean) and the rule or the gap that decided it; the copies and the
+  nested archives the safe unpacker delivers are read too.
 """
 
 from chainwarden.analyze.code.inspect import Inspection, add_archive_anomalies, inspect_tree, verdict
@@ -28,6 +30,7 @@ CODE_RULES: tuple[tuple[str, str, str], ...] = (
     ("raw-ip-network", "high", "Network access to a hard-coded IP address"),
     ("unparseable-code", "low", "A Python or JavaScript file that does not parse"),
     ("archive-anomaly", "high", "An archive that trips the safe unpacker's guards"),
+    ("wheel-record", "high", "A wheel whose files do not match its RECORD"),
     ("changed-behaviour", "critical", "A release adds install-time code, network access or secret reads over the one before"),
 )
 

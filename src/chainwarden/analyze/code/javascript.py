@@ -2301,12 +2301,13 @@ _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 MAX_SHELL_SCRIPT = 1024 * 1024
 
 
-def install_plan(root: Path, manifest: str) -> InstallPlan | None:
-    """Read `manifest` (a package.json under `root`) for the files npm's install scripts run."""
+def install_plan(root: Path, manifest: str, raw: bytes | None = None) -> InstallPlan | None:
+    """Read `manifest` (a package.json under `root`; its bytes are `raw` when given) for the files npm's install
+    scripts run."""
     try:
-        raw = (root / manifest).read_bytes()
+        raw = (root / manifest).read_bytes() if raw is None else raw
         doc = json.loads(raw)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: a document nested thousands of levels deep
         return None
     if not isinstance(doc, dict):
         return None
@@ -2329,7 +2330,8 @@ def install_plan(root: Path, manifest: str) -> InstallPlan | None:
         del script.files[50:]
         for sh in script.shells:
             try:
-                plan.shell_text[sh] = (root / sh).read_bytes()[:MAX_SHELL_SCRIPT].decode("utf-8", "replace")
+                with open(root / sh, "rb") as fh:  # never the whole of a huge file
+                    plan.shell_text[sh] = fh.read(MAX_SHELL_SCRIPT).decode("utf-8", "replace")
             except OSError:
                 continue
         plan.scripts.append(script)
@@ -2353,7 +2355,8 @@ def install_plan(root: Path, manifest: str) -> InstallPlan | None:
 
 def _local_requires(path: Path) -> list[str]:
     try:
-        data = path.read_bytes()[:MAX_PARSE_BYTES].decode("utf-8", "replace")
+        with open(path, "rb") as fh:  # never the whole of a huge file
+            data = fh.read(MAX_PARSE_BYTES).decode("utf-8", "replace")
     except OSError:
         return []
     return _REQUIRE_RE.findall(data)[:20]

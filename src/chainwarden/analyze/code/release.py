@@ -64,7 +64,7 @@ class ArtifactReport:
         return {
             "filename": self.filename, "sha256": self.sha256, "verified": self.verified, "files": self.files,
             "dependencies": self.dependencies, "anomalies": self.anomalies, "file_count": i.files,
-            "capabilities": i.capabilities, "unreadable": i.unreadable,
+            "capabilities": i.capabilities, "unreadable": i.unreadable, "not_checked": i.not_checked,
             "findings": [{"rule": f.rule, "severity": f.severity.value, "confidence": f.confidence.value,
                           "message": f.message, "file": f.location.file if f.location else None,
                           "line": f.location.line if f.location else None,
@@ -84,8 +84,9 @@ class ArtifactReport:
                     for f in data["findings"]]
         inspection = Inspection(package, files=int(data["file_count"]),
                                 capabilities={k: list(v) for k, v in data["capabilities"].items()},
-                                findings=findings, unreadable=list(data["unreadable"]))
-        inspection.verdict, inspection.verdict_reason = verdict(findings)
+                                findings=findings, unreadable=list(data["unreadable"]),
+                                not_checked=[str(n) for n in data["not_checked"]])  # KeyError: a report from before
+        inspection.judge()
         return cls(data["filename"], data["sha256"], data["verified"], inspection, list(data["files"]),
                    list(data["dependencies"]), int(data["anomalies"]))
 
@@ -101,8 +102,16 @@ def prefixed(inspection: Inspection, prefix: str) -> Inspection:
                               message=f.message, location=loc(f.location),
                               evidence=tuple(Evidence(e.label, e.value, loc(e.location)) for e in f.evidence),
                               fix=f.fix, path=f.path) for f in inspection.findings],
-                     [f"{prefix}/{u}" for u in inspection.unreadable], inspection.verdict, inspection.verdict_reason)
+                     [f"{prefix}/{u}" for u in inspection.unreadable], inspection.verdict, inspection.verdict_reason,
+                     [f"{prefix}/{n}" for n in inspection.not_checked])
+    out.judge()  # the reason names the prefixed path
     return out
+
+
+def _head(path: Path, limit: int) -> bytes:
+    """The first `limit` bytes of a file (a member may be a gigabyte: it is never read whole)."""
+    with open(path, "rb") as fh:
+        return fh.read(limit)
 
 
 def declared_dependencies(root: Path) -> list[str]:
@@ -111,14 +120,14 @@ def declared_dependencies(root: Path) -> list[str]:
     out: list[str] = []
     for meta in [*root.glob("*.dist-info/METADATA"), *root.glob("PKG-INFO"), *root.glob("*/PKG-INFO")][:1]:
         try:
-            headers = BytesHeaderParser().parsebytes(meta.read_bytes()[:1_000_000])
+            headers = BytesHeaderParser().parsebytes(_head(meta, 1_000_000))
         except (OSError, ValueError):
             continue
         out += [printable(" ".join(str(v).split()), 200) for v in headers.get_all("Requires-Dist") or []]
     for manifest in [*root.glob("package/package.json"), *root.glob("package.json")][:1]:
         try:
-            doc = json.loads(manifest.read_bytes()[:5_000_000])
-        except (OSError, ValueError):
+            doc = json.loads(_head(manifest, 5_000_000))
+        except (OSError, ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
             continue
         deps = doc.get("dependencies") if isinstance(doc, dict) else None
         if isinstance(deps, dict):
@@ -135,9 +144,8 @@ def merge(package: PackageId, reports: list[ArtifactReport]) -> Inspection:
             out.capabilities.setdefault(cap, []).extend(paths)
         out.findings += r.inspection.findings
         out.unreadable += r.inspection.unreadable
-    out.findings.sort(key=lambda f: (-f.severity.rank, f.location.file if f.location else "",
-                                     (f.location.line or 0) if f.location else 0, f.rule))
-    out.verdict, out.verdict_reason = verdict(out.findings)
+        out.not_checked += r.inspection.not_checked
+    out.judge()
     return out
 
 

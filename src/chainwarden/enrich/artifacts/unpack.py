@@ -3,21 +3,33 @@
 Archives come from strangers, so this module treats them as hostile data:
 
 - nothing is ever executed, and nothing is written outside `dest` (every member
-  name is checked, every target path resolved and compared with `dest`);
+  name is checked, every target path resolved and compared with `dest`) and the
+  `aside` folder for copies (below);
 - links, devices and FIFOs are never created; files are 0o644 and folders
   0o755, whatever the archive says;
 - every byte is streamed in bounded chunks and counted as it is produced, so a
   zip bomb or a tar bomb is stopped at its limit, and memory stays flat
-  whatever a header claims;
+  whatever a header claims. The limits are per member (size, and a ratio past
+  64 MiB) so that one stopped member never hides the members after it; only
+  the caps for the whole tree (bytes, members) stop the unpacking, and then
+  the result is incomplete;
 - zips are read by this module itself, from the raw bytes, so that the parser
   tricks that make two tools see two different file lists (several
   end-of-central-directory records, local headers that disagree with the
-  central directory, overlapping entries, prepended data, duplicate names)
-  are seen and reported instead of being resolved silently one way;
+  central directory, local entries the central directory does not list,
+  overlapping entries, prepended data, duplicate names) are seen and reported
+  instead of being resolved silently one way;
+- code an installer could end up with is never dropped: a second member with
+  the path of an earlier one (the last one wins in `zipfile`, GNU tar and
+  `tarfile`), and a zip entry only streaming readers see, are written to the
+  `aside` folder and listed in `Unpacked.copies` with the path they would have,
+  so that the analysis reads every copy;
 - tars are read with `tarfile` in streaming mode, behind a reader that caps
   the stream and checks extended headers before `tarfile` parses them;
 - `unpack()` never raises for a bad, hostile or truncated archive: every
-  problem becomes an `Anomaly`. Only failing to create `dest` raises OSError.
+  problem becomes an `Anomaly`. Only failing to create `dest` raises OSError,
+  and a stop request (`workdir.request_stop()`, on SIGINT/SIGTERM) raises
+  KeyboardInterrupt between chunks.
 
 Standard library only.
 """
@@ -27,6 +39,7 @@ from __future__ import annotations
 import bisect
 import bz2
 import collections
+import filecmp
 import gzip
 import io
 import itertools
@@ -42,26 +55,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from chainwarden.enrich.artifacts.workdir import check_stop
 from chainwarden.model import printable
 
-__all__ = ["Anomaly", "Limits", "Unpacked", "unpack"]
+__all__ = ["INCOMPLETE_KINDS", "Anomaly", "Copy", "Limits", "Unpacked", "unpack"]
 
 _MIB = 1024 * 1024
 _CHUNK = _MIB  # decompressed bytes produced (and written) per step
 _RAW_CHUNK = 256 * 1024  # compressed bytes fed to a decompressor per step
-_RATIO_FLOOR = _MIB  # ratios are judged only past this many decompressed bytes
 _READ_AHEAD_SLACK = 64 * 1024  # compressed bytes a decompressor may have pulled ahead of its output
 _TAR_BUFSIZE = 64 * 1024
 _TAR_LOOKBACK = 256 * 1024  # > _TAR_BUFSIZE: tarfile may have buffered a header before we are told where it is
 _EXT_HEADER_CAP = 256 * 1024  # pax / GNU long-name header data
 _EXT_HEADER_CHAIN = 16  # extended headers in a row before one member
 _PAX_DIGIT_RUN = 32  # longer digit runs make tarfile's pax regexes quadratic (CVE-2024-6232)
-_EOCD_CANDIDATES = 4096  # end-of-central-directory signatures examined in the whole-file scan
+_EOCD_CANDIDATES = 4096  # end-of-central-directory signatures examined outside the members' data
+_LFH_CANDIDATES = 100_000  # local file header signatures examined outside the listed members' data
 _MAX_PER_KIND = 200  # anomalies listed per kind; the rest are counted in one summary
 _NAME_SHOWN = 1024  # characters of a member name shown in an anomaly
 
 # Kinds that mean some content was not delivered: Unpacked.complete is False when one is recorded.
-_INCOMPLETE = frozenset({"too-large", "too-many-files", "compression-ratio", "unreadable", "unknown-format"})
+_INCOMPLETE = frozenset({"too-large", "too-many-files", "compression-ratio", "decompression-bomb", "unreadable",
+                         "unknown-format", "encrypted", "nesting-depth"})
+INCOMPLETE_KINDS = _INCOMPLETE
 
 _EOCD_SIG = b"PK\x05\x06"
 _CDH_SIG = b"PK\x01\x02"
@@ -87,10 +103,11 @@ _PAX_LONG_DIGITS = re.compile(rb"\d{%d}" % (_PAX_DIGIT_RUN + 1))
 class Limits:
     """Caps that stop a bomb; the defaults leave room for the largest real packages."""
 
-    max_total_bytes: int = 2 * 1024**3  # decompressed bytes, whole archive (nested ones included), counted as produced
+    max_total_bytes: int = 2 * 1024**3  # decompressed bytes, whole archive (nested ones and copies included)
     max_member_bytes: int = 1024**3
-    max_files: int = 50_000  # members of every kind, nested archives included
-    max_ratio: float = 200.0  # decompressed/compressed, per member (past 1 MiB) and for the whole archive
+    max_files: int = 50_000  # members of every kind, nested archives and unlisted zip entries included
+    max_ratio: float = 200.0  # decompressed/compressed, per member past ratio_after_bytes; whole tree at max_total_bytes
+    ratio_after_bytes: int = 64 * 1024**2  # a member's ratio is judged only past this many decompressed bytes
     max_depth: int = 3  # levels of archives inside the archive that are unpacked when nested=True
     max_path_length: int = 1024  # characters in a member name
 
@@ -102,6 +119,16 @@ class Anomaly:
     kind: str  # see docs/rules/archive-anomaly.md for the list
     member: str  # the member name as stored, escaped so it prints safely; "" for the archive itself
     detail: str  # one sentence
+    nested: bool = False  # about an archive inside the archive (or a member of one)
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A member written aside: another copy of a path, or a zip entry only streaming readers see."""
+
+    path: str  # the relative POSIX path it would have under root (an installer may put it there)
+    file: Path  # where its content is (under the `aside` folder)
+    origin: str  # "copy 2 of 2", "unlisted local entry at offset 1,234"
 
 
 @dataclass(frozen=True)
@@ -111,23 +138,53 @@ class Unpacked:
     root: Path  # the destination folder
     files: tuple[str, ...]  # relative POSIX paths written under root, sorted
     anomalies: tuple[Anomaly, ...]
-    complete: bool  # False when a limit or unreadable data left members unwritten (see _INCOMPLETE)
+    complete: bool  # False when a limit or unreadable data left members unwritten (see INCOMPLETE_KINDS)
     format: str  # "zip", "tar", "tar.gz", "tar.bz2", "tar.xz"; "unknown" when not an archive
+    copies: tuple[Copy, ...] = ()  # members written aside, in archive order
+    nested: tuple[str, ...] = ()  # folders ("a/b.zip!") holding the contents of nested archives, sorted
+    not_read: tuple[Anomaly, ...] = ()  # the anomalies that made the result incomplete
 
 
-def unpack(archive: Path, dest: Path, limits: Limits = Limits(), *, nested: bool = False) -> Unpacked:
+def unpack(archive: Path, dest: Path, limits: Limits = Limits(), *, nested: bool = False,
+           aside: Path | None = None) -> Unpacked:
     """Unpack `archive` into `dest` (best a new, empty folder: nothing in it is ever overwritten), safely.
 
     With `nested=True`, members that are archives themselves (by their magic
     bytes) are unpacked into a sibling folder named ``<member>!``, down to
     `limits.max_depth` levels; their files appear in `files` under that folder.
+
+    With `aside` (a folder outside `dest`, made when first needed), every later
+    member with the path of an earlier one, and every zip entry that only
+    streaming readers see, is written there and listed in `copies`; without it
+    such members are only reported, and the result is incomplete.
     """
     dest.mkdir(parents=True, exist_ok=True)
-    shared = _Shared(limits, nested)
+    check_stop()
+    try:
+        top_size = Path(archive).stat().st_size
+    except OSError:
+        top_size = 0
+    shared = _Shared(limits, nested, aside=aside, top_size=top_size)
     fmt = _extract(shared, Path(archive), os.path.realpath(dest), depth=0, rel_prefix="", label_prefix="", label_self="")
     anomalies = tuple(shared.recorder.finish())
-    complete = not any(a.kind in _INCOMPLETE for a in anomalies)
-    return Unpacked(dest, tuple(sorted(shared.files)), anomalies, complete, fmt)
+    not_read = tuple(a for a in anomalies if a.kind in _INCOMPLETE) + tuple(shared.lost[:_MAX_PER_KIND])
+    return Unpacked(dest, tuple(sorted(shared.files)), anomalies, not not_read, fmt, _copies(shared),
+                    tuple(sorted(shared.nested_roots)), not_read)
+
+
+def _copies(shared: _Shared) -> tuple[Copy, ...]:
+    """Name each copy: "copy k of n" counts the member written at the path, then the copies in archive order."""
+    written = set(shared.files)
+    total = collections.Counter(path for path, _, origin in shared.copies if not origin)
+    seen: collections.Counter[str] = collections.Counter()
+    out = []
+    for path, file, origin in shared.copies:
+        if not origin:
+            seen[path] += 1
+            base = 1 if path in written else 0
+            origin = f"copy {base + seen[path]} of {base + total[path]}"
+        out.append(Copy(path, Path(file), origin))
+    return tuple(out)
 
 
 # --- bookkeeping -------------------------------------------------------------------------------
@@ -143,18 +200,19 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.items: list[Anomaly] = []
-        self._per_kind: dict[str, int] = {}
+        self._per_kind: dict[tuple[str, bool], int] = {}
 
-    def add(self, kind: str, member: str, detail: str) -> None:
-        seen = self._per_kind.get(kind, 0) + 1
-        self._per_kind[kind] = seen
+    def add(self, kind: str, member: str, detail: str, nested: bool = False) -> None:
+        seen = self._per_kind.get((kind, nested), 0) + 1
+        self._per_kind[kind, nested] = seen
         if seen <= _MAX_PER_KIND:
-            self.items.append(Anomaly(kind, member, detail))
+            self.items.append(Anomaly(kind, member, detail, nested))
 
     def finish(self) -> list[Anomaly]:
         extra = [
-            Anomaly(kind, "", f"{n - _MAX_PER_KIND:,} more anomalies of this kind were not listed.")
-            for kind, n in self._per_kind.items()
+            Anomaly(kind, "", f"{n - _MAX_PER_KIND:,} more anomalies of this kind"
+                              f"{' in nested archives' if nested else ''} were not listed.", nested)
+            for (kind, nested), n in self._per_kind.items()
             if n > _MAX_PER_KIND
         ]
         return self.items + extra
@@ -166,11 +224,26 @@ class _Shared:
 
     limits: Limits
     nested: bool
+    aside: Path | None = None
+    top_size: int = 0  # bytes of the archive unpack() was given
     recorder: _Recorder = field(default_factory=_Recorder)
     files: list[str] = field(default_factory=list)
+    copies: list[tuple[str, str, str]] = field(default_factory=list)  # (path, file written aside, origin; "" = duplicate)
+    nested_roots: list[str] = field(default_factory=list)
     total: int = 0  # decompressed bytes produced
     members: int = 0
     halted: bool = False  # a tree-wide limit was hit: every level stops
+    lost: list[Anomaly] = field(default_factory=list)  # content not read, of kinds not in _INCOMPLETE
+
+    def tree_cap(self, member: str | None) -> _Halt:
+        """The whole tree passed max_total_bytes: a bomb when that is also past max_ratio of the archive's size."""
+        cap, ratio = self.limits.max_total_bytes, self.limits.max_ratio
+        if self.top_size and cap / self.top_size > ratio:
+            return _Halt("decompression-bomb", f"The contents pass {cap:,} decompressed bytes, more than {ratio:g} times "
+                                               f"the archive's {self.top_size:,} bytes (a decompression bomb); unpacking "
+                                               "stopped and what follows was not read.", tree=True, member=member)
+        return _Halt("too-large", f"The contents pass {cap:,} decompressed bytes; unpacking stopped and what follows "
+                                  "was not read.", tree=True, member=member)
 
 
 @dataclass
@@ -188,23 +261,37 @@ class _Archive:
     written: set[str] = field(default_factory=set)  # relative paths of files written
     dirs: set[str] = field(default_factory=set)  # relative paths of folders made
     reserved: set[str] = field(default_factory=set)  # folders holding nested archives' contents
-    produced: int = 0  # decompressed bytes produced by this archive's members
 
     def label(self, name: str) -> str:
         return self.label_prefix + _escape(name)
 
-    def note(self, kind: str, name: str | None, detail: str) -> None:
-        """Record an anomaly about a member (`name`) or about the archive itself (None)."""
-        self.shared.recorder.add(kind, self.label_self if name is None else self.label(name), detail)
+    def note(self, kind: str, name: str | None, detail: str, *, lost: bool = False) -> None:
+        """Record an anomaly about a member (`name`) or about the archive itself (None); `lost`: content not read."""
+        member = self.label_self if name is None else self.label(name)
+        nested = self.depth > 0  # inside a nested archive, or about one (truncated, say)
+        self.shared.recorder.add(kind, member, detail, nested)
+        if lost:
+            self.shared.lost.append(Anomaly(kind, member, detail, nested))
+
+    def skipped(self, name: str | None, skip: _Skip) -> None:
+        self.note(skip.kind, name, skip.detail, lost=skip.lost)
 
 
 class _Skip(Exception):
-    """One member is refused or stopped; the others go on."""
+    """One member is refused or stopped; the others go on. `lost`: its content was not read (the result is incomplete)."""
 
-    def __init__(self, kind: str, detail: str) -> None:
+    def __init__(self, kind: str, detail: str, *, lost: bool = False) -> None:
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
+        self.lost = lost
+
+
+class _Collision(_Skip):
+    """The member's path is taken (another member's file or folder): it may still be written aside as a copy."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("duplicate-name", detail)
 
 
 class _Halt(Exception):
@@ -304,10 +391,11 @@ def _extract(shared: _Shared, path: Path, root: str, *, depth: int, rel_prefix: 
         fmt, why = _sniff(path)
         size = path.stat().st_size
     except OSError as exc:
-        shared.recorder.add("unreadable", label_self, f"The archive could not be read: {_escape(exc.strerror or str(exc))}.")
+        shared.recorder.add("unreadable", label_self, f"The archive could not be read: {_escape(exc.strerror or str(exc))}.",
+                            depth > 0)
         return "unknown"
     if fmt is None:
-        shared.recorder.add("unknown-format", label_self, f"Not an archive this tool unpacks: {why}.")
+        shared.recorder.add("unknown-format", label_self, f"Not an archive this tool unpacks: {why}.", depth > 0)
         return "unknown"
     arc = _Archive(shared, path, size, root, depth, rel_prefix, label_prefix, label_self)
     try:
@@ -365,13 +453,13 @@ def _ensure_dirs(arc: _Archive, parts: tuple[str, ...]) -> str:
         if rel in arc.dirs:
             continue
         if rel in arc.written or rel in arc.reserved:
-            raise _Skip("duplicate-name", f"Its folder '{_escape(rel)}' is also a file or a nested archive's folder.")
+            raise _Collision(f"Its folder '{_escape(rel)}' is also a file or a nested archive's folder.")
         try:
             os.mkdir(path, 0o755)
             os.chmod(path, 0o755)  # whatever the umask
         except FileExistsError:
             if not stat.S_ISDIR(os.lstat(path).st_mode):  # lstat: a link to a folder is not a folder
-                raise _Skip("duplicate-name", f"Its folder '{_escape(rel)}' already exists as something else.") from None
+                raise _Collision(f"Its folder '{_escape(rel)}' already exists as something else.") from None
         arc.dirs.add(rel)
     real = os.path.realpath(path)
     if real != arc.root and not real.startswith(arc.root + os.sep):
@@ -386,40 +474,71 @@ def _make_dir(arc: _Archive, parts: tuple[str, ...]) -> None:
     _ensure_dirs(arc, parts)
 
 
-def _create(arc: _Archive, parts: tuple[str, ...]) -> tuple[int, str]:
-    """Open a new file for a member: never over an existing one, never through a link, mode 0o644."""
-    if not parts:
-        raise _Skip("unreadable", "A file member with an empty name.")
-    rel = "/".join(parts)
-    if rel in arc.written or rel in arc.dirs or rel in arc.reserved:
-        raise _Skip("duplicate-name", "Another member was already written to this path; this one was not.")
-    parent = _ensure_dirs(arc, parts[:-1])
-    path = os.path.join(parent, parts[-1])
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags, 0o644)
-    except FileExistsError:
-        raise _Skip("duplicate-name", "Something already exists at this path; the member was not written.") from None
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_new(path: str) -> int:
+    fd = os.open(path, _OPEN_FLAGS, 0o644)
     try:
         os.fchmod(fd, 0o644)  # the umask may have taken bits away; the archive never adds any
     except OSError:
         os.close(fd)
         raise
+    return fd
+
+
+def _create(arc: _Archive, parts: tuple[str, ...]) -> tuple[int, str]:
+    """Open a new file for a member: never over an existing one, never through a link, mode 0o644."""
+    rel = "/".join(parts)
+    if rel in arc.written or rel in arc.dirs or rel in arc.reserved:
+        raise _Collision("Another member was already written to this path.")
+    parent = _ensure_dirs(arc, parts[:-1])
+    path = os.path.join(parent, parts[-1])
+    try:
+        fd = _open_new(path)
+    except FileExistsError:
+        raise _Collision("Something already exists at this path.") from None
     return fd, path
+
+
+def _create_aside(arc: _Archive) -> tuple[int, str]:
+    """A new numbered file in the `aside` folder (0o700, made when first needed) for a copy."""
+    aside = arc.shared.aside
+    assert aside is not None
+    aside.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = os.path.join(aside, f"{len(arc.shared.copies) + 1:06d}")
+    return _open_new(path), path
 
 
 # --- writing one member ------------------------------------------------------------------------
 
 
 def _write_file(arc: _Archive, name: str, parts: tuple[str, ...], chunks: Iterator[bytes],
-                compressed: Callable[[], int] | None) -> None:
+                compressed: Callable[[], int] | None, *, origin: str = "") -> None:
     """Stream a member to disk, enforcing the limits on the bytes actually produced; a stopped member is deleted.
 
     `compressed` gives the compressed bytes this member has used so far (the
-    denominator of its ratio), or None when the member is not compressed.
+    denominator of its ratio), or None when the member is not compressed. A
+    member whose path is taken, or one with an `origin` (an unlisted zip entry),
+    is written aside as a copy.
     """
+    if not parts:
+        raise _Skip("unreadable", "A file member with an empty name.")
+    rel = "/".join(parts)
+    taken = ""
     try:
-        fd, path = _create(arc, parts)
+        if origin:
+            if arc.shared.aside is None:
+                raise _Skip("unreadable", "Not written: no folder for copies was given.")
+            fd, path = _create_aside(arc)
+        else:
+            try:
+                fd, path = _create(arc, parts)
+            except _Collision as collision:
+                if arc.shared.aside is None:
+                    raise _Skip("duplicate-name", f"{collision.detail} This one was not written.", lost=True) from None
+                taken = collision.detail
+                fd, path = _create_aside(arc)
     except OSError as exc:
         raise _Skip("unreadable", f"Could not be written: {exc.strerror or exc}.") from None
     head = b""
@@ -428,6 +547,7 @@ def _write_file(arc: _Archive, name: str, parts: tuple[str, ...], chunks: Iterat
     try:
         with os.fdopen(fd, "wb") as out:
             for chunk in chunks:
+                check_stop()
                 produced += len(chunk)
                 _check_limits(arc, name, produced, compressed, len(chunk))
                 out.write(chunk)
@@ -439,10 +559,17 @@ def _write_file(arc: _Archive, name: str, parts: tuple[str, ...], chunks: Iterat
     finally:
         if not finished:
             _remove(path)
-            # a removed member does not count towards the archive's ratio (it still counts towards the total:
-            # the work was done), so that one stopped bomb member does not stop the members after it
-            arc.produced -= produced
-    rel = "/".join(parts)
+    if taken and rel in arc.written and _same_bytes(os.path.join(arc.root, *parts), path):
+        _remove(path)  # nothing differs whichever copy an installer keeps
+        arc.note("identical-copy", name, "A second member with this path and the same bytes as the first (a hand-made "
+                                         "or repacked archive): whichever one an installer keeps, it gets the same file.")
+        return
+    if origin or taken:
+        arc.shared.copies.append((arc.rel_prefix + rel, path, origin))
+        if taken:
+            arc.note("duplicate-name", name, f"{taken} Installers disagree on which one wins (the last one, for "
+                                             "zipfile and tar); this one was written aside and is read as a copy.")
+        return
     arc.written.add(rel)
     arc.shared.files.append(arc.rel_prefix + rel)
     if arc.shared.nested:
@@ -450,24 +577,29 @@ def _write_file(arc: _Archive, name: str, parts: tuple[str, ...], chunks: Iterat
 
 
 def _check_limits(arc: _Archive, name: str, produced: int, compressed: Callable[[], int] | None, step: int) -> None:
-    """Raise as soon as a cap is crossed, before the chunk that crosses it is written."""
+    """Raise as soon as a cap is crossed, before the chunk that crosses it is written.
+
+    A member's own limits (its size, its ratio past 64 MiB) stop that member only; the bytes it
+    produced still count towards the whole tree's cap, which stops the unpacking."""
     sh = arc.shared
     limits = sh.limits
     sh.total += step
-    arc.produced += step
     if produced > limits.max_member_bytes:
         raise _Skip("too-large", f"Decompresses to more than {limits.max_member_bytes:,} bytes; stopped and removed.")
     if sh.total > limits.max_total_bytes:
-        raise _Halt("too-large", f"The contents pass {limits.max_total_bytes:,} decompressed bytes with this member; "
-                                 "unpacking stopped.", tree=True, member=name)
-    if compressed is not None and produced > _RATIO_FLOOR:
+        raise sh.tree_cap(name)
+    if compressed is not None and produced > limits.ratio_after_bytes:
         ratio = produced / max(compressed(), 1)
         if ratio > limits.max_ratio:
             raise _Skip("compression-ratio", f"Expands more than {limits.max_ratio:g} times ({produced:,} bytes so far, "
                                              "a decompression bomb); stopped and removed.")
-    if arc.produced > _RATIO_FLOOR and arc.produced / max(arc.size, 1) > limits.max_ratio:
-        raise _Halt("compression-ratio", f"The archive expands more than {limits.max_ratio:g} times its "
-                                         f"{arc.size:,} bytes (a decompression bomb); unpacking stopped.")
+
+
+def _same_bytes(first: str, second: str) -> bool:
+    try:
+        return filecmp.cmp(first, second, shallow=False)  # sizes first, then the bytes in small pieces
+    except OSError:
+        return False
 
 
 def _remove(path: str) -> None:
@@ -493,16 +625,18 @@ def _nest(arc: _Archive, name: str, rel: str, path: str, head: bytes) -> None:
     limits = arc.shared.limits
     if arc.depth + 1 > limits.max_depth:
         arc.note("nesting-depth", name, f"A {fmt} archive nested {arc.depth + 1} levels deep, past the limit of "
-                                        f"{limits.max_depth}; kept as a plain file.")
+                                        f"{limits.max_depth}; kept as a plain file, its contents not read.")
         return
     inner = path + "!"
     try:
         os.mkdir(inner, 0o755)
         os.chmod(inner, 0o755)
     except OSError:
-        arc.note("duplicate-name", name, "The folder for this nested archive's contents already exists; not unpacked.")
+        arc.note("duplicate-name", name, "The folder for this nested archive's contents already exists; not unpacked.",
+                 lost=True)
         return
     arc.reserved.add(rel + "!")
+    arc.shared.nested_roots.append(f"{arc.rel_prefix}{rel}!")
     _extract(arc.shared, Path(path), os.path.realpath(inner), depth=arc.depth + 1, rel_prefix=f"{arc.rel_prefix}{rel}!/",
              label_prefix=f"{arc.label(name)}!/", label_self=arc.label(name))
 
@@ -683,38 +817,40 @@ def _check_local_header(fh: BinaryIO, arc: _Archive, entry: _ZipEntry, size: int
         raise _Skip("unreadable", "Its data runs past the end of the file (truncated).")
 
 
-def _survey_zip(fh: BinaryIO, arc: _Archive) -> list[_ZipEntry]:
-    """Every parser-differential check on the raw bytes; returns the entries in directory order, refused ones marked."""
+def _survey_zip(fh: BinaryIO, arc: _Archive) -> tuple[list[_ZipEntry], list[int], int]:
+    """Every parser-differential check on the raw bytes: the entries in directory order (refused ones marked),
+    the offsets of local file header signatures outside the listed entries' bytes, and where the directory starts."""
     size = arc.size
     eocd = _last_eocd_in_tail(fh, size)
-    signatures = _eocd_signatures(fh)
     if eocd is None:
-        for pos in reversed(signatures):
+        for pos in reversed(_eocd_signatures(fh)):
             eocd = _eocd_at(fh, pos, size)
             if eocd is not None:
                 break
     if eocd is None:
         raise _Halt("unreadable", "No valid end-of-central-directory record: the zip is truncated or corrupt.")
     entries = _read_directory(fh, arc, eocd)
-    seen: dict[bytes, str] = {}
     for entry in entries:
-        _check_entry(fh, arc, entry, size, seen)
+        _check_entry(fh, arc, entry, size)
     _check_overlaps(arc, entries, eocd)
     _check_prepended(arc, entries, eocd)
-    _check_more_eocds(fh, arc, entries, eocd, signatures)
-    return entries
+    # the bytes no listed entry accounts for: before the directory (where streaming readers find local
+    # entries), and from the directory on (where other end records can hide)
+    spans = _merged((e.header, e.data_end) for e in entries if e.data_start >= 0)
+    gaps = _gaps(spans, eocd.cd_start)
+    locals_, _ = _signatures(fh, gaps, _LFH_SIG, _LFH_CANDIDATES)
+    ends, _ = _signatures(fh, [*gaps, (eocd.cd_start, size)], _EOCD_SIG, _EOCD_CANDIDATES)
+    _check_more_eocds(fh, arc, eocd, ends)
+    return entries, locals_, eocd.cd_start
 
 
-def _check_entry(fh: BinaryIO, arc: _Archive, entry: _ZipEntry, size: int, seen: dict[bytes, str]) -> None:
+def _check_entry(fh: BinaryIO, arc: _Archive, entry: _ZipEntry, size: int) -> None:
+    """A second entry with a name already listed is not refused here: it is written aside as a copy."""
     try:
-        if entry.raw_name in seen:
-            raise _Skip("duplicate-name", "A second central-directory entry with this name: tools disagree on "
-                                          "which one wins; only the first was written.")
-        seen[entry.raw_name] = entry.name
         _check_local_header(fh, arc, entry, size)
     except _Skip as skip:
         entry.refused = True
-        arc.note(skip.kind, entry.name, skip.detail)
+        arc.skipped(entry.name, skip)
 
 
 def _check_overlaps(arc: _Archive, entries: list[_ZipEntry], eocd: _Eocd) -> None:
@@ -744,19 +880,9 @@ def _check_prepended(arc: _Archive, entries: list[_ZipEntry], eocd: _Eocd) -> No
                                              "self-extracting stub, a polyglot file, or content hidden from zip tools).")
 
 
-def _check_more_eocds(fh: BinaryIO, arc: _Archive, entries: list[_ZipEntry], eocd: _Eocd, signatures: list[int]) -> None:
-    """Other valid EOCD records, except those inside a member's data (a stored zip inside the zip is not a trick)."""
-    spans = _merged((e.header, e.data_end) for e in entries if e.data_start >= 0)
-    starts = [start for start, _ in spans]
-    others = []
-    for pos in signatures:
-        if pos == eocd.position:
-            continue
-        i = bisect.bisect_right(starts, pos) - 1
-        if i >= 0 and pos < spans[i][1]:
-            continue
-        if _eocd_at(fh, pos, arc.size) is not None:
-            others.append(pos)
+def _check_more_eocds(fh: BinaryIO, arc: _Archive, eocd: _Eocd, signatures: list[int]) -> None:
+    """Other valid EOCD records outside the members' data (a stored zip inside the zip is not a trick)."""
+    others = [pos for pos in signatures if pos != eocd.position and _eocd_at(fh, pos, arc.size) is not None]
     if others:
         shown = ", ".join(f"{p:,}" for p in others[:5])
         arc.note("zip-multiple-eocd", None, f"{len(others) + 1} end-of-central-directory records (others at {shown}; "
@@ -774,13 +900,51 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+def _gaps(spans: list[tuple[int, int]], end: int) -> list[tuple[int, int]]:
+    """The ranges of [0, end) that no span covers (`spans` sorted and disjoint)."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for start, stop in spans:
+        if start >= end:
+            break
+        if start > pos:
+            out.append((pos, start))
+        pos = max(pos, stop)
+    if pos < end:
+        out.append((pos, end))
+    return out
+
+
+def _signatures(fh: BinaryIO, ranges: list[tuple[int, int]], sig: bytes, cap: int) -> tuple[list[int], bool]:
+    """Offsets of `sig` inside `ranges`, read in chunks; and whether the cap cut the list short."""
+    found: list[int] = []
+    for start, end in ranges:
+        pos, tail = start, b""
+        while pos < end:
+            chunk = _pread(fh, pos, min(_CHUNK, end - pos))
+            if not chunk:
+                break
+            buf = tail + chunk
+            base = pos - len(tail)
+            i = buf.find(sig)
+            while i != -1:
+                if len(found) >= cap:
+                    return found, True
+                found.append(base + i)
+                i = buf.find(sig, i + 1)
+            tail = buf[-(len(sig) - 1):]
+            pos += len(chunk)
+    return found, False
+
+
 # --- zip: extraction ---------------------------------------------------------------------------
 
 
 def _zip_extract(arc: _Archive) -> None:
     with open(arc.path, "rb") as fh:
-        entries = _survey_zip(fh, arc)
+        entries, locals_, cd_start = _survey_zip(fh, arc)
         for entry in entries:
+            check_stop()
             if arc.shared.halted:
                 return
             _count_member(arc)
@@ -789,7 +953,8 @@ def _zip_extract(arc: _Archive) -> None:
             try:
                 _zip_member(fh, arc, entry)
             except _Skip as skip:
-                arc.note(skip.kind, entry.name, skip.detail)
+                arc.skipped(entry.name, skip)
+        _zip_unlisted(fh, arc, locals_, cd_start)
 
 
 def _zip_member(fh: BinaryIO, arc: _Archive, entry: _ZipEntry) -> None:
@@ -811,6 +976,129 @@ def _zip_member(fh: BinaryIO, arc: _Archive, entry: _ZipEntry) -> None:
         _write_file(arc, entry.name, parts, _zip_chunks(fh, entry), (lambda: csize) if entry.method else None)
     except _Corrupt as exc:
         raise _Skip("unreadable", f"Corrupt data ({exc}); not written.") from None
+
+
+# --- zip: local entries the central directory does not list ------------------------------------
+
+
+def _zip_unlisted(fh: BinaryIO, arc: _Archive, offsets: list[int], cd_start: int) -> None:
+    """Local file headers outside every listed entry's bytes: a streaming reader (one that reads local headers in
+    order, as some installers do) extracts them, a reader of the central directory never sees them. Each one is
+    an anomaly, and its content is written aside and read as a copy of the path it names."""
+    reach = -1  # the end of the last unlisted entry read: signatures inside its data are not headers
+    for pos in offsets:
+        check_stop()
+        if arc.shared.halted:
+            return
+        if pos < reach or pos >= cd_start:
+            continue
+        entry = _local_entry(fh, pos, cd_start)
+        if entry is None:
+            continue
+        if entry.name.endswith(("/", "\\")) and not entry.csize and not entry.flags & 0x8:
+            reach = entry.data_start
+            continue  # a folder: nothing to hide
+        _count_member(arc)
+        arc.note("zip-unlisted-entry", entry.name,
+                 f"A local file header at offset {pos:,} that the central directory does not list: readers that "
+                 "stream local headers extract it, readers of the directory never see it.")
+        try:
+            _unlisted_member(fh, arc, entry, cd_start)
+        except _Skip as skip:
+            arc.skipped(entry.name, skip)
+        reach = max(entry.data_end, entry.data_start)
+
+
+def _local_entry(fh: BinaryIO, pos: int, end: int) -> _ZipEntry | None:
+    """The local header at `pos` if it is a plausible one (random bytes that hold the signature almost never pass)."""
+    fixed = _pread(fh, pos, _LFH.size)
+    if len(fixed) < _LFH.size:
+        return None
+    _sig, version, flags, method, _t, _d, crc, csize, usize, n_len, x_len = _LFH.unpack(fixed)
+    data_start = pos + _LFH.size + n_len + x_len
+    if not n_len or (version & 0xFF) > 63 or method > _ZIP_AES or data_start > end:
+        return None
+    variable = _pread(fh, pos + _LFH.size, n_len + x_len)
+    raw = variable[:n_len]
+    usize, csize = _zip64_extra(variable[n_len:], [usize, csize])
+    if not flags & 0x8 and method == 0 and csize != usize:
+        return None
+    entry = _ZipEntry(-1, raw, _decode_name(raw, flags), flags, method, crc, csize, usize, pos, 0)
+    entry.data_start = data_start
+    entry.data_end = data_start if flags & 0x8 else data_start + csize
+    return entry
+
+
+def _unlisted_member(fh: BinaryIO, arc: _Archive, entry: _ZipEntry, end: int) -> None:
+    parts = _safe_parts(arc, entry.name)
+    if entry.flags & 0x41 or entry.method == _ZIP_AES:
+        raise _Skip("encrypted", "An encrypted unlisted entry: its content cannot be inspected.", lost=True)
+    if entry.method not in _ZIP_SUPPORTED:
+        raise _Skip("unreadable", f"An unlisted entry with compression method {entry.method}: its content was not read.")
+    origin = f"unlisted local entry at offset {entry.header:,}"
+    try:
+        if entry.flags & 0x8:
+            chunks, used = _descriptor_chunks(fh, entry, end)
+            _write_file(arc, entry.name, parts, chunks, used if entry.method else None, origin=origin)
+            return
+        if entry.data_end > end:
+            raise _Corrupt("its data runs into the central directory")
+        csize = entry.csize
+        _write_file(arc, entry.name, parts, _zip_chunks(fh, entry), (lambda: csize) if entry.method else None,
+                    origin=origin)
+    except _Corrupt as exc:
+        raise _Skip("unreadable", f"The content of this unlisted entry could not be read ({exc}).") from None
+
+
+def _descriptor_chunks(fh: BinaryIO, entry: _ZipEntry, end: int) -> tuple[Iterator[bytes], Callable[[], int]]:
+    """The content of an entry whose sizes follow its data (flag bit 3), with no directory entry to say where it
+    ends: a deflate stream is read to its own end; a stored one up to a data descriptor whose size matches."""
+    if entry.method == 8:
+        fed = [0]
+
+        def inflate() -> Iterator[bytes]:
+            d = zlib.decompressobj(-15)
+            pos = entry.data_start
+            data = b""
+            try:
+                while not d.eof:
+                    if not data:
+                        data = _pread(fh, pos, min(_RAW_CHUNK, end - pos))
+                        if not data:
+                            raise _Corrupt("the deflate stream does not end before the central directory")
+                        pos += len(data)
+                        fed[0] += len(data)
+                    out = d.decompress(data, _CHUNK)
+                    data = d.unconsumed_tail
+                    if out:
+                        yield out
+            except zlib.error as exc:
+                raise _Corrupt(str(exc)) from None
+            entry.data_end = pos - len(d.unused_data) - len(data)
+
+        return inflate(), lambda: fed[0]
+    if entry.method == 0:
+        size = _stored_size(fh, entry, end)
+        if size is None:
+            raise _Corrupt("a stored entry with a data descriptor whose end cannot be found")
+        entry.csize = entry.usize = size
+        entry.data_end = entry.data_start + size
+        return _zip_raw(fh, entry), lambda: size
+    raise _Corrupt(f"compression method {entry.method} with a data descriptor")
+
+
+def _stored_size(fh: BinaryIO, entry: _ZipEntry, end: int) -> int | None:
+    """The size of stored data ended by a data descriptor (signature, CRC-32, sizes) whose sizes match its position."""
+    found, _ = _signatures(fh, [(entry.data_start, end)], b"PK\x07\x08", 4096)
+    for pos in found:
+        record = _pread(fh, pos + 4, 12)
+        if len(record) < 12:
+            continue
+        crc, csize, usize = struct.unpack("<3I", record)
+        if csize == usize == pos - entry.data_start:
+            entry.crc = int(crc)
+            return pos - entry.data_start
+    return None
 
 
 def _zip_raw(fh: BinaryIO, entry: _ZipEntry) -> Iterator[bytes]:
@@ -1039,19 +1327,17 @@ class _HeaderWatch:
 
 
 class _TarGuard:
-    """The decompressed tar stream as tarfile reads it: capped, ratio-checked, its headers watched.
+    """The decompressed tar stream as tarfile reads it: capped, its headers watched.
 
     tarfile only ever sees bytes that went through here, so a bomb stops at
-    the limit even inside members that are being skipped, not written.
+    the tree's limit even inside members that are being skipped, not written.
     """
 
-    def __init__(self, stream: BinaryIO | io.BufferedIOBase, raw: BinaryIO, arc: _Archive, *, compressed: bool) -> None:
+    def __init__(self, stream: BinaryIO | io.BufferedIOBase, arc: _Archive) -> None:
         self.watch = _HeaderWatch()
         self.position = 0
         self._stream = stream
-        self._raw = raw
         self._arc = arc
-        self._compressed = compressed
         self._recent: collections.deque[bytes] = collections.deque(maxlen=_TAR_LOOKBACK // _TAR_BUFSIZE)
         self._empty_reads = 0
 
@@ -1083,15 +1369,11 @@ class _TarGuard:
             raise _Corrupt("the archive ends before the data its headers declare (truncated)")
 
     def _check(self) -> None:
-        limits = self._arc.shared.limits
-        if self.position > limits.max_total_bytes:
-            raise _Halt("too-large", f"The tar stream decompresses to more than {limits.max_total_bytes:,} bytes; "
-                                     "unpacking stopped.", tree=True)
-        if self._compressed and self.position > _RATIO_FLOOR:
-            ratio = self.position / (self._raw.tell() + _READ_AHEAD_SLACK)
-            if ratio > limits.max_ratio:
-                raise _Halt("compression-ratio", f"The archive expands more than {limits.max_ratio:g} times (a "
-                                                 "decompression bomb); unpacking stopped.")
+        """The stream as a whole has only the tree's cap: members it skips (refused ones) are read through here
+        too, and a ratio judged on the whole stream would let one compressible member stop the ones after it."""
+        check_stop()
+        if self.position > self._arc.shared.limits.max_total_bytes:
+            raise self._arc.shared.tree_cap(None)
 
     def write(self, data: bytes, /) -> int:
         raise OSError("read-only")
@@ -1108,7 +1390,7 @@ class _TarGuard:
 
 def _tar_extract(arc: _Archive, fmt: str) -> None:
     with open(arc.path, "rb") as fh, _open_compressed(fmt, fh) as stream:
-        guard = _TarGuard(stream, fh, arc, compressed=fmt != "tar")
+        guard = _TarGuard(stream, arc)
         try:
             tf = tarfile.open(fileobj=guard, mode="r|", bufsize=_TAR_BUFSIZE, errors="replace")
         except _READ_ERRORS as exc:
@@ -1130,7 +1412,7 @@ def _tar_members(arc: _Archive, tf: tarfile.TarFile, guard: _TarGuard, fh: Binar
         try:
             _tar_member(arc, tf, member, fh, compressed)
         except _Skip as skip:
-            arc.note(skip.kind, member.name, skip.detail)
+            arc.skipped(member.name, skip)
         try:
             guard.expect_header(tf.offset)
         except _Corrupt as exc:
