@@ -802,8 +802,11 @@ def _filling(tmp: Path, count: int = 50) -> bool:
 
 
 def _signal_child(args: list[str], tmp: Path, sig: int) -> tuple[int, float, str]:
+    # SIGINT as a terminal delivers it: a test run as a background job would otherwise hand the child an
+    # ignored SIGINT, which chainwarden (like every program) keeps ignoring
     proc = subprocess.Popen([sys.executable, "-m", "chainwarden", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=child_env(tmp), cwd=tmp)
+                            stderr=subprocess.PIPE, env=child_env(tmp), cwd=tmp,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # wait until untrusted files are being written

@@ -767,8 +767,9 @@ def _handle_signals() -> Callable[[], None]:
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in old:
-        signal.signal(sig, _on_signal)
+    for sig, handler in old.items():
+        if handler is not signal.SIG_IGN:  # started to ignore it (nohup, a shell's background job): keep ignoring it
+            signal.signal(sig, _on_signal)
 
     def restore() -> None:
         for sig, handler in old.items():
