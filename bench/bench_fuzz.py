@@ -10,11 +10,12 @@ What it does:
    (``tests/collect/fixtures``: lockfiles and manifests written by the real tools), the test
    registry's documents (``tests/registry/data``: PyPI JSON API, npm packuments) and its archives
    (wheels, sdists, npm tarballs).
-2. **Mutations** (seeded, so a run can be repeated): byte flips, interesting bytes (NUL, 0xff, quotes,
-   brackets, newlines, control and bidi characters), deletions, duplications, insertions, truncation,
-   splices of two seeds, and structure-aware text mutations: a value replaced with a 5,000-digit number,
-   a 100,000-deep nesting, a megabyte string, a control-character string, another JSON/TOML/YAML type,
-   or a secret-looking value.
+2. **Mutations** (seeded, so a run can be repeated): collector fixtures are mutated by the tests' own
+   collector fuzzer (``tests/hostile/_fuzz.py``: structure-aware for JSON, TOML and YAML, byte and line
+   damage, junk lines such as ``-r /proc/self/environ``); documents and archives by byte flips,
+   interesting bytes (NUL, 0xff, quotes, brackets, newlines, control and bidi characters), deletions,
+   duplications, insertions, truncation, splices of two seeds, and, in documents, a value replaced with a
+   5,000-digit number, a 100,000-deep nesting, a megabyte string, another type or a secret-looking value.
 3. **Targets**, each a real entry point:
    * ``collect``: the mutated file under its real name in a folder, read by ``collect_paths``
      (what ``scan`` does first); it must never raise;
@@ -76,30 +77,18 @@ JSON_FORMATS = {"json", "sarif", "cyclonedx", "spdx"}
 class Seed:
     target: str  # "collect" seeds also feed "scan"
     name: str  # the file name the input must have (collectors find inputs by name)
-    kind: str  # "json", "toml", "yaml", "text", "binary"; for documents: "pypi-json" or "npm"
+    kind: str  # "fixture" (a collector fixture: mutated by tests/hostile/_fuzz.py), "pypi-json", "npm", "binary"
     data: bytes
-
-
-def _kind(name: str) -> str:
-    if name.endswith((".json", ".lock")) and name != "yarn.lock" and not name.endswith(("poetry.lock", "uv.lock", "pdm.lock")):
-        return "json"
-    if name.endswith((".toml", "poetry.lock", "uv.lock", "pdm.lock", "Pipfile")):
-        return "toml"
-    if name.endswith((".yaml", ".yml")):
-        return "yaml"
-    return "text"
+    fixture: str = ""  # the collector fixture's own name (``uv.lock.basic``)
 
 
 def load_seeds() -> dict[str, list[Seed]]:
     from tests.helpers import real_name
+    from tests.hostile import _fuzz
 
     seeds: dict[str, list[Seed]] = {t: [] for t in TARGETS}
-    for path in sorted(COLLECT_SEEDS.iterdir()):
-        try:
-            name = real_name(path.name)
-        except ValueError:
-            continue
-        seed = Seed("collect", name, _kind(name), path.read_bytes())
+    for path in _fuzz.fixtures():
+        seed = Seed("collect", real_name(path.name), "fixture", path.read_bytes(), path.name)
         seeds["collect"].append(seed)
         seeds["scan"].append(seed)
     for path in sorted((REGISTRY / "pypi").glob("*.json")):
@@ -137,12 +126,18 @@ _TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|-?\d[\d.]*|\btrue\b|\bfa
 
 
 def mutate(seed: Seed, rng: random.Random, others: list[Seed]) -> tuple[bytes, list[str]]:
-    """A mutated copy of the seed's bytes, and the names of the mutations applied."""
+    """A mutated copy of the seed's bytes, and the names of the mutations applied. Collector fixtures are
+    mutated by the collector fuzzer of the tests (structure-aware for JSON, TOML and YAML)."""
+    if seed.kind == "fixture":
+        from tests.hostile import _fuzz
+
+        mutated, what = _fuzz.mutate(seed.fixture, seed.data, rng)
+        return mutated, [what]
     data = bytearray(seed.data)
     done: list[str] = []
     for _ in range(rng.choice((1, 1, 2, 3))):
         op = rng.choice(("flip", "byte", "delete", "duplicate", "insert", "truncate", "splice", "value", "value",
-                         "nest", "line") if seed.kind != "binary" else
+                         "nest") if seed.kind != "binary" else
                         ("flip", "flip", "byte", "delete", "duplicate", "insert", "truncate", "splice", "zero"))
         n = len(data)
         if op == "flip" and n:
@@ -182,13 +177,6 @@ def mutate(seed: Seed, rng: random.Random, others: list[Seed]) -> tuple[bytes, l
             if tokens:
                 m = rng.choice(tokens)
                 data[m.start():m.end()] = _nest(rng.choice((200, 5000, 100_000))).encode()
-        elif op == "line":
-            lines = bytes(data).split(b"\n")
-            i = rng.randrange(len(lines) + 1)
-            lines.insert(i, rng.choice([b"-r /proc/self/environ", b"-c /dev/zero", b"x" * 200_000,
-                                        f"{FAKE_SECRET}=1".encode(), b"requests = {version = 1}",
-                                        b"a==1", b"a", b"    # via b", b"\x00" * 10]))
-            data = bytearray(b"\n".join(lines))
         else:
             continue
         done.append(op)
@@ -227,7 +215,7 @@ def _outside(work: Path, before: set[str]) -> list[str]:
     return found
 
 
-def run_case(target: str, name: str, kind: str, data: bytes, fmt: str, scratch: Path) -> str:
+def run_case(target: str, name: str, kind: str, data: bytes, fmt: str, scratch: Path, fixture: str = "") -> str:
     """'' when the case behaved, else what went wrong (one line)."""
     case = Path(tempfile.mkdtemp(dir=scratch))
     try:
@@ -235,11 +223,11 @@ def run_case(target: str, name: str, kind: str, data: bytes, fmt: str, scratch: 
             project = case / "project"
             project.mkdir()
             (project / name).write_bytes(data)
-            if target == "collect":
-                from chainwarden.collect import CollectContext, collect_paths
+            if target == "collect":  # the collector itself, the graph and the paths, without the run's catch-all
+                from tests.hostile import _fuzz
 
-                collect_paths([project], CollectContext(display_base=project))
-                return ""
+                failure = _fuzz.check(_fuzz.Case(fixture, "", name, data), project)
+                return "" if failure is None else "crash: " + failure.error.strip().splitlines()[-1][:200]
             out = case / "report"
             code, stdout, stderr = _quiet_main(["scan", str(project), "--offline", "--no-dns", "--no-progress",
                                                 "--cache-dir", str(case / "cache"), "--format", fmt, "-o", str(out)])
@@ -313,8 +301,8 @@ def worker(conn: Connection, scratch: str, memory_mib: int) -> None:
         except EOFError:
             return
         start = time.perf_counter()
-        target, name, kind, data, fmt = job
-        outcome = run_case(target, name, kind, data, fmt, Path(scratch))
+        target, name, kind, data, fmt, fixture = job
+        outcome = run_case(target, name, kind, data, fmt, Path(scratch), fixture)
         conn.send((outcome, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
@@ -381,9 +369,9 @@ def main() -> int:
             seed = rng.choice(seeds[target])
             data, ops = mutate(seed, rng, seeds[target])
             fmt = rng.choice(FORMATS)
-            label = f"{seed.name}: {'+'.join(ops) or 'none'}" + (f" ({fmt})" if target == "scan" else "")
+            label = f"{seed.name}: {'+'.join(ops)[:100] or 'none'}" + (f" ({fmt})" if target == "scan" else "")
             tally.cases[target] = tally.cases.get(target, 0) + 1
-            w.conn.send((target, seed.name, seed.kind, data, fmt))
+            w.conn.send((target, seed.name, seed.kind, data, fmt, seed.fixture))
             outcome = ""
             if w.conn.poll(args.case_timeout):
                 try:
@@ -401,7 +389,7 @@ def main() -> int:
                     tally.memory += 1
                 else:
                     tally.crashes += 1
-                tally.failures.append((target, seed.name, "+".join(ops), outcome))
+                tally.failures.append((target, seed.name, "+".join(ops)[:100], outcome))
                 if args.save_dir:
                     args.save_dir.mkdir(parents=True, exist_ok=True)
                     (args.save_dir / f"{i:05d}-{target}-{seed.name}").write_bytes(data)

@@ -248,6 +248,19 @@ def _bytes_level(content: bytes, rng: random.Random) -> tuple[bytes, str]:
     return b"\n".join(lines), "junk line inserted"
 
 
+def mutate(fixture: str, content: bytes, rng: random.Random) -> tuple[bytes, str]:
+    """One mutation of a fixture's bytes (structure-level for JSON, TOML and YAML half of the time) and what was done."""
+    if rng.random() < 0.5:
+        got = _structured(fixture, content.decode("utf-8"), rng)
+        if got is not None:
+            return got[0].encode("utf-8"), got[1]
+    mutated, what = _bytes_level(content, rng)
+    if rng.random() < 0.2:
+        mutated, more = _bytes_level(mutated, rng)
+        what = f"{what}, {more}"
+    return mutated, what
+
+
 def cases(seed: int, count: int) -> Iterator[Case]:
     """`count` mutated inputs, the same for the same seed."""
     rng = random.Random(seed)
@@ -255,17 +268,8 @@ def cases(seed: int, count: int) -> Iterator[Case]:
     texts = {p.name: p.read_bytes() for p in sources}
     for _ in range(count):
         src = rng.choice(sources)
-        content = texts[src.name]
-        if rng.random() < 0.5:
-            got = _structured(src.name, content.decode("utf-8"), rng)
-            if got is not None:
-                yield Case(src.name, got[1], real_name(src.name), got[0].encode("utf-8"))
-                continue
-        mutated, what = _bytes_level(content, rng)
-        if rng.random() < 0.2:
-            mutated, more = _bytes_level(mutated, rng)
-            what = f"{what}, {more}"
-        yield Case(src.name, what, real_name(src.name), mutated)
+        content, what = mutate(src.name, texts[src.name], rng)
+        yield Case(src.name, what, real_name(src.name), content)
 
 
 def check(case: Case, folder: Path) -> Failure | None:
