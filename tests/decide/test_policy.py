@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from chainwarden.cli.main import main
-from chainwarden.decide import Policy, PolicyError, load_policy
+from chainwarden.decide import Policy, PolicyError, find_policy, load_policy
 from chainwarden.model import Ecosystem
 
 DATA = Path(__file__).resolve().parents[1] / "registry" / "data"
@@ -70,6 +70,8 @@ def test_a_per_rule_threshold(capsys: pytest.CaptureFixture[str], tmp_path: Path
     ('[[ignore]]\nrule = "dormant"\npackage = "x"\nreason = "r"\nexpires = "soon"\n', "expected a date"),
     ('[approvals]\nrequired = "yes"\n', "approvals.required: expected true or false"),
     ('[rules.dormant]\nfail-on = "severe"\n', "rules.dormant.fail-on"),
+    # a version past Python's digit limit: an error now, not a crash when a finding is matched
+    ('[[ignore]]\nrule = "dormant"\npackage = "x"\nreason = "r"\nversions = "==' + "1" * 5000 + '"\n', "ignore #1.versions"),
 ])
 def test_bad_policy_entries_are_clear_errors_with_the_line(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "chainwarden.toml"
@@ -77,6 +79,13 @@ def test_bad_policy_entries_are_clear_errors_with_the_line(tmp_path: Path, text:
     with pytest.raises(PolicyError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
         load_policy(path)
     assert f"{path}:" in str(info.value)
+
+
+def test_a_pyproject_whose_tool_is_not_a_table_is_not_a_policy(tmp_path: Path) -> None:
+    """Found by bench/bench_fuzz.py: `tool = 1` in a scanned pyproject.toml ended the scan with exit 4."""
+    (tmp_path / "pyproject.toml").write_text('tool = 1\n[project]\nname = "x"\ndependencies = ["click==8.1.7"]\n')
+    assert find_policy(tmp_path) is None
+    assert main(["scan", str(tmp_path), "--offline", "--no-dns", "--cache-dir", str(tmp_path / "c"), "--format", "json"]) != 4
 
 
 def test_code_rules_can_be_configured(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from chainwarden.analyze import dependency_paths
 from chainwarden.collect import collector_for
 from chainwarden.collect.graph import build_graph
 from chainwarden.collect.interface import CollectContext, CollectError
-from chainwarden.model import Ecosystem, Project
+from chainwarden.model import Project
 from tests.helpers import COLLECT_FIXTURES, real_name
 
 HUGE = "9" * 5000  # more digits than Python converts to an int

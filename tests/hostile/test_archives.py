@@ -38,7 +38,8 @@ from pathlib import Path
 import pytest
 
 from chainwarden.cli.main import main
-from tests.registry.builder import npm_package, pypi_project
+from tests.hostile._child import bounded, run_cli
+from tests.registry.builder import pypi_project
 from tests.registry.server import RegistryServer
 
 MiB = 1024 * 1024
@@ -717,29 +718,6 @@ def child_env(tmp: Path) -> dict[str, str]:
     return {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
 
 
-def run_child(args: list[str], tmp: Path, logs: Path, timeout: float = 120) -> tuple[int, float, int, str, str]:
-    """`python -m chainwarden ARGS` with TMPDIR=`tmp`: exit status, wall seconds, peak RSS in KiB (the child's own
-    rusage, from os.wait4), stdout, stderr (kept in `logs`)."""
-    with open(logs / "out", "w+b") as out, open(logs / "err", "w+b") as err:
-        start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "chainwarden", *args], stdout=out, stderr=err,
-                                env=child_env(tmp), cwd=tmp)
-        while True:  # reaped here, not by Popen, to read its rusage
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > timeout:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
-        seconds = time.monotonic() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return proc.returncode, seconds, usage.ru_maxrss, out.read().decode(), err.read().decode()
-
-
 def _tree_cap_bomb(d: Path) -> Path:
     """40 members of 70 MiB of zeros each (each one's own kernel, not overlapping): 2.7 GiB from a 3 MB zip, then
     setup.py. Each member is stopped past 64 MiB by its ratio; their bytes add up to the 2 GiB tree cap."""
@@ -770,13 +748,15 @@ def test_bombs_are_bounded_in_time_and_memory(tmp_path: Path, builder: Callable[
     (tmp_path / "tmp").mkdir()
     archive = builder(tmp_path / "in")
     assert archive.stat().st_size < 5 * MiB
-    code, seconds, rss_kib, out, err = run_child(["inspect", str(archive), "--format", "json"], tmp_path / "tmp", tmp_path)
+    child = run_cli(["inspect", str(archive), "--format", "json"], timeout=300, cwd=tmp_path / "tmp",
+                    env={"TMPDIR": str(tmp_path / "tmp")})
+    code, seconds, err = child.code, child.seconds, child.stderr
     assert "Traceback" not in err and code != 4, err
-    doc = json.loads(out)
+    doc = json.loads(child.stdout)
     assert doc["verdict"] == verdict and kind in anomaly_kinds(doc), (doc["verdict"], anomaly_kinds(doc))
     assert code == (3 if verdict == "not-checked" else 1)
     assert seconds < 120, seconds  # generous: a loaded 2-core machine; measured in bench/bench_unpack.py
-    assert rss_kib < 1024 * 1024, rss_kib  # peak RSS under 1 GiB
+    bounded(child, 1024)
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
@@ -818,7 +798,7 @@ def _signal_child(args: list[str], tmp: Path, sig: int) -> tuple[int, float, str
             pytest.fail("the work folder never filled up")
         sent = time.monotonic()
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=90)
         return proc.returncode, time.monotonic() - sent, err.decode()
     finally:
         if proc.poll() is None:
@@ -832,7 +812,7 @@ def test_an_interrupted_inspect_leaves_no_unpacked_files(tmp_path: Path, sig: in
     (tmp_path / "tmp").mkdir()
     archive = _slow_archive(tmp_path / "in")
     code, seconds, err = _signal_child(["inspect", str(archive), "--format", "json"], tmp_path / "tmp", sig)
-    assert code == 128 + sig and seconds < 15, (code, seconds, err)
+    assert code == 128 + sig and seconds < 60, (code, seconds, err)  # prompt: under a second on an idle machine
     assert "Traceback" not in err and ("terminated" if sig == signal.SIGTERM else "interrupted") in err
     assert list((tmp_path / "tmp").iterdir()) == []
 
@@ -850,7 +830,7 @@ def test_an_interrupted_deep_scan_stops_its_worker_thread_and_cleans_up(tmp_path
     args = ["scan", str(project), "--deep", "--no-dns", "--no-progress", "--index-url", tmp_registry.pypi_index_url,
             "--no-cache", "--format", "json"]
     code, seconds, err = _signal_child(args, tmp_path / "tmp", signal.SIGTERM)
-    assert code == 143 and seconds < 15, (code, seconds, err)
+    assert code == 143 and seconds < 60, (code, seconds, err)  # prompt: under a second on an idle machine
     assert "Traceback" not in err
     assert list((tmp_path / "tmp").iterdir()) == []
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,8 +26,8 @@ from chainwarden.collect.python import requirements
 from chainwarden.enrich.index_config import parse_npmrc
 from chainwarden.model import Dependency, Ecosystem, Edge, PackageId, Project, SourceLocation, excerpt, redact_secrets
 from tests.hostile import _fuzz
+from tests.hostile._child import Child, bounded, run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 FORMATS = ["terminal", "json", "sarif", "markdown", "cyclonedx", "spdx"]
 # Fake secrets, recognisable in any output (defanged: no real token has these values).
 GITHUB_TOKEN = "ghp_FAKEfakeFAKE0123456789hostileTEST"
@@ -192,25 +189,10 @@ def test_nul_separated_data_is_never_read_as_lines(tmp_path: Path) -> None:
 # -- files that are not files: FIFOs, devices, links out, sizes --------------------------------
 
 
-def _child(code: str, timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=timeout, env=env,
-                          cwd=cwd)
-
-
-_SCAN_CHILD = """
-    import json, resource, sys
-    from chainwarden.cli.main import main
-    code = main(["scan", {path!r}, "--format", "json", "--offline", "--no-dns", "--cache-dir", {cache!r}, "--no-progress"])
-    print("RSS_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
-    sys.exit(code)
-"""
-
-
-def _scan_child(path: Path, cache: Path, timeout: float = 120, cwd: Path | None = None) -> tuple[int, dict, int]:
-    done = _child(_SCAN_CHILD.format(path=str(path), cache=str(cache)), timeout, cwd)
-    rss = int(done.stderr.rsplit("RSS_KIB", 1)[1].split()[0])
-    return done.returncode, json.loads(done.stdout), rss
+def _scan_child(path: Path, cache: Path, timeout: float = 120, cwd: Path | None = None) -> tuple[int, dict, Child]:
+    child = run_cli(["scan", str(path), "--format", "json", "--offline", "--no-dns", "--cache-dir", str(cache), "--no-progress"],
+                    timeout=timeout, cwd=cwd)
+    return child.code, json.loads(child.stdout), child
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
@@ -227,13 +209,9 @@ def test_fifo_named_like_a_manifest_never_blocks(tmp_path: Path) -> None:
     assert skips["package.json"] == "a FIFO, not a regular file: not read"
     assert skips["requirements.txt:2"] == "could not include 'pipe.txt': a FIFO, not a regular file: not read"
     # A policy file that is a FIFO is an unusable invocation (exit 2), not a hang.
-    done = _child(f"""
-        import sys
-        from chainwarden.cli.main import main
-        sys.exit(main(["scan", {str(project)!r}, "--config", {str(project / 'chainwarden-policy.fifo')!r}, "--offline",
-                       "--no-dns", "--cache-dir", {str(tmp_path / 'cache')!r}, "--no-progress"]))
-    """)
-    assert done.returncode == 2 and "a FIFO, not a regular file" in done.stderr
+    done = run_cli(["scan", str(project), "--config", str(project / "chainwarden-policy.fifo"), "--offline", "--no-dns",
+                    "--cache-dir", str(tmp_path / "cache"), "--no-progress"], timeout=120)
+    assert done.code == 2 and "a FIFO, not a regular file" in done.stderr
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
@@ -242,13 +220,13 @@ def test_links_to_dev_zero_use_bounded_memory(tmp_path: Path) -> None:
     project.mkdir()
     (project / "requirements.txt").symlink_to("/dev/zero")
     _write(project / "sub" / "requirements.txt", "-r /dev/zero\n-c /dev/zero\nclick==8.1.7\n")
-    code, report, rss_kib = _scan_child(project, tmp_path / "cache", cwd=project)
-    print(f"peak RSS of the scan with /dev/zero inputs: {rss_kib / 1024:.0f} MiB")
+    code, report, child = _scan_child(project, tmp_path / "cache", cwd=project)
+    print(f"peak RSS of the scan with /dev/zero inputs: {child.peak_mib} MiB")
     assert code == 0
     skips = {s["what"]: s["reason"] for s in report["skipped"]}
     assert skips["requirements.txt"] == "outside the scanned folder: not read"
     assert skips["sub/requirements.txt:1"] == "include of '/dev/zero' outside the scanned folder: not read"
-    assert rss_kib < 1024 * 1024  # generous: the point is that nothing reads /dev/zero to the end
+    bounded(child, 1024)  # generous: the point is that nothing reads /dev/zero to the end
 
 
 def test_the_safe_reader_refuses_what_is_not_a_small_regular_file(tmp_path: Path) -> None:

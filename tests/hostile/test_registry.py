@@ -11,10 +11,6 @@ is 3 x --timeout for an answer, 15 x for an artifact). Peak memory is measured i
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,9 +22,9 @@ import pytest
 from chainwarden.cli.main import main
 from chainwarden.enrich.documents import MAX_JSON_VALUES
 from chainwarden.enrich.http import DEFAULT_MAX_RESPONSE_BYTES
+from tests.hostile._child import bounded, run_cli
 from tests.registry.server import RegistryServer
 
-ROOT = Path(__file__).resolve().parents[2]
 MIB = 1024**2
 TIMEOUT = "1"  # --timeout: per-read timeout 1 s, whole-request deadline 3 s
 BOUND_SECONDS = 60.0  # generous: a loaded 2-core CI machine
@@ -314,59 +310,21 @@ def test_each_hostile_answer_is_one_skip_naming_the_url(
         assert "within 3 s" in skips_for(json.loads(out), case)[0]  # 3 x --timeout 1
 
 
-# The child's own peak: VmHWM of its process image, read at exit. Not ru_maxrss: Linux counts in it the pages of
-# the parent (pytest) the child had between fork and exec.
-_DRIVER = """
-import sys
-from chainwarden.cli.main import main
-try:
-    code = main(sys.argv[2:])
-finally:
-    try:
-        with open("/proc/self/status") as status:
-            peak = next((line.split()[1] for line in status if line.startswith("VmHWM:")), "0")
-    except OSError:
-        peak = "0"
-    with open(sys.argv[1], "w") as out:
-        out.write(peak)
-sys.exit(code)
-"""
-
-
-def run_child(argv: list[str], timeout: float = 300.0) -> tuple[int, str, str, float, int]:
-    """(exit code, stdout, stderr, seconds, peak RSS in MiB; 0 where /proc is not there) of `chainwarden ARGV`
-    in a child process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    with tempfile.TemporaryDirectory() as tmp:
-        peak = Path(tmp) / "peak"
-        started = time.monotonic()
-        proc = subprocess.run([sys.executable, "-c", _DRIVER, str(peak), *argv], capture_output=True, env=env, cwd=ROOT,
-                              timeout=timeout)
-        elapsed = time.monotonic() - started
-        kib = int(peak.read_text() or 0) if peak.exists() else 0
-    return proc.returncode, proc.stdout.decode(), proc.stderr.decode(), elapsed, kib // 1024
-
-
-def memory_bound(rss: int, bound: int) -> None:
-    if rss == 0:
-        pytest.skip("no /proc/self/status here: the peak memory of the child cannot be read")
-    assert rss < bound, rss
-
-
 def test_every_hostile_answer_at_once_in_one_scan_bounded_in_time_and_memory(hostile: RegistryServer, tmp_path: Path) -> None:
     """The whole catalogue in one child scan: the answers are read concurrently (bombs and huge bodies too),
     and the scan ends with every package a Skip or its facts, within the bounds. Documents are parsed on the
     event loop, one at a time (memory), so the deadline here is longer (30 s): the largest take seconds to read,
     and a request waiting meanwhile would only end at its deadline, which hides the reason a case looks for."""
     directory = project(tmp_path / "all", CASES)
-    code, out, err, elapsed, rss = run_child(scan_args(hostile, directory, timeout="10"))
-    print(f"\nall {len(CASES)} hostile answers at once: {elapsed:.1f} s, peak RSS {rss} MiB")
+    child = run_cli(scan_args(hostile, directory, timeout="10"))
+    code, out, err, elapsed = child.code, child.stdout, child.stderr, child.seconds
+    print(f"\nall {len(CASES)} hostile answers at once: {elapsed:.1f} s, peak RSS {child.peak_mib} MiB")
     assert code in (0, 1, 3), err
     report = json.loads(out)
     for case in CASES:
         check(case, report)
     assert elapsed < 240, elapsed
-    memory_bound(rss, RSS_BOUND_MIB)
+    bounded(child, RSS_BOUND_MIB)
 
 
 @pytest.mark.parametrize("case_id", ["bomb", "huge", "npm-bomb"])
@@ -375,12 +333,13 @@ def test_a_bomb_or_a_huge_body_alone_stays_far_below_the_memory_bound(
 ) -> None:
     case = BY_ID[case_id]
     directory = project(tmp_path / "p", [case])
-    code, out, err, elapsed, rss = run_child(scan_args(hostile, directory))
-    print(f"\n{case_id}: {elapsed:.1f} s, peak RSS {rss} MiB")
+    child = run_cli(scan_args(hostile, directory))
+    code, out, err, elapsed = child.code, child.stdout, child.stderr, child.seconds
+    print(f"\n{case_id}: {elapsed:.1f} s, peak RSS {child.peak_mib} MiB")
     assert code in (0, 1, 3), err
     check(case, json.loads(out))
     assert elapsed < BOUND_SECONDS
-    memory_bound(rss, 700)  # the cap is 256 MiB: the body, and no copy of it
+    bounded(child, 700)  # the cap is 256 MiB: the body, and no copy of it
 
 
 def test_a_cross_host_answer_is_used_cached_with_where_it_came_from_and_reported_again_offline(
@@ -453,13 +412,14 @@ def test_a_hostile_artifact_download_is_a_skip(
 
 def test_an_artifact_gzip_bomb_stops_at_the_artifact_cap_in_bounded_memory(artifact_index: RegistryServer, tmp_path: Path) -> None:
     artifact_index.gzip_bomb("/files/h_art-1.0.tar.gz", 2 * 1024**3)
-    code, out, err, elapsed, rss = run_child(inspect_args(artifact_index, tmp_path / "cache"))
-    print(f"\nartifact bomb: {elapsed:.1f} s, peak RSS {rss} MiB")
+    child = run_cli(inspect_args(artifact_index, tmp_path / "cache"))
+    code, out, err, elapsed = child.code, child.stdout, child.stderr, child.seconds
+    print(f"\nartifact bomb: {elapsed:.1f} s, peak RSS {child.peak_mib} MiB")
     assert code == 3, err
     reasons = [s["reason"] for s in json.loads(out)["not_checked"]]
     assert any("larger than the 1073741824 bytes allowed (after decompression)" in r for r in reasons), reasons
     assert not list((tmp_path / "cache").rglob(".download-*"))  # the partial download is removed
-    memory_bound(rss, 400)  # streamed to disk: never in memory
+    bounded(child, 400)  # streamed to disk: never in memory
 
 
 def test_an_artifact_redirected_to_another_host_is_downloaded_and_checked(

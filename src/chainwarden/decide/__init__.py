@@ -463,10 +463,11 @@ def find_policy(start: Path) -> Path | None:
         py = d / "pyproject.toml"
         if py.is_file():
             try:
-                if "chainwarden" in tomllib.loads(read_text(py)).get("tool", {}):
-                    return py
-            except (FileRefused, ValueError, AttributeError):  # ValueError: TOMLDecodeError, UnicodeDecodeError, huge numbers
-                pass
+                tool = tomllib.loads(read_text(py)).get("tool")
+            except (FileRefused, ValueError):  # ValueError: TOMLDecodeError, UnicodeDecodeError, huge numbers
+                tool = None
+            if isinstance(tool, dict) and "chainwarden" in tool:
+                return py
         if (d / ".git").exists():
             break
     return None
