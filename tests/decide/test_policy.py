@@ -81,9 +81,13 @@ def test_bad_policy_entries_are_clear_errors_with_the_line(tmp_path: Path, text:
     assert f"{path}:" in str(info.value)
 
 
-def test_a_pyproject_whose_tool_is_not_a_table_is_not_a_policy(tmp_path: Path) -> None:
-    """Found by bench/bench_fuzz.py: `tool = 1` in a scanned pyproject.toml ended the scan with exit 4."""
-    (tmp_path / "pyproject.toml").write_text('tool = 1\n[project]\nname = "x"\ndependencies = ["click==8.1.7"]\n')
+@pytest.mark.parametrize("text", ['tool = 1\n[project]\nname = "x"\ndependencies = ["click==8.1.7"]\n',
+                                  '[project]\nname = "x"\n[dependency-groups]\ndev = ' + "[" * 5000 + "]" * 5000 + "\n"],
+                         ids=["tool-not-a-table", "nested-5000-deep"])
+def test_a_pyproject_that_is_not_a_policy_does_not_end_the_scan(tmp_path: Path, text: str) -> None:
+    """Found by bench/bench_fuzz.py: `tool = 1`, or an array nested thousands deep, in a scanned pyproject.toml ended
+    the scan with exit 4 while looking for a policy (and then while reading [tool.uv])."""
+    (tmp_path / "pyproject.toml").write_text(text)
     assert find_policy(tmp_path) is None
     assert main(["scan", str(tmp_path), "--offline", "--no-dns", "--cache-dir", str(tmp_path / "c"), "--format", "json"]) != 4
 

@@ -445,6 +445,8 @@ def load_policy(path: Path) -> Policy:
         raise PolicyError(f"{path}: expected valid TOML: {exc}") from exc
     except ValueError as exc:  # a number with more digits than Python converts
         raise PolicyError(f"{path}: expected valid TOML: a number too long to read") from exc
+    except RecursionError as exc:
+        raise PolicyError(f"{path}: expected valid TOML: nested too deeply to read") from exc
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         table = tool.get("chainwarden", {}) if isinstance(tool, dict) else {}
@@ -464,7 +466,7 @@ def find_policy(start: Path) -> Path | None:
         if py.is_file():
             try:
                 tool = tomllib.loads(read_text(py)).get("tool")
-            except (FileRefused, ValueError):  # ValueError: TOMLDecodeError, UnicodeDecodeError, huge numbers
+            except (FileRefused, ValueError, RecursionError):  # TOMLDecodeError, UnicodeDecodeError, huge numbers, nesting
                 tool = None
             if isinstance(tool, dict) and "chainwarden" in tool:
                 return py

@@ -190,7 +190,7 @@ def _from_snapshot(path: Path, domains: set[str]) -> tuple[dict[str, DomainCheck
         when = datetime.fromisoformat(str(data.get("checked_at", "1970-01-01"))).replace(tzinfo=UTC)
         if not isinstance(recorded, dict):
             raise TypeError("'domains' is not an object")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         return {}, [Skip(what=str(path), reason=f"expected {{\"checked_at\": DATE, \"domains\": {{domain: \"resolves\" | \"nxdomain\"}}}}: {exc}", stage="enrich")]
     out: dict[str, DomainCheck] = {}
     skips: list[Skip] = []

@@ -178,7 +178,7 @@ def _uv_settings(project_dirs: list[Path]) -> tuple[str, str] | None:
         text = _read(path)
         try:
             data = tomllib.loads(text) if text is not None else None
-        except ValueError:  # TOMLDecodeError, or a number past Python's digit limit
+        except (ValueError, RecursionError):  # TOMLDecodeError, a number past Python's digit limit, deep nesting
             continue
         if data is None:
             continue
@@ -404,7 +404,7 @@ def installer_statements(project_dirs: list[Path], display: dict[Path, str] | No
             text = _read(path)
             try:
                 data = tomllib.loads(text) if text is not None else None
-            except ValueError:  # TOMLDecodeError, or a number past Python's digit limit
+            except (ValueError, RecursionError):  # TOMLDecodeError, a number past Python's digit limit, deep nesting
                 continue
             if text is None or data is None:
                 continue
