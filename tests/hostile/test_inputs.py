@@ -347,6 +347,17 @@ def test_local_and_registry_package_of_one_name_sort_and_get_paths() -> None:
     assert paths[local] == (local,) and paths[registry] == (registry,)
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_empty_package_name_is_a_skip_in_every_format(capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str) -> None:
+    """Found by bench/bench_fuzz.py: `"" = "*"` in a Pipfile reached the SBOM and SARIF writers (an empty PURL name)."""
+    _write(tmp_path / "p" / "Pipfile", '[packages]\nclick = "*"\n"" = "*"\n')
+    code, out, err = _scan(capsys, tmp_path, str(tmp_path / "p"), "--format", fmt)
+    assert code == 0, err
+    if fmt == "json":
+        assert ("expected a package name, got an empty one: not read", True) in [
+            (s["reason"], s["what"].endswith("Pipfile:3")) for s in json.loads(out)["skipped"]]
+
+
 def test_symlink_loop_include_is_a_skip(tmp_path: Path) -> None:
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")

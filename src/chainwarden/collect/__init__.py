@@ -143,16 +143,21 @@ MAX_VERSION_CHARS = 256
 
 
 def _bounded(result: CollectResult) -> CollectResult:
-    """`result` without the records whose name or version is longer than any real one (a Skip each)."""
+    """`result` without the records whose name is empty or whose name or version is longer than any real one
+    (a Skip each): no later stage (PURLs, version comparison, reports) is handed one."""
     kept: list[Dependency] = []
     for dep in result.dependencies:
         p = dep.package
-        if len(p.name) > MAX_NAME_CHARS or (p.version is not None and len(p.version) > MAX_VERSION_CHARS):
-            field, value, limit = ("name", p.name, MAX_NAME_CHARS) if len(p.name) > MAX_NAME_CHARS else \
-                ("version", p.version or "", MAX_VERSION_CHARS)
-            where = str(dep.sources[0]) if dep.sources else "?"
-            result.skips.append(Skip(what=where, reason=f"expected a package {field} of at most {limit} characters, "
-                                     f"got {excerpt(value)}: not read", stage="collect"))
+        why = ""
+        if not p.name.strip():
+            why = "expected a package name, got an empty one: not read"
+        elif len(p.name) > MAX_NAME_CHARS:
+            why = f"expected a package name of at most {MAX_NAME_CHARS} characters, got {excerpt(p.name)}: not read"
+        elif p.version is not None and (len(p.version) > MAX_VERSION_CHARS or not p.version.strip()):
+            why = (f"expected a package version of at most {MAX_VERSION_CHARS} characters, got {excerpt(p.version)}: "
+                   "not read")
+        if why:
+            result.skips.append(Skip(what=str(dep.sources[0]) if dep.sources else "?", reason=why, stage="collect"))
             continue
         kept.append(dep)
     if len(kept) != len(result.dependencies):
