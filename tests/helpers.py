@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tarfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -57,3 +58,13 @@ FIXED_ENV: dict[str, str] = CollectContext().environment | {
 
 def by_name(result: CollectResult) -> dict[str, Dependency]:
     return {d.package.name: d for d in result.dependencies}
+
+
+def tar_info(name: str, data: bytes = b"", **fields: object) -> tuple[tarfile.TarInfo, bytes]:
+    """A tar member header for `data` (fixed mtime), with any TarInfo field overridden: (info, data)."""
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = 1_700_000_000
+    for key, value in fields.items():
+        setattr(info, key, value)
+    return info, data

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from chainwarden.enrich.artifacts import Anomaly, Limits, Unpacked, unpack
+from tests.helpers import tar_info
 
 KINDS = {
     "absolute-path", "path-traversal", "link", "device", "too-large", "too-many-files", "compression-ratio",
@@ -46,15 +47,6 @@ def zip_bytes(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED
         for name, data in members.items():
             zf.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data, compress_type=compression)
     return buf.getvalue()
-
-
-def tar_info(name: str, data: bytes = b"", **fields: object) -> tuple[tarfile.TarInfo, bytes]:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    info.mtime = 1_700_000_000
-    for key, value in fields.items():
-        setattr(info, key, value)
-    return info, data
 
 
 def make_tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes]], mode: str = "w:gz", **kw: object) -> Path:

@@ -38,6 +38,7 @@ from pathlib import Path
 import pytest
 
 from chainwarden.cli.main import main
+from tests.helpers import tar_info
 from tests.hostile._child import bounded, run_cli
 from tests.registry.builder import pypi_project
 from tests.registry.server import RegistryServer
@@ -78,15 +79,6 @@ def tar_members(path: Path, members: list[tuple[tarfile.TarInfo, object]], mode:
         for info, data in members:
             tf.addfile(info, data if hasattr(data, "read") else (io.BytesIO(data) if info.isreg() else None))  # type: ignore[arg-type]
     return path
-
-
-def ti(name: str, data: bytes = b"", **fields: object) -> tuple[tarfile.TarInfo, object]:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    info.mtime = 1_700_000_000
-    for key, value in fields.items():
-        setattr(info, key, value)
-    return info, data
 
 
 class Zeros:
@@ -176,7 +168,7 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 def sdist_tgz(path: Path, members: list[tuple[str, bytes]]) -> Path:
-    return tar_members(path, [ti(n, d) for n, d in members])
+    return tar_members(path, [tar_info(n, d) for n, d in members])
 
 
 # --- running the CLI ---------------------------------------------------------------------------
@@ -224,12 +216,12 @@ def sdist_zip(path: Path, setups: list[str]) -> Path:
 
 def sdist_tar(path: Path, setups: list[str], mode: str = "w:gz", dot: bool = False) -> Path:
     names = ["demo-1.0/setup.py" if i == 0 or not dot else "./demo-1.0//setup.py" for i in range(len(setups))]
-    return tar_members(path, [ti("demo-1.0/PKG-INFO", PKG_INFO)] + [ti(n, s.encode()) for n, s in zip(names, setups)],
+    return tar_members(path, [tar_info("demo-1.0/PKG-INFO", PKG_INFO)] + [tar_info(n, s.encode()) for n, s in zip(names, setups)],
                        mode)
 
 
 def npm_tgz(path: Path, members: list[tuple[str, bytes]]) -> Path:
-    return tar_members(path, [ti(n, d) for n, d in members])
+    return tar_members(path, [tar_info(n, d) for n, d in members])
 
 
 NPM_MANIFEST = json.dumps({"name": "demo", "version": "1.0.0", "main": "index.js",
@@ -297,12 +289,12 @@ HIDDEN: dict[str, tuple[Callable[[Path], Path], Callable[[Path], Path], str]] = 
     "tar.bz2: a member that is a bomb (stopped) before setup.py": (
         lambda d: sdist_tar(d / "demo-1.0.tar.bz2", [MAL_SETUP], "w:bz2"),
         lambda d: tar_members(d / "demo-1.0.tar.bz2", [zeros_member("demo-1.0/zeros.bin", 80 * MiB),
-                                                       ti("demo-1.0/setup.py", MAL_SETUP.encode())], "w:bz2"),
+                                                       tar_info("demo-1.0/setup.py", MAL_SETUP.encode())], "w:bz2"),
         "demo-1.0/setup.py"),
     "tar.gz: a refused member (a path out of the folder) carrying 80 MiB before setup.py": (
         lambda d: sdist_tar(d / "demo-1.0.tar.gz", [MAL_SETUP]),
         lambda d: tar_members(d / "demo-1.0.tar.gz", [zeros_member("../escape.bin", 80 * MiB),
-                                                      ti("demo-1.0/setup.py", MAL_SETUP.encode())], compresslevel=9),
+                                                      tar_info("demo-1.0/setup.py", MAL_SETUP.encode())], compresslevel=9),
         "demo-1.0/setup.py"),
     "wheel: a zip inside the wheel holds the code": (
         lambda d: wheel(d / "demo-1.0-py3-none-any.whl", {"demo/evil.py": MAL_PY.encode()}),
@@ -389,17 +381,17 @@ def test_a_stored_zip_in_a_wheel_is_not_an_unlisted_entry(capsys: pytest.Capture
 def test_links_inside_a_nested_tarball_are_low(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """dateutil ships its time zones as a tarball full of links, pre-commit a tarball of rbenv: installing the
     package does not unpack them, so their structure is low; their files are still read."""
-    zones = tar_members(tmp_path / "zones.tar.gz", [ti("Europe/Paris", b"TZif2"), ti("Europe/Monaco", type=tarfile.SYMTYPE,
+    zones = tar_members(tmp_path / "zones.tar.gz", [tar_info("Europe/Paris", b"TZif2"), tar_info("Europe/Monaco", type=tarfile.SYMTYPE,
                                                                                         linkname="Paris"),
-                                                    ti("evil.py", MAL_PY.encode())]).read_bytes()
+                                                    tar_info("evil.py", MAL_PY.encode())]).read_bytes()
     archive = wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/__init__.py": BENIGN_PY.encode(),
                                                               "demo/zoneinfo/zones.tar.gz": zones})
     code, doc = inspect(capsys, archive)
     links = [f for f in rules(doc)["archive-anomaly"] if f["message"].startswith("link")]
     assert links and links[0]["severity"] == "low" and "nested archive" in links[0]["message"]
     assert doc["verdict"] == "malicious" and located(doc, "zones.tar.gz!/evil.py")  # the code in it is still read
-    harmless = tar_members(tmp_path / "zones2.tar.gz", [ti("Europe/Paris", b"TZif2"),
-                                                        ti("Europe/Monaco", type=tarfile.SYMTYPE, linkname="Paris")])
+    harmless = tar_members(tmp_path / "zones2.tar.gz", [tar_info("Europe/Paris", b"TZif2"),
+                                                        tar_info("Europe/Monaco", type=tarfile.SYMTYPE, linkname="Paris")])
     code, doc = inspect(capsys, wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/zones.tar.gz": harmless.read_bytes()}))
     assert (code, doc["verdict"]) == (0, "clean")
 
@@ -478,7 +470,7 @@ def _sparse(d: Path) -> Path:
 
 
 def _pax_redos(d: Path) -> Path:
-    return tar_members(d / "demo.tar", [ti("demo/a.py", b"x = 1\n")], "w", format=tarfile.PAX_FORMAT,
+    return tar_members(d / "demo.tar", [tar_info("demo/a.py", b"x = 1\n")], "w", format=tarfile.PAX_FORMAT,
                        pax_headers={"comment": "1" * 200_000})
 
 
@@ -502,11 +494,11 @@ NOT_CHECKED: dict[str, tuple[Callable[[Path], Path], str]] = {
     "truncated tar.gz": (truncated(lambda d: sdist_tgz(d / "demo-1.0.tar.gz", [
         (f"demo-1.0/m{i}.py", os.urandom(2000).hex().encode()) for i in range(6)])), "unreadable"),
     "truncated tar": (truncated(lambda d: tar_members(d / "demo-1.0.tar", [
-        ti(f"demo-1.0/m{i}.py", os.urandom(2000).hex().encode()) for i in range(6)], "w")), "unreadable"),
+        tar_info(f"demo-1.0/m{i}.py", os.urandom(2000).hex().encode()) for i in range(6)], "w")), "unreadable"),
     "truncated tar.bz2": (truncated(lambda d: tar_members(d / "demo-1.0.tar.bz2", [
-        ti(f"demo-1.0/m{i}.py", os.urandom(2000).hex().encode()) for i in range(6)], "w:bz2")), "unreadable"),
+        tar_info(f"demo-1.0/m{i}.py", os.urandom(2000).hex().encode()) for i in range(6)], "w:bz2")), "unreadable"),
     "truncated tar.xz": (truncated(lambda d: tar_members(d / "demo-1.0.tar.xz", [
-        ti(f"demo-1.0/m{i}.py", os.urandom(2000).hex().encode()) for i in range(6)], "w:xz")), "unreadable"),
+        tar_info(f"demo-1.0/m{i}.py", os.urandom(2000).hex().encode()) for i in range(6)], "w:xz")), "unreadable"),
     "an encrypted member": (_encrypted, "encrypted"),
     "more than 50,000 members": (_many_members, "too-many-files"),
     "a member name over 1,024 characters": (lambda d: zip_members(d / "demo.zip", [
@@ -627,23 +619,23 @@ HIGH: dict[str, tuple[Callable[[Path], Path], str]] = {
     "zip: a drive letter": (lambda d: zip_members(d / "demo.zip", [("C:\\evil.dll", b"x")]), "absolute-path"),
     "zip: a symlink mode": (_zip_mode(0o120000), "link"),
     "zip: a FIFO mode": (_zip_mode(0o010000), "device"),
-    "tar: ../ in a name": (lambda d: tar_members(d / "demo.tar", [ti("../escape.py", b"x")], "w"), "path-traversal"),
-    "tar: an absolute name": (lambda d: tar_members(d / "demo.tar", [ti("/tmp/chainwarden-escape.py", b"x")], "w"),
+    "tar: ../ in a name": (lambda d: tar_members(d / "demo.tar", [tar_info("../escape.py", b"x")], "w"), "path-traversal"),
+    "tar: an absolute name": (lambda d: tar_members(d / "demo.tar", [tar_info("/tmp/chainwarden-escape.py", b"x")], "w"),
                               "absolute-path"),
-    "tar: a NUL byte in a name": (lambda d: tar_members(d / "demo.tar", [ti("demo/a\x00é.py", b"x")], "w",
+    "tar: a NUL byte in a name": (lambda d: tar_members(d / "demo.tar", [tar_info("demo/a\x00é.py", b"x")], "w",
                                                         format=tarfile.PAX_FORMAT), "path-traversal"),
     "tar: a symlink out of the folder": (lambda d: tar_members(d / "demo.tar", [
-        ti("demo/up", type=tarfile.SYMTYPE, linkname="../../.."), ti("demo/up/x.py", b"x")], "w"), "link"),
-    "tar: a hard link": (lambda d: tar_members(d / "demo.tar", [ti("demo/h", type=tarfile.LNKTYPE, linkname="/etc/shadow")],
+        tar_info("demo/up", type=tarfile.SYMTYPE, linkname="../../.."), tar_info("demo/up/x.py", b"x")], "w"), "link"),
+    "tar: a hard link": (lambda d: tar_members(d / "demo.tar", [tar_info("demo/h", type=tarfile.LNKTYPE, linkname="/etc/shadow")],
                                                "w"), "link"),
-    "tar: a character device": (lambda d: tar_members(d / "demo.tar", [ti("demo/null", type=tarfile.CHRTYPE, devmajor=1,
+    "tar: a character device": (lambda d: tar_members(d / "demo.tar", [tar_info("demo/null", type=tarfile.CHRTYPE, devmajor=1,
                                                                           devminor=3)], "w"), "device"),
-    "tar: a FIFO": (lambda d: tar_members(d / "demo.tar", [ti("demo/fifo", type=tarfile.FIFOTYPE)], "w"), "device"),
+    "tar: a FIFO": (lambda d: tar_members(d / "demo.tar", [tar_info("demo/fifo", type=tarfile.FIFOTYPE)], "w"), "device"),
     "zip: a local header that names another file": (_header_mismatch, "zip-header-mismatch"),
     "zip: two end records (concatenated zips)": (_two_eocds, "zip-multiple-eocd"),
     "zip: overlapping entries (Fifield's bomb)": (_overlap_bomb, "zip-overlap"),
     "tar: a file, then a folder of the same name": (lambda d: tar_members(d / "demo.tar", [
-        ti("demo/x", b"x"), ti("demo/x", type=tarfile.DIRTYPE)], "w"), "duplicate-name"),
+        tar_info("demo/x", b"x"), tar_info("demo/x", type=tarfile.DIRTYPE)], "w"), "duplicate-name"),
 }
 
 
@@ -962,8 +954,8 @@ def test_random_damage_to_real_shaped_archives_never_crashes(capsys: pytest.Capt
         wheel(tmp_path / "w.whl", {"demo/__init__.py": BENIGN_PY.encode(), "demo/x.py": MAL_PY.encode()}).read_bytes(),
         sdist_tgz(tmp_path / "s.tar.gz", [("demo-1.0/setup.py", BENIGN_SETUP.encode()), ("demo-1.0/PKG-INFO", PKG_INFO)]).read_bytes(),
         npm_tgz(tmp_path / "n.tgz", [("package/package.json", NPM_MANIFEST), ("package/install.js", BENIGN_JS.encode())]).read_bytes(),
-        bz2.compress(tar_members(tmp_path / "t.tar", [ti("demo/a.py", b"x = 1\n")], "w").read_bytes()),
-        lzma.compress(tar_members(tmp_path / "t2.tar", [ti("demo/a.py", b"x = 1\n")], "w").read_bytes()),
+        bz2.compress(tar_members(tmp_path / "t.tar", [tar_info("demo/a.py", b"x = 1\n")], "w").read_bytes()),
+        lzma.compress(tar_members(tmp_path / "t2.tar", [tar_info("demo/a.py", b"x = 1\n")], "w").read_bytes()),
     ]
     for i in range(60):
         blob = bytearray(rng.choice(seeds))

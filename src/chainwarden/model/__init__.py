@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, total_ordering
 from urllib.parse import urlsplit, urlunsplit
 
 from packageurl import PackageURL
@@ -313,6 +313,7 @@ class SourceKind(StrEnum):
     PATH = "path"  # a local directory or file, editables
 
 
+@total_ordering
 @dataclass(frozen=True, slots=True)
 class SourceLocation:
     """A place in the user's files: the file (as the user would type it) and 1-based line.
@@ -331,15 +332,6 @@ class SourceLocation:
     def __lt__(self, other: SourceLocation) -> bool:
         return self._order() < other._order()
 
-    def __le__(self, other: SourceLocation) -> bool:
-        return self._order() <= other._order()
-
-    def __gt__(self, other: SourceLocation) -> bool:
-        return self._order() > other._order()
-
-    def __ge__(self, other: SourceLocation) -> bool:
-        return self._order() >= other._order()
-
 
 @lru_cache(maxsize=65536)
 def _purl(ecosystem: Ecosystem, name: str, version: str | None) -> str:
@@ -350,6 +342,7 @@ def _purl(ecosystem: Ecosystem, name: str, version: str | None) -> str:
     return PackageURL(type=ecosystem.value, name=name, version=version).to_string()
 
 
+@total_ordering
 @dataclass(frozen=True, slots=True)
 class PackageId:
     """One package at one version (or unpinned, `version=None`). `name` is normalised.
@@ -366,15 +359,6 @@ class PackageId:
 
     def __lt__(self, other: PackageId) -> bool:
         return self._order() < other._order()
-
-    def __le__(self, other: PackageId) -> bool:
-        return self._order() <= other._order()
-
-    def __gt__(self, other: PackageId) -> bool:
-        return self._order() > other._order()
-
-    def __ge__(self, other: PackageId) -> bool:
-        return self._order() >= other._order()
 
     @property
     def purl(self) -> str:
