@@ -751,15 +751,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_UNCHECKED if skips else EXIT_PASS
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into the same path as Ctrl-C: work stops, work folders are removed, exit 143."""
-
-
 def _on_signal(signum: int, _frame: object) -> None:
+    """SIGTERM takes the same path as Ctrl-C: work stops, work folders are removed, exit 128 + the signal.
+
+    The stop flag, not the exception, says which signal it was: the exception may surface as the unpacker's own
+    KeyboardInterrupt at its next check (one raised inside the standard library's buffered reads can be lost)."""
     from chainwarden.enrich.artifacts import workdir
 
-    workdir.request_stop()  # worker threads (scan --deep unpacks in asyncio.to_thread) stop at their next chunk
-    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+    workdir.request_stop(signum)  # worker threads (scan --deep unpacks in asyncio.to_thread) stop at their next chunk
+    raise KeyboardInterrupt()
 
 
 def _handle_signals() -> Callable[[], None]:
@@ -790,11 +790,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     restore = _handle_signals()
     try:
         return _dispatch(parser, args)
-    except KeyboardInterrupt as exc:
+    except KeyboardInterrupt:
         workdir.cleanup()  # before the message: nothing untrusted is left behind once it is printed
-        terminated = isinstance(exc, Terminated)
-        print(f"chainwarden: {'terminated' if terminated else 'interrupted'}; work folders removed", file=sys.stderr)
-        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+        sig = workdir.stop_signal() or signal.SIGINT
+        print(f"chainwarden: {'terminated' if sig == signal.SIGTERM else 'interrupted'}; work folders removed",
+              file=sys.stderr)
+        return 128 + sig
     finally:
         workdir.cleanup(wait=0, stop=False)  # normally nothing is left: each folder is removed by its own block
         restore()

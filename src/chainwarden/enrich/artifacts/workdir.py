@@ -23,12 +23,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["check_stop", "cleanup", "request_stop", "reset", "stopping", "work_dir"]
+__all__ = ["check_stop", "cleanup", "request_stop", "reset", "stop_signal", "stopping", "work_dir"]
 
 PREFIX = "chainwarden-"
 _lock = threading.Lock()
 _active: set[str] = set()  # folders that exist now
 _stop = threading.Event()
+_signal: list[int] = []  # the signal that asked for the stop, if one did
 
 
 def stopping() -> bool:
@@ -42,13 +43,22 @@ def check_stop() -> None:
         raise KeyboardInterrupt("stopped")
 
 
-def request_stop() -> None:
+def request_stop(signum: int | None = None) -> None:
+    """Ask every long piece of work to stop; `signum` is the signal that asked (the CLI's exit status names it)."""
+    if signum is not None and not _signal:
+        _signal.append(signum)
     _stop.set()
+
+
+def stop_signal() -> int | None:
+    """The signal that asked for the stop, or None (no stop, or one not asked by a signal)."""
+    return _signal[0] if _signal else None
 
 
 def reset() -> None:
     """Clear the stop flag (at the start of a CLI command: tests run several in one process)."""
     _stop.clear()
+    _signal.clear()
 
 
 def _remove(path: str) -> None:
