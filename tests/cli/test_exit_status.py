@@ -173,4 +173,28 @@ def test_policy_explain_says_each_finding_once_with_its_place(capsys: pytest.Cap
     assert len(lines) == len(set(lines)), out
     missing = [line for line in lines if "hashes-missing" in line]
     assert len(missing) == 2 and any("pyproject.toml:7" in m for m in missing) and any("requirements.txt:4" in m for m in missing)
-    assert out.rstrip().splitlines()[-3] == "FAIL"
+    assert verdict(out)[0] == "FAIL"
+
+
+def test_a_package_installed_from_a_folder_is_not_judged_as_an_index_package(capsys: pytest.CaptureFixture[str],
+                                                                             tmp_path: Path) -> None:
+    """`pip install .` records the folder in direct_url.json (PEP 610): the project itself, in its own venv, is not
+    'not-on-index' (the README's `scan --environment .venv .` failed a fresh clone on chainwarden itself)."""
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
+    for name, version, direct_url in (("click", "8.1.7", None),
+                                      ("my-app", "0.1.0", '{"url": "file:///src/my-app", "dir_info": {}}'),
+                                      ("tool", "1.0", '{"url": "git+https://git.invalid/tool", "vcs_info": {"vcs": "git"}}')):
+        dist = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        dist.mkdir(parents=True)
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        if direct_url:
+            (dist / "direct_url.json").write_text(direct_url)
+    code, out, _ = run(capsys, "scan", "--environment", str(tmp_path / "venv"), *SNAPSHOT, "--no-progress", "--no-dns",
+                       "--format", "json")
+    report = json.loads(out)
+    assert not [f for f in report["findings"] if f["rule"] == "not-on-index"], report["findings"]
+    kinds = {p["name"]: p.get("source_kind") for p in report["packages"]}
+    skipped = {s["what"]: s["reason"] for s in report["skipped"]}
+    assert "not installed from an index (path: file:///src/my-app)" in skipped["pkg:pypi/my-app@0.1.0"], (kinds, skipped)
+    assert "not installed from an index (vcs: git+https://git.invalid/tool)" in skipped["pkg:pypi/tool@1.0"]
+    assert code == 0

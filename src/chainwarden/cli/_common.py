@@ -1,7 +1,7 @@
-"""What the commands share: exit codes, error lines on stderr, the index options, writing a report.
+"""What the commands share: error lines on stderr, the index options, reading the inputs, writing a report.
 
-Light on purpose (cli/main.py imports it for the exit codes): everything heavy is imported inside the
-function that needs it.
+Everything heavy is imported inside the function that needs it (the exit codes live in cli/__init__.py, which
+cli/main.py imports for `--version` and the parser).
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
+from chainwarden.cli import EXIT_FAIL, EXIT_INTERNAL, EXIT_PASS, EXIT_UNCHECKED, EXIT_USAGE, REPORT_FORMATS
+
 if TYPE_CHECKING:
     from rich.progress import Progress
 
     from chainwarden.enrich import EnrichOptions
     from chainwarden.model import ScanResult
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNCHECKED, EXIT_INTERNAL = 0, 1, 2, 3, 4
-REPORT_FORMATS = ("json", "sarif", "markdown", "cyclonedx", "spdx")
+__all__ = ["EXIT_FAIL", "EXIT_INTERNAL", "EXIT_PASS", "EXIT_UNCHECKED", "EXIT_USAGE", "REPORT_FORMATS", "enrich_options",
+           "error", "input_paths", "note", "printable", "render", "with_progress", "write"]
 R = TypeVar("R")
 
 

@@ -22,15 +22,15 @@ import importlib
 import os
 import signal
 import sys
-import threading
-import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from chainwarden import __version__
-from chainwarden.cli._common import EXIT_INTERNAL, EXIT_USAGE, REPORT_FORMATS
+from chainwarden.cli import EXIT_INTERNAL, EXIT_USAGE, REPORT_FORMATS
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 WORKDIR = "chainwarden.enrich.artifacts.workdir"  # the work folders of unpacked files, once a command has used them
 
@@ -61,6 +61,8 @@ def _url(schemes: tuple[str, ...], example: str) -> Callable[[str], str]:
     expected = "an http(s)://" + (" or file://" if "file" in schemes else "")
 
     def check(text: str) -> str:
+        from urllib.parse import urlsplit
+
         parts = urlsplit(text.strip())
         if parts.scheme.lower() not in schemes or not (parts.netloc if parts.scheme.lower() != "file" else parts.path):
             raise argparse.ArgumentTypeError(f"expected {expected} URL such as {example}, got {text!r}")
@@ -220,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _as_of(text: str) -> datetime:
+    from datetime import UTC, datetime
+
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -252,6 +256,8 @@ def _stop_signal() -> int:
 
 def _handle_signals() -> Callable[[], None]:
     """SIGINT and SIGTERM raise in the main thread and set the stop flag; returns what puts the old handlers back."""
+    import threading
+
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -311,6 +317,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except Exception as exc:
         if os.environ.get("CHAINWARDEN_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         print(
             f"chainwarden: internal error: {exc.__class__.__name__}: {exc}\n"

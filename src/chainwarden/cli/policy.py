@@ -66,5 +66,5 @@ def _explain(args: argparse.Namespace) -> int:
         console.print(line + (f" [dim](×{count})[/]" if count > 1 else ""))
         if expired:
             console.print(expired)
-    render_verdict(result, console)
+    render_verdict(result, Console())
     return EXIT_FOR[result.verdict.label]

@@ -285,11 +285,11 @@ def _advisory_lines(result: ScanResult, console: Console) -> None:
 def verdict_line(result: ScanResult) -> str:
     """The verdict in one line of plain text, for stderr when the report goes to a file or to a machine:
     ``FAIL: typosquat on reqeusts==2.0 (high) fails by fail-on = high (+2 more)``, ``NOT CHECKED: ...``,
-    ``PASS (3 items not checked)``."""
+    ``PASS, 3 item(s) not checked``."""
     v = result.verdict
     label = {"pass": "PASS", "fail": "FAIL", "not-checked": "NOT CHECKED"}[v.label]
     if v.label == "pass":
-        return label + (f" ({len(result.skips)} item(s) not checked)" if result.skips else "")
+        return label + (f", {len(result.skips)} item(s) not checked" if result.skips else "")
     first = printable(redact_secrets(v.reasons[0]), 300) if v.reasons else ""
     return f"{label}: {first}" + (f" (+{len(v.reasons) - 1} more)" if len(v.reasons) > 1 else "")
 
