@@ -135,3 +135,18 @@ def test_the_last_lines_say_what_the_exit_status_says() -> None:
     assert any(line.startswith("Nothing to check: no manifest or lockfile found.") for line in lines)
     assert not any("No findings" in line or line.startswith("PASS") for line in lines)
     assert terminal.verdict_line(unchecked) == "NOT CHECKED: nothing was checked: no manifest found in empty"
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_the_diff_and_inspect_reports_wrap_under_their_own_start(width: int) -> None:
+    """`chainwarden diff`/`inspect` against an index that is down: the long "not checked" reason wrapped to column 0."""
+    from chainwarden.report import diff_report
+
+    skip = Skip("requests==2.32.3", "could not fetch http://127.0.0.1:9/pypi/requests/json: no complete answer within 3 s "
+                "(the whole-request deadline); before that: could not connect (the connection was refused)")
+    out = io.StringIO()
+    diff_report.render_terminal(None, "requests", "2.31.0", "2.32.3", {}, [skip, skip], Console(file=out, width=width, no_color=True))
+    lines = out.getvalue().splitlines()
+    body = [line for line in lines[1:] if not line.startswith("NOT COMPARED")]
+    assert len(body) > 2 and all(line.startswith("  ") for line in body), lines
+    assert max(len(line) for line in lines) <= width

@@ -171,8 +171,12 @@ def _chain(path: tuple[PackageId, ...]) -> str:
     return " → ".join(safe(p) for p in path)
 
 
-def _indented(markup: str, indent: int) -> RenderableType:
-    """A line of markup at column `indent`; when it wraps, the rest stays at that column too."""
+def indented(markup: str, indent: int | None = None) -> RenderableType:
+    """A line of markup at column `indent` (default: as many columns as it starts with spaces); when it wraps, the
+    rest stays at that column too, never at column 0. The inspect, diff and review reports print through it too."""
+    if indent is None:
+        text = markup.lstrip(" ")
+        indent, markup = len(markup) - len(text), text
     return Padding(Text.from_markup(markup), (0, 0, 0, indent), expand=False)
 
 
@@ -208,23 +212,23 @@ def _findings(result: ScanResult, console: Console) -> None:
         if first.location:
             head += f" [dim]· {safe(first.location)}[/]"
         console.print()
-        console.print(_indented(head, 2))
+        console.print(indented(head, 2))
         if len(first.path) > 1:
             console.print(_hanging("[dim]via[/]", _chain(first.path), 4))
         elif first.path:
-            console.print(_indented("[dim]a direct dependency[/]", 4))
+            console.print(indented("[dim]a direct dependency[/]", 4))
         for f in fs:
             lines: list[RenderableType] = [
-                _indented(f"[{SEVERITY_STYLE[f.severity]}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] "
+                indented(f"[{SEVERITY_STYLE[f.severity]}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] "
                           f"[dim]({safe(f.confidence.value)} confidence)[/]", 4),
-                _indented(safe(f.message), 13),
+                indented(safe(f.message), 13),
             ]
             if f.fix:
                 lines.append(_hanging("[green]fix:[/]", safe(f.fix), 13))
             console.print(Group(*lines))
     if brief:
         console.print()
-        console.print(_indented(f"[bold]Low-severity weak links[/] [dim]({len(brief)} package(s); details: --format json, "
+        console.print(indented(f"[bold]Low-severity weak links[/] [dim]({len(brief)} package(s); details: --format json, "
                                 "chainwarden explain RULE)[/]", 2))
         for package in brief:
             fs = groups[package]
@@ -304,7 +308,7 @@ def render_verdict(result: ScanResult, console: Console) -> None:
         return
     console.print("[bold red]FAIL[/]" if v.label == "fail" else "[bold magenta]NOT CHECKED[/]")
     for reason in v.reasons:
-        console.print(_indented(safe(reason), 2))
+        console.print(indented(safe(reason), 2))
 
 
 def render(result: ScanResult, console: Console, *, show_packages: bool = True) -> None:
@@ -315,9 +319,9 @@ def render(result: ScanResult, console: Console, *, show_packages: bool = True) 
         f"{n_pkgs} packages ({n_direct} direct) · {result.duration:.2f}s"
     )
     for eco, where in sorted(result.indexes.items()):
-        console.print(_indented(f"{eco} index: {safe(where)}", 2))
+        console.print(indented(f"{eco} index: {safe(where)}", 2))
     if result.policy.source:
-        console.print(_indented(f"policy: {safe(result.policy.source)}", 2))
+        console.print(indented(f"policy: {safe(result.policy.source)}", 2))
     if n_pkgs:
         _advisory_lines(result, console)
     if not result.graphs:
