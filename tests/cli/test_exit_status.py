@@ -5,8 +5,12 @@ no manifest, an index URL that is not one, an index that answers nothing, a repo
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -198,3 +202,20 @@ def test_a_package_installed_from_a_folder_is_not_judged_as_an_index_package(cap
     assert "not installed from an index (path: file:///src/my-app)" in skipped["pkg:pypi/my-app@0.1.0"], (kinds, skipped)
     assert "not installed from an index (vcs: git+https://git.invalid/tool)" in skipped["pkg:pypi/tool@1.0"]
     assert code == 0
+
+
+@pytest.mark.parametrize(("signum", "code", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_before_any_work_folder_exits_with_its_own_status(signum: int, code: int, word: str) -> None:
+    """A command that never loaded the work-folder module (here `explain`) still exits 128 + the signal: the handler
+    records it itself, since the stop flag that main's handler writes to is not there to record it."""
+    script = ("import os, sys, signal\n"
+              "import chainwarden.cli.explain as command\n"
+              "from chainwarden.cli.main import main\n"
+              f"command.cmd_explain = lambda args: (os.kill(os.getpid(), {int(signum)}), signal.pause())[0]\n"
+              "code = main(['explain'])\n"
+              "assert 'chainwarden.enrich.artifacts.workdir' not in sys.modules\n"
+              "sys.exit(code)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert done.returncode == code, done.stderr
+    assert f"chainwarden: {word}; work folders removed" in done.stderr
