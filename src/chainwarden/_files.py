@@ -25,6 +25,8 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from chainwarden._errors import describe
+
 __all__ = ["MAX_INPUT_BYTES", "SPECIAL_TREES", "FileRefused", "inside", "read_bytes", "read_text", "scan_roots"]
 
 # 64 MiB: a package-lock.json of 20,000 packages is about 20 MB; nothing a person writes comes near it.
@@ -101,7 +103,7 @@ def read_bytes(path: Path, *, roots: Iterable[Path] | None = None, limit: int = 
     try:
         before = os.stat(real)
     except OSError as exc:
-        raise FileRefused(f"could not read the file: {exc.strerror or exc}") from exc
+        raise FileRefused(f"could not read the file: {describe(exc)}") from exc
     if not stat.S_ISREG(before.st_mode):
         raise FileRefused(f"{_kind(before.st_mode)}, not a regular file: not read")
     if before.st_size > limit:
@@ -111,7 +113,7 @@ def read_bytes(path: Path, *, roots: Iterable[Path] | None = None, limit: int = 
     try:
         fd = os.open(real, flags)
     except OSError as exc:
-        raise FileRefused(f"could not read the file: {exc.strerror or exc}") from exc
+        raise FileRefused(f"could not read the file: {describe(exc)}") from exc
     try:
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):
@@ -130,7 +132,7 @@ def read_bytes(path: Path, *, roots: Iterable[Path] | None = None, limit: int = 
                 raise FileRefused(f"larger than the {_size(limit)} chainwarden reads from one input file")
         return b"".join(chunks)
     except OSError as exc:
-        raise FileRefused(f"could not read the file: {exc.strerror or exc}") from exc
+        raise FileRefused(f"could not read the file: {describe(exc)}") from exc
     finally:
         os.close(fd)
 

@@ -93,7 +93,7 @@ def test_a_cache_that_cannot_be_opened_is_one_skip_and_the_scan_goes_on(
     cache = world / "cache"
     if broken == "dir-is-a-file":
         cache.write_text("not a folder", encoding="utf-8")
-        expect = "File exists"
+        expect = "a file of that name is in the way"  # EEXIST, in words (_errors.describe)
     else:
         cache.mkdir()
         (cache / DB_FILE).write_bytes(os.urandom(64 * 1024))

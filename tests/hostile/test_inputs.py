@@ -29,6 +29,9 @@ from tests.hostile import _fuzz
 from tests.hostile._child import Child, bounded, run_cli
 
 FORMATS = ["terminal", "json", "sarif", "markdown", "cyclonedx", "spdx"]
+# The scans here run --offline with an empty cache: nothing can be looked up, so a scan that goes on to the end
+# says "not checked" (exit 3, docs/decisions/0024); a crash would be 4 and a hang the timeout.
+NOTHING_LOOKED_UP = 3
 # Fake secrets, recognisable in any output (defanged: no real token has these values).
 GITHUB_TOKEN = "ghp_FAKEfakeFAKE0123456789hostileTEST"
 AWS_SECRET = "wJalrFAKE/K7MDENG/bPxRfiCYHOSTILEKEY0"
@@ -126,10 +129,10 @@ def test_hostile_tree_in_every_format_leaks_nothing_and_goes_on(capsys: pytest.C
     monkeypatch.chdir(tree)
     out_file = tmp_path / f"report.{fmt}"
     code, out, err = _scan(capsys, tmp_path, str(tree), "--format", fmt)
-    assert code in (0, 1), err
+    assert code in (0, 1, NOTHING_LOOKED_UP), err
     assert "Traceback" not in err and "internal error" not in err
     code, out2, err2 = _scan(capsys, tmp_path, str(tree), "--format", fmt, "-o", str(out_file))
-    assert code in (0, 1), err2
+    assert code in (0, 1, NOTHING_LOOKED_UP), err2
     written = out_file.read_text(encoding="utf-8")
     _no_secret(out, err, out2, err2, written)
     if fmt in ("terminal", "markdown", "sarif"):
@@ -143,7 +146,7 @@ def test_hostile_tree_skips_name_file_line_and_reason(capsys: pytest.CaptureFixt
     tree = hostile_tree(tmp_path, secrets_env)
     monkeypatch.chdir(tree)
     code, out, err = _scan(capsys, tmp_path, str(tree), "--format", "json")
-    assert code in (0, 1), err
+    assert code in (0, 1, NOTHING_LOOKED_UP), err
     report = json.loads(out)
     skips = [(s["what"], s["reason"]) for s in report["skipped"]]
     for name, (where, reason) in EXPECTED.items():
@@ -204,7 +207,7 @@ def test_fifo_named_like_a_manifest_never_blocks(tmp_path: Path) -> None:
     _write(project / "requirements.txt", "requests==2.31.0\n-r pipe.txt\n")
     os.mkfifo(project / "pipe.txt")
     code, report, _ = _scan_child(project, tmp_path / "cache", timeout=120, cwd=project)  # a hang fails by the timeout
-    assert code == 0
+    assert code == NOTHING_LOOKED_UP
     skips = {s["what"]: s["reason"] for s in report["skipped"]}
     assert skips["package.json"] == "a FIFO, not a regular file: not read"
     assert skips["requirements.txt:2"] == "could not include 'pipe.txt': a FIFO, not a regular file: not read"
@@ -222,7 +225,7 @@ def test_links_to_dev_zero_use_bounded_memory(tmp_path: Path) -> None:
     _write(project / "sub" / "requirements.txt", "-r /dev/zero\n-c /dev/zero\nclick==8.1.7\n")
     code, report, child = _scan_child(project, tmp_path / "cache", cwd=project)
     print(f"peak RSS of the scan with /dev/zero inputs: {child.peak_mib} MiB")
-    assert code == 0
+    assert code == NOTHING_LOOKED_UP
     skips = {s["what"]: s["reason"] for s in report["skipped"]}
     assert skips["requirements.txt"] == "outside the scanned folder: not read"
     assert skips["sub/requirements.txt:1"] == "include of '/dev/zero' outside the scanned folder: not read"
@@ -292,7 +295,7 @@ def test_duplicate_lines_take_linear_time(capsys: pytest.CaptureFixture[str], tm
 
     took = _timed(scan)
     print(f"{lines} duplicate lines: {took:.2f} s")
-    assert code == 0
+    assert code == NOTHING_LOOKED_UP
     assert took < 60  # generous; bench/ prints the real figure
 
 
@@ -352,7 +355,7 @@ def test_an_empty_package_name_is_a_skip_in_every_format(capsys: pytest.CaptureF
     """Found by bench/bench_fuzz.py: `"" = "*"` in a Pipfile reached the SBOM and SARIF writers (an empty PURL name)."""
     _write(tmp_path / "p" / "Pipfile", '[packages]\nclick = "*"\n"" = "*"\n')
     code, out, err = _scan(capsys, tmp_path, str(tmp_path / "p"), "--format", fmt)
-    assert code == 0, err
+    assert code == NOTHING_LOOKED_UP, err
     if fmt == "json":
         assert ("expected a package name, got an empty one: not read", True) in [
             (s["reason"], s["what"].endswith("Pipfile:3")) for s in json.loads(out)["skipped"]]

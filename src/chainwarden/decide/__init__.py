@@ -476,9 +476,11 @@ def find_policy(start: Path) -> Path | None:
 
 
 def decide(findings: list[Finding], skips: list[Skip], policy: Policy, *, strict: bool = False,
-           today: dt.date | None = None) -> Verdict:
+           today: dt.date | None = None, gaps: tuple[str, ...] = ()) -> Verdict:
     """Apply the policy: the run fails when any finding's action is `fail`. An expired ignore that
-    would have matched a finding is named in the reasons."""
+    would have matched a finding is named in the reasons. `gaps` are what kept the whole run from checking
+    anything (nothing found or read, every lookup of an ecosystem failed): with any of them, or with
+    `strict` and anything not checked, the run is not checked (exit 3) unless a finding fails it."""
     decisions = [(f, policy.decision(f, today)) for f in findings]
     failing = tuple(f for f, d in decisions if d.action is Action.FAIL)
     reasons = [f"{f.rule} on {f.package} ({f.severity.value}) fails by {d.why}" for f, d in decisions if d.action is Action.FAIL]
@@ -486,9 +488,10 @@ def decide(findings: list[Finding], skips: list[Skip], policy: Policy, *, strict
     for ig in sorted(expired, key=lambda i: i.number):
         assert ig.expires is not None
         reasons.append(f"{ig.label()} expired on {ig.expires.isoformat()} and no longer ignores (reason given: {ig.reason})")
+    reasons += gaps
     if strict and skips:
-        reasons.append(f"--strict: {len(skips)} thing(s) could not be checked")
-    return Verdict(passed=not failing, failing=failing, reasons=tuple(reasons))
+        reasons.append(f"--strict: {len(skips)} item(s) could not be checked (listed under \"Could not check\")")
+    return Verdict(passed=not failing, failing=failing, reasons=tuple(reasons), checked=not gaps and not (strict and skips))
 
 
 STARTER_POLICY = '''\

@@ -30,8 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from chainwarden.enrich.advisories import find_advisories
+from chainwarden._errors import describe
 from chainwarden.enrich.cache import (
     DEFAULT_TTL_SECONDS,
     LOCK_TIMEOUT,
@@ -39,9 +40,6 @@ from chainwarden.enrich.cache import (
     Store,
     default_cache_dir,
 )
-from chainwarden.enrich.dns import DnsError, DnsOptions, check_hosts
-from chainwarden.enrich.documents import ProjectRecord
-from chainwarden.enrich.http import DEFAULT_MAX_RESPONSE_BYTES, Fetcher
 from chainwarden.enrich.index_config import (
     IndexConfigError,
     IndexSettings,
@@ -50,14 +48,6 @@ from chainwarden.enrich.index_config import (
     resolve_settings,
 )
 from chainwarden.enrich.names import PopularDataError, index_for
-from chainwarden.enrich.sources import SourceOptions, resolve_sources
-from chainwarden.enrich.registry import (
-    Backend,
-    LookupFailed,
-    NpmRegistry,
-    PyPIIndex,
-    Snapshot,
-)
 from chainwarden.model import (
     AdvisorySource,
     DependencyGraph,
@@ -73,7 +63,45 @@ from chainwarden.model import (
     email_host,
 )
 
+if TYPE_CHECKING:
+    from chainwarden.enrich.dns import DnsOptions
+    from chainwarden.enrich.documents import ProjectRecord
+    from chainwarden.enrich.http import Fetcher
+    from chainwarden.enrich.registry import Backend, LookupFailed
+    from chainwarden.enrich.sources import SourceOptions
+
 __all__ = ["DnsOptions", "EnrichError", "EnrichOptions", "EnrichOutcome", "SourceOptions", "enrich"]
+
+# The HTTP client, the DNS resolver and the advisory store are imported when a run needs them, not with this
+# package: `chainwarden.enrich.names` (check-name) and `chainwarden.enrich.artifacts` (inspect FILE) start
+# without them (tests/cli/test_startup.py).
+_LAZY = {"DnsOptions": "chainwarden.enrich.dns", "SourceOptions": "chainwarden.enrich.sources"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _default_dns() -> DnsOptions:
+    from chainwarden.enrich.dns import DnsOptions
+
+    return DnsOptions()
+
+
+def _default_sources() -> SourceOptions:
+    from chainwarden.enrich.sources import SourceOptions
+
+    return SourceOptions()
+
+
+def _default_max_response_bytes() -> int:
+    from chainwarden.enrich.http import DEFAULT_MAX_RESPONSE_BYTES
+
+    return DEFAULT_MAX_RESPONSE_BYTES
 
 Progress = Callable[[int, int], None]
 
@@ -98,19 +126,21 @@ class EnrichOptions:
     retries: int = 3
     backoff: float = 0.5
     use_cache: bool = True
-    dns: DnsOptions = field(default_factory=DnsOptions)
+    dns: DnsOptions = field(default_factory=_default_dns)
     match_names: bool = False  # compare names with the popular-name list (the typosquat rule's data)
     popular_dir: Path | None = None  # refreshed popular-name lists (`chainwarden data update`); default: the user data dir
     now: datetime | None = None  # when owner sets are recorded as seen (default: the wall clock)
-    sources: SourceOptions = field(default_factory=SourceOptions)  # private / public indexes, internal-packages
+    sources: SourceOptions = field(default_factory=_default_sources)  # private / public indexes, internal-packages
     osv_url: str | None = None  # an OSV-compatible querybatch service asked besides the advisory store (--osv-url)
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # one index answer, after decompression (enrich.http)
+    max_response_bytes: int = field(default_factory=_default_max_response_bytes)  # one index answer, after decompression (enrich.http)
     deadline: float | None = None  # whole-request deadline for an index answer (None: 3 x timeout)
     download_deadline: float | None = None  # the same for an artifact download (None: 15 x timeout)
     cache_lock_timeout: float = LOCK_TIMEOUT  # how long to wait for another process's lock on the cache
 
     def fetcher(self, store: Store | None) -> Fetcher:
         """The HTTP client these options describe (enrich.http), in front of `store`."""
+        from chainwarden.enrich.http import Fetcher
+
         return Fetcher(store, ttl=self.ttl, offline=self.offline, concurrency=self.concurrency, timeout=self.timeout,
                        retries=self.retries, backoff=self.backoff, max_bytes=self.max_response_bytes,
                        deadline=self.deadline, download_deadline=self.download_deadline)
@@ -143,6 +173,8 @@ class EnrichOutcome:
 def backends_for(
     options: EnrichOptions, project_dirs: list[Path], need: set[Ecosystem], fetcher: Fetcher | None
 ) -> tuple[dict[Ecosystem, Backend], dict[str, str]]:
+    from chainwarden.enrich.registry import NpmRegistry, PyPIIndex, Snapshot
+
     backends: dict[Ecosystem, Backend] = {}
     described: dict[str, str] = {}
     if options.snapshot is not None:
@@ -174,6 +206,8 @@ def backends_for(
 async def _lookup_all(
     names: list[tuple[Ecosystem, str]], backends: dict[Ecosystem, Backend], progress: Progress | None
 ) -> tuple[dict[tuple[Ecosystem, str], ProjectRecord], dict[tuple[Ecosystem, str], LookupFailed]]:
+    from chainwarden.enrich.registry import LookupFailed
+
     records: dict[tuple[Ecosystem, str], ProjectRecord] = {}
     failures: dict[tuple[Ecosystem, str], LookupFailed] = {}
     done = 0
@@ -223,6 +257,9 @@ def enrich(
     if not names:
         return EnrichOutcome([EnrichedGraph(g, {}, {}, _names_of(g, matches), popular_label.get(g.project.ecosystem, ""))
                               for g in graphs], skips)
+
+    from chainwarden.enrich.advisories import find_advisories
+    from chainwarden.enrich.dns import DnsError, check_hosts
 
     store = options.open_store(skips)
     try:
@@ -323,6 +360,8 @@ async def _sources(
     records: dict[tuple[Ecosystem, str], ProjectRecord], options: EnrichOptions, fetcher: Fetcher | None,
 ) -> tuple[dict[int, IndexSetup], dict[tuple[Ecosystem, str], ProjectRecord], list[Skip]]:
     """Where each graph's packages come from (enrich.sources)."""
+    from chainwarden.enrich.sources import resolve_sources
+
     display = {}
     for g, d in zip(graphs, project_dirs):
         for name in ("uv.toml", "pyproject.toml", ".npmrc"):
@@ -354,7 +393,7 @@ def _name_matches(
         try:
             index = index_for(eco, options.popular_dir)
         except (PopularDataError, OSError, ValueError) as exc:
-            why = exc.diagnostics() if isinstance(exc, PopularDataError) else str(exc)
+            why = exc.diagnostics() if isinstance(exc, PopularDataError) else describe(exc)
             skips.append(Skip(what=f"popular-names:{eco.value}", reason=f"could not load the popular-name list: {why}", stage="enrich"))
             continue
         labels[eco] = index.popular.label

@@ -39,6 +39,7 @@ from urllib.parse import quote, urlsplit
 
 import yaml
 
+from chainwarden._errors import describe
 from chainwarden.enrich.artifacts import Limits, unpack
 from chainwarden.enrich.cache import DB_FILE, LOCK_TIMEOUT, CacheError, Store, connect
 from chainwarden.enrich.documents import DocumentError, read_json
@@ -134,7 +135,7 @@ class AdvisoryStore:
         except CacheError as exc:
             raise AdvisoryError(f"could not open the advisory store in {directory}: {exc}") from exc
         except (OSError, sqlite3.Error) as exc:
-            raise AdvisoryError(f"could not open the advisory store in {directory}: {exc}") from exc
+            raise AdvisoryError(f"could not open the advisory store in {directory}: {describe(exc)}") from exc
 
     @classmethod
     def existing(cls, directory: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> AdvisoryStore | None:

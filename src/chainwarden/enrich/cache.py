@@ -35,6 +35,8 @@ from urllib.parse import quote
 
 from platformdirs import user_cache_dir
 
+from chainwarden._errors import describe
+
 SCHEMA_VERSION = 2  # 2: http_cache.final_url
 DB_FILE = "chainwarden.sqlite3"  # the one database: this cache, the state and the advisory store (enrich.advisories)
 DEFAULT_TTL_SECONDS = 3600.0
@@ -112,7 +114,7 @@ def connect(path: Path, *, lock_timeout: float = LOCK_TIMEOUT, create: bool = Tr
 
 def _why(exc: BaseException) -> str:
     if isinstance(exc, OSError):
-        return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+        return describe(exc) + (f": {exc.filename}" if exc.filename else "")
     return str(exc) or exc.__class__.__name__
 
 

@@ -37,6 +37,7 @@ import dns.name
 import dns.resolver
 from publicsuffixlist import PublicSuffixList
 
+from chainwarden._errors import describe
 from chainwarden.enrich.cache import Store
 from chainwarden.model import DomainCheck, DomainStatus, Skip
 
@@ -163,7 +164,7 @@ async def _query(resolver: dns.asyncresolver.Resolver, domain: str, timeout: flo
     except dns.resolver.NoNameservers:
         return DomainStatus.UNKNOWN, "the resolver failed (SERVFAIL or REFUSED)"
     except (dns.exception.DNSException, OSError) as exc:
-        return DomainStatus.UNKNOWN, f"{exc.__class__.__name__}: {exc}"
+        return DomainStatus.UNKNOWN, describe(exc)
 
 
 async def _canaries(resolver: dns.asyncresolver.Resolver, options: DnsOptions) -> str | None:

@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from chainwarden import __version__
+from chainwarden._errors import describe
 from chainwarden.enrich.cache import DEFAULT_TTL_SECONDS, Store
 from chainwarden.model import Skip, excerpt, shown
 
@@ -326,7 +327,7 @@ class Fetcher:
                                         max_bytes=max_bytes, deadline=self.download_deadline,
                                         retry_ok=lambda: written == 0, what="artifact")
         if resp.status != 200:
-            raise FetchError(url, f"the index answered HTTP {resp.status} {resp.reason}".rstrip())
+            raise FetchError(url, f"the server answered HTTP {resp.status} {resp.reason}".rstrip())
         if note_redirects:
             self._note_source(url, resp.url)
         return written
@@ -384,9 +385,10 @@ class Fetcher:
         """One attempt: the redirects followed by hand, then the body streamed, decoded and capped."""
         try:
             current = httpx.URL(url)
-            for _ in range(MAX_REDIRECTS + 1):
+            for hop in range(MAX_REDIRECTS + 1):
                 if current.scheme not in ("http", "https"):
-                    raise FetchError(url, f"redirected to {display_url(str(current))}, which is not an http(s) URL")
+                    raise FetchError(url, f"redirected to {display_url(str(current))}, which is not an http(s) URL" if hop
+                                     else "not an http(s) URL")
                 request = self._client.build_request(method, current, headers=headers, content=content)
                 response = await self._client.send(request, stream=True)
                 try:
@@ -410,19 +412,19 @@ class Fetcher:
             kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
             raise _Retry(f"timed out ({kind}: nothing for {self.timeout:g} s)") from None
         except httpx.ConnectError as exc:
-            raise _Retry(f"could not connect ({shown(str(exc), 200) or exc.__class__.__name__})") from None
+            raise _Retry(f"could not connect ({shown(describe(exc), 200)})") from None
         except httpx.UnsupportedProtocol as exc:
             raise FetchError(url, f"unsupported URL: {shown(str(exc), 200)}") from None
         except httpx.RemoteProtocolError as exc:
             if "location header" in str(exc):  # httpx builds the next request of any redirect: no use retrying
                 raise FetchError(url, f"the index redirected to an invalid URL ({shown(str(exc), 200)})") from None
-            raise _Retry(f"the connection failed ({exc.__class__.__name__}: {shown(str(exc), 200)})") from None
+            raise _Retry(f"the connection failed ({shown(describe(exc), 200)})") from None
         except httpx.TransportError as exc:  # the connection broke, the server broke HTTP, a proxy failed
-            raise _Retry(f"the connection failed ({exc.__class__.__name__}: {shown(str(exc), 200)})") from None
+            raise _Retry(f"the connection failed ({shown(describe(exc), 200)})") from None
         except httpx.InvalidURL as exc:
             raise FetchError(url, f"invalid URL: {shown(str(exc), 200)}") from None
         except httpx.HTTPError as exc:  # decoding, redirects, stream errors: whatever else httpx may raise
-            raise FetchError(url, f"{exc.__class__.__name__}: {shown(str(exc), 200)}") from None
+            raise FetchError(url, shown(describe(exc), 200)) from None
 
     async def _body(self, url: str, response: httpx.Response, sink: Callable[[bytes], None] | None,
                     max_bytes: int, what: str) -> bytes:

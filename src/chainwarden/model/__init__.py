@@ -662,15 +662,21 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The decision for the run: pass or fail, and which findings decided it."""
+    """The decision for the run: pass, fail or not checked, and what decided it.
+
+    `passed`: no finding fails the policy. `checked`: the run can count as a check at all; it cannot when
+    nothing was found or read, when every lookup of an ecosystem failed, or with --strict when anything
+    could not be checked (`reasons` says which). A failing finding wins over "not checked"."""
 
     passed: bool
     failing: tuple[Finding, ...] = field(default_factory=tuple)
     reasons: tuple[str, ...] = ()
+    checked: bool = True
 
     @property
     def label(self) -> str:
-        return "pass" if self.passed else "fail"
+        """"pass", "fail" or "not-checked" (the JSON report's `verdict`; exit codes 0, 1 and 3)."""
+        return "fail" if not self.passed else "pass" if self.checked else "not-checked"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainwarden import __version__
 from chainwarden.analyze import AnalysisContext, run_analyzers
@@ -27,23 +28,23 @@ from chainwarden.decide import (
     load_policy,
 )
 from chainwarden.decide.metrics import compute as compute_metrics
-from chainwarden.enrich import (
-    DnsOptions,
-    EnrichError,
-    EnrichOptions,
-    SourceOptions,
-    enrich,
-)
+from chainwarden.enrich import EnrichError, EnrichOptions, enrich
 from chainwarden.enrich.names import index_for
 from chainwarden.model import (
     Confidence,
+    DependencyGraph,
     Ecosystem,
+    EnrichedGraph,
     Finding,
     NameMatch,
     PolicySummary,
     ScanResult,
     Severity,
+    SourceKind,
 )
+
+if TYPE_CHECKING:
+    from chainwarden.enrich import DnsOptions, SourceOptions
 
 ChainwardenError = (PolicyError, EnrichError)
 
@@ -65,6 +66,8 @@ class ScanRequest:
 
 def dns_options(request: ScanRequest, policy: Policy) -> DnsOptions:
     """Flag, then environment, then policy, then the built-in defaults."""
+    from chainwarden.enrich.dns import DnsOptions
+
     base = DnsOptions()
     return DnsOptions(
         enabled=policy.dns.enabled and not request.no_dns,
@@ -77,6 +80,8 @@ def dns_options(request: ScanRequest, policy: Policy) -> DnsOptions:
 
 def source_options(flags: SourceOptions, policy: Policy) -> SourceOptions:
     """Flags, then environment (read in enrich.index_config), then the policy's [sources]; lists add up."""
+    from chainwarden.enrich.sources import SourceOptions
+
     p = policy.sources
     return SourceOptions(
         private_indexes=tuple(dict.fromkeys(flags.private_indexes + p.private_indexes)),
@@ -114,6 +119,7 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
         env_graphs, env_skips = collect_environment(request.environment, ctx)
         graphs += env_graphs
         skips += env_skips
+    unread = len(skips)
 
     outcome = enrich(graphs, options, progress)
     skips += outcome.skips
@@ -134,7 +140,8 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
     for f in findings:
         (ignored if policy.action_for(f, today) is Action.IGNORE else kept).append(f)
     kept.sort(key=lambda f: (-f.severity.rank, f.rule, f.package.name, f.package.version or ""))
-    verdict = decide(kept, skips, policy, strict=request.strict, today=today)
+    gaps = coverage_gaps(request, graphs, unread, outcome.graphs, outcome.indexes)
+    verdict = decide(kept, skips, policy, strict=request.strict, today=today, gaps=gaps)
     metrics = compute_metrics(outcome.graphs, kept, now)
     result = ScanResult(
         graphs=tuple(outcome.graphs),
@@ -154,6 +161,32 @@ def scan(request: ScanRequest, progress: Callable[[int, int], None] | None = Non
     return result
 
 
+def coverage_gaps(request: ScanRequest, graphs: list[DependencyGraph], unread: int, enriched: list[EnrichedGraph],
+                  indexes: dict[str, str]) -> tuple[str, ...]:
+    """What kept the run from checking anything, each in a sentence (docs/decisions/0024-a-verdict-that-never-misleads.md):
+    no package at all, because nothing was found or nothing could be read (`unread`: what collect could not read);
+    or an ecosystem none of whose registry packages could be looked up (an index that is down, misspelt or
+    unreachable, --offline with an empty cache), so that none of the registry checks ran. A run with either is
+    "not checked" (exit 3), never a pass. A project whose files read fine and declare no dependency is not a gap."""
+    if not any(g.dependencies for g in graphs):
+        where = ", ".join(str(p) for p in [*request.paths, *([request.environment] if request.environment else [])])
+        if unread:
+            return (f"nothing was checked: no input in {where} could be read ({unread} listed under \"Could not check\")",)
+        if not graphs:
+            return (f"nothing was checked: no manifest, lockfile or installed environment found in {where}",)
+        return ()
+    gaps: list[str] = []
+    for eco in sorted({eg.graph.project.ecosystem for eg in enriched}):
+        ours = [eg for eg in enriched if eg.graph.project.ecosystem is eco]
+        wanted = {d.package for eg in ours for d in eg.graph.dependencies if d.source_kind is SourceKind.REGISTRY}
+        if wanted and not any(p in eg.facts for eg in ours for p in wanted):
+            names = len({p.name for p in wanted})
+            where = f" from {indexes[eco.value]}" if eco.value in indexes else ""
+            gaps.append(f"nothing was looked up: every {eco.value} lookup{where} failed ({names} package(s)), so no "
+                        "registry check ran on them")
+    return tuple(gaps)
+
+
 @dataclass(frozen=True)
 class NameVerdict:
     """What `chainwarden check-name` says about one name."""
@@ -163,16 +196,15 @@ class NameVerdict:
     popular: bool  # the name itself is on the popular list
 
 
-def check_names(names: list[str], ecosystem: Ecosystem, *, popular_dir: Path | None = None,
-                now: datetime | None = None) -> list[NameVerdict]:
+def check_names(names: Iterable[str], ecosystem: Ecosystem, *, popular_dir: Path | None = None,
+                now: datetime | None = None) -> Iterator[NameVerdict]:
     """Judge names without a project or an index: the popular-name list and the typosquat rule only
-    (so the owner and maturity exemptions of a scan, which need registry facts, do not apply)."""
+    (so the owner and maturity exemptions of a scan, which need registry facts, do not apply). One verdict per
+    name, in order, each as soon as its name is read: `names` may be a stream of any length."""
     index = index_for(ecosystem, popular_dir)
     ctx = AnalysisContext(now=now or datetime.now(UTC))
-    out: list[NameVerdict] = []
     for raw in names:
         name = raw.strip()
         judged = tuple((m, j[0], j[1]) for m in index.matches(name)
                        for j in [typosquat.judge(name, ecosystem, m, None, None, ctx)] if j)
-        out.append(NameVerdict(name, judged, index.is_popular(name)))
-    return out
+        yield NameVerdict(name, judged, index.is_popular(name))

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from chainwarden import __version__
 from chainwarden.analyze.code import add_archive_anomalies, inspect_tree
@@ -32,16 +32,7 @@ from chainwarden.analyze.code.release import (
 from chainwarden.enrich import EnrichOptions, backends_for
 from chainwarden.enrich.artifacts import Unpacked, unpack
 from chainwarden.enrich.artifacts.workdir import stopping, work_dir
-from chainwarden.enrich.artifacts.fetch import (
-    ArtifactError,
-    ArtifactStore,
-    choose,
-    expected_digests,
-    fetch,
-)
 from chainwarden.enrich.cache import Store, default_cache_dir
-from chainwarden.enrich.http import Fetcher
-from chainwarden.enrich.registry import Backend, LookupFailed
 from chainwarden.model import (
     ArtifactRef,
     Ecosystem,
@@ -54,6 +45,11 @@ from chainwarden.model import (
     SourceKind,
     SourceLocation,
 )
+
+if TYPE_CHECKING:  # the fetching half (Session) imports them when it runs: `inspect FILE` needs no HTTP client
+    from chainwarden.enrich.artifacts.fetch import ArtifactStore
+    from chainwarden.enrich.http import Fetcher
+    from chainwarden.enrich.registry import Backend
 
 CODE_DIR = Path(__file__).resolve().parents[1] / "analyze" / "code"
 READERS = (Path(__file__).resolve().parents[1] / "enrich" / "artifacts" / "unpack.py", Path(__file__))  # they decide too
@@ -151,11 +147,13 @@ class Session:
     """An index (or snapshot), the HTTP client, the cache and the artifact store for one command."""
 
     def __init__(self, options: EnrichOptions, project_dir: Path | None = None) -> None:
+        from chainwarden.enrich.artifacts.fetch import ArtifactStore
+
         self.options = options
         self.project_dir = project_dir or Path.cwd()
         self._notes: list[Skip] = []
         self.store: Store | None = options.open_store(self._notes)
-        self.artifacts = ArtifactStore((options.cache_dir or default_cache_dir()) / "artifacts" if options.use_cache else None)
+        self.artifacts: ArtifactStore = ArtifactStore((options.cache_dir or default_cache_dir()) / "artifacts" if options.use_cache else None)
         self.fetcher: Fetcher | None = None
         self.backends: dict[Ecosystem, Backend] = {}
         self.described: dict[str, str] = {}
@@ -183,6 +181,9 @@ class Session:
     async def release(self, package: PackageId, refs: Sequence[ArtifactRef] | None = None, index: str = "",
                       lock_hashes: Iterable[str] = ()) -> Release:
         """Fetch and read a release: `refs` are its files when the caller has them (a scan), else the index is asked."""
+        from chainwarden.enrich.artifacts.fetch import ArtifactError, choose, fetch
+        from chainwarden.enrich.registry import LookupFailed
+
         rel = Release(package, index)
         if refs is None:
             backend = self.backends.get(package.ecosystem)
@@ -227,6 +228,8 @@ class Session:
         return rel
 
     def _cached(self, ref: ArtifactRef, lock: list[str], package: PackageId) -> ArtifactReport | None:
+        from chainwarden.enrich.artifacts.fetch import expected_digests
+
         if self.store is None:
             return None
         expected = expected_digests(ref, lock)

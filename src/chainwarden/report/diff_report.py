@@ -21,7 +21,7 @@ from rich.console import Console
 from chainwarden.analyze.code.release import RISKY_CAPABILITIES, ReleaseDiff
 from chainwarden.model import Skip
 from chainwarden.report.json_report import finding_dict
-from chainwarden.report.terminal import SEVERITY_STYLE, safe
+from chainwarden.report.terminal import SEVERITY_STYLE, indented, safe
 
 SCHEMA_ID = "chainwarden.diff/v1"
 _SHOWN = 25
@@ -63,13 +63,13 @@ def render_terminal(diff: ReleaseDiff | None, name: str, old: str, new: str, art
     console.print(f"[bold]{safe(name)}[/] {safe(old)} → {safe(new)} · files read, none run")
     for side in ("old", "new"):
         for a in artifacts.get(side, []):
-            console.print(f"  [dim]{side}:[/] {safe(a)}")
+            console.print(indented(f"  [dim]{side}:[/] {safe(a)}"))
     for s in skips:
-        console.print(f"  [magenta]not checked[/] {safe(s.what)}: {safe(s.reason)}")
+        console.print(indented(f"  [magenta]not checked[/] {safe(s.what)}: {safe(s.reason)}"))
     if diff is None:
         console.print("[bold magenta]NOT COMPARED[/] [dim]a release could not be read; this is not a 'no change' result[/]")
         return
-    console.print(f"  verdicts: {safe(old)} {diff.old_verdict}, {safe(new)} {diff.new_verdict} · {diff.bump} release")
+    console.print(indented(f"  verdicts: {safe(old)} {diff.old_verdict}, {safe(new)} {diff.new_verdict} · {diff.bump} release"))
     console.print()
     if diff.finding is not None:
         f = diff.finding
@@ -83,27 +83,27 @@ def render_terminal(diff: ReleaseDiff | None, name: str, old: str, new: str, art
     if diff.added_capabilities:
         console.print("[bold]Added capabilities[/]")
         for cap, files in diff.added_capabilities.items():
-            console.print(f"  + {safe(RISKY_CAPABILITIES.get(cap, cap)):34} {', '.join(safe(p) for p in files[:3])}")
+            console.print(indented(f"  + {safe(RISKY_CAPABILITIES.get(cap, cap)):34} {', '.join(safe(p) for p in files[:3])}"))
     if diff.removed_capabilities:
         console.print("[bold]Removed capabilities[/]  " + ", ".join(safe(c) for c in diff.removed_capabilities))
     if diff.added_install_hooks:
         console.print("[bold]Added install hooks[/]")
         for f in diff.added_install_hooks:
-            console.print(f"  + {safe(f.location)}: {safe(f.message)}")
+            console.print(indented(f"  + {safe(f.location)}: {safe(f.message)}"))
     if diff.added_findings:
         console.print(f"[bold]Added findings ({len(diff.added_findings)})[/]")
         for f in diff.added_findings:
-            console.print(f"  + [{SEVERITY_STYLE[f.severity]}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] {safe(f.location)}")
-            console.print(f"             {safe(f.message)}")
+            console.print(indented(f"  + [{SEVERITY_STYLE[f.severity]}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] {safe(f.location)}"))
+            console.print(indented(f"             {safe(f.message)}"))
             for e in f.evidence:
-                console.print(f"             [dim]{safe(e.label)}:[/] {safe(e.value)}")
+                console.print(indented(f"             [dim]{safe(e.label)}:[/] {safe(e.value)}"))
     for label, items in (("Added files", diff.added_files), ("Removed files", diff.removed_files),
                          ("Added dependencies", diff.added_dependencies), ("Removed dependencies", diff.removed_dependencies)):
         if items:
             console.print(f"[bold]{label} ({len(items)})[/]")
             for item in items[:_SHOWN]:
-                console.print(f"  {'+' if label.startswith('Added') else '-'} {safe(item)}")
+                console.print(indented(f"  {'+' if label.startswith('Added') else '-'} {safe(item)}"))
             if len(items) > _SHOWN:
-                console.print(f"  [dim]… and {len(items) - _SHOWN} more (--format json lists all)[/]")
+                console.print(indented(f"  [dim]… and {len(items) - _SHOWN} more (--format json lists all)[/]"))
     if not diff.changed:
         console.print("[green]No change in files, capabilities, findings or dependencies.[/]")

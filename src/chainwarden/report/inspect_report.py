@@ -18,7 +18,7 @@ from rich.console import Console
 from chainwarden.analyze.code import Inspection
 from chainwarden.model import Skip
 from chainwarden.report.json_report import finding_dict
-from chainwarden.report.terminal import SEVERITY_STYLE, safe
+from chainwarden.report.terminal import SEVERITY_STYLE, indented, safe
 
 SCHEMA_ID = "chainwarden.inspect/v1"
 _VERDICT_STYLE = {"malicious": "bold red", "suspicious": "bold yellow", "not-checked": "bold magenta", "clean": "bold green"}
@@ -67,29 +67,29 @@ def render_terminal(result: Inspection, target: str, console: Console, artifacts
     console.print(f"[bold]{safe(target)}[/] · {result.package.ecosystem.value} · {result.files} files read, none run")
     for name, sha, verified in artifacts or []:
         check = f"checked against {verified}" if verified else "[yellow]unverified: the index gave no digest[/]"
-        console.print(f"  [dim]read[/] {safe(name)} [dim]sha256:{sha[:16]}…[/] {check}" if sha else f"  [dim]read[/] {safe(name)}")
+        console.print(indented(f"  [dim]read[/] {safe(name)} [dim]sha256:{sha[:16]}…[/] {check}" if sha else f"  [dim]read[/] {safe(name)}"))
     if result.capabilities:
         console.print("[bold]Capabilities[/] [dim](what the code can do; not findings by themselves)[/]")
         for cap, files in sorted(result.capabilities.items()):
             shown = ", ".join(safe(f) for f in sorted(files)[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
-            console.print(f"  {safe(cap):16} {shown}")
+            console.print(indented(f"  {safe(cap):16} {shown}"))
     console.print()
     if result.findings:
         console.print(f"[bold]Findings ({len(result.findings)})[/]")
         for f in result.findings:
             style = SEVERITY_STYLE[f.severity]
-            console.print(f"  [{style}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] {safe(f.location)}")
-            console.print(f"           {safe(f.message)}")
+            console.print(indented(f"  [{style}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] {safe(f.location)}"))
+            console.print(indented(f"           {safe(f.message)}"))
             for e in f.evidence:
-                console.print(f"           [dim]{safe(e.label)}:[/] {safe(e.value)}")
+                console.print(indented(f"           [dim]{safe(e.label)}:[/] {safe(e.value)}"))
     else:
         console.print("[green]No findings.[/]")
     for u in result.unreadable:
-        console.print(f"  [magenta]not read[/] {safe(u)}")
+        console.print(indented(f"  [magenta]not read[/] {safe(u)}"))
     for s in skips or []:
-        console.print(f"  [magenta]not checked[/] {safe(s.what)}: {safe(s.reason)}")
+        console.print(indented(f"  [magenta]not checked[/] {safe(s.what)}: {safe(s.reason)}"))
     for n in result.not_checked:
-        console.print(f"  [magenta]not checked[/] {safe(n)}")
+        console.print(indented(f"  [magenta]not checked[/] {safe(n)}"))
     console.print()
     shown, reason = verdict_of(result, artifacts, skips)
     if shown == "not-checked":

@@ -81,7 +81,7 @@ def render(result: ScanResult) -> str:
     packages = {f.package for f in findings}
 
     head: list[str] = []
-    verdict = "✅ **PASS**" if result.verdict.passed else "❌ **FAIL**"
+    verdict = {"pass": "✅ **PASS**", "fail": "❌ **FAIL**", "not-checked": "⚠️ **NOT CHECKED**"}[result.verdict.label]
     head.append(f"### chainwarden: {verdict}")
     head.append("")
     summary = (f"**{len(findings)} finding(s)**" + (f" ({_counts(findings)})" if findings else "")
@@ -91,7 +91,7 @@ def render(result: ScanResult) -> str:
     if result.ignored:
         summary += f" · {result.ignored} ignored by the policy"
     head.append(summary)
-    if not result.verdict.passed and result.verdict.reasons:
+    if result.verdict.label != "pass" and result.verdict.reasons:
         head.append("")
         shown = result.verdict.reasons[:5]
         head += [f"- {text(r, 300)}" for r in shown]

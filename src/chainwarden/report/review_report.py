@@ -16,7 +16,7 @@ from rich.console import Console
 from chainwarden.analyze.review import ReviewResult
 from chainwarden.report import scrub
 from chainwarden.report.json_report import finding_dict, skip_dict
-from chainwarden.report.terminal import SEVERITY_STYLE, safe
+from chainwarden.report.terminal import SEVERITY_STYLE, indented, safe
 
 SCHEMA_ID = "chainwarden.review/v1"
 _SIGN = {"added": "+", "removed": "-", "upgraded": "↑", "downgraded": "↓", "changed": "~"}
@@ -47,18 +47,18 @@ def render_terminal(r: ReviewResult, console: Console) -> None:
         console.print(f"[bold]Dependency changes ({len(r.changes)})[/]")
         for c in r.changes:
             versions = f"{c.old or ''} → {c.new or ''}" if c.kind in ("upgraded", "downgraded", "changed") else (c.new or c.old or "")
-            console.print(f"  {_SIGN[c.kind]} {c.kind:10} {safe(c.name)} {safe(versions)} [dim]({c.ecosystem.value})[/]")
+            console.print(indented(f"  {_SIGN[c.kind]} {c.kind:10} {safe(c.name)} {safe(versions)} [dim]({c.ecosystem.value})[/]"))
     console.print()
     if r.findings:
         console.print(f"[bold]Findings on added and changed packages ({len(r.findings)})[/]")
         for f in r.findings:
-            console.print(f"  [{SEVERITY_STYLE[f.severity]}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] "
-                          f"{safe(str(f.package))} {safe(f.location) if f.location else ''}")
-            console.print(f"           {safe(f.message)}")
+            console.print(indented(f"  [{SEVERITY_STYLE[f.severity]}]{f.severity.value.upper():8}[/] [bold]{safe(f.rule)}[/] "
+                                   f"{safe(str(f.package))} {safe(f.location) if f.location else ''}"))
+            console.print(indented(f"           {safe(f.message)}"))
             for e in f.evidence[:6]:
-                console.print(f"           [dim]{safe(e.label)}:[/] {safe(e.value)}")
+                console.print(indented(f"           [dim]{safe(e.label)}:[/] {safe(e.value)}"))
             if f.fix:
-                console.print(f"           [dim]fix:[/] {safe(f.fix)}")
+                console.print(indented(f"           [dim]fix:[/] {safe(f.fix)}"))
     elif r.changes:
         console.print("[green]No findings on the added and changed packages.[/]")
     if r.ignored:
@@ -66,9 +66,9 @@ def render_terminal(r: ReviewResult, console: Console) -> None:
     if r.skips:
         console.print(f"[bold magenta]Could not check ({len(r.skips)})[/] — not counted as clean")
         for s in r.skips[:20]:
-            console.print(f"  • {safe(s.what)}: {safe(s.reason)}")
+            console.print(indented(f"  • {safe(s.what)}: {safe(s.reason)}"))
     console.print()
     style = "bold green" if r.verdict.passed else "bold red"
     console.print(f"[{style}]{r.verdict.label.upper()}[/]")
     for reason in r.verdict.reasons:
-        console.print(f"  {safe(reason)}")
+        console.print(indented(f"  {safe(reason)}"))

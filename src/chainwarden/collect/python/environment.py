@@ -7,12 +7,17 @@ the environment's folder: a ``METADATA`` that is a FIFO, a link out of the
 environment or a link to ``/dev/zero`` is a Skip, never read.
 Edges come from each distribution's ``Requires-Dist`` (markers evaluated for
 this environment); packages no other installed package requires are direct.
+A distribution installed from a folder, an archive URL or a VCS (PEP 610
+``direct_url.json``: the project itself after ``pip install .``) did not come
+from an index, so the registry rules do not judge it as if it had.
 """
 
 from __future__ import annotations
 
 import importlib.metadata as md
+import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement
@@ -27,7 +32,7 @@ from chainwarden.collect.interface import (
     Collector,
     parse_requirement,
 )
-from chainwarden.model import Dependency, Ecosystem, Edge, PackageId, Skip, excerpt
+from chainwarden.model import Dependency, Ecosystem, Edge, PackageId, Skip, SourceKind, excerpt
 
 
 def site_packages(path: Path) -> list[Path]:
@@ -61,6 +66,27 @@ class _Distribution(md.PathDistribution):
         except UnicodeDecodeError:
             self.refused.append(f"{os.fspath(filename) or target.name}: expected UTF-8 text, found undecodable bytes")
         return None
+
+
+def _origin(dist: _Distribution) -> tuple[SourceKind, str | None, bool] | str:
+    """Where an installed distribution came from, by PEP 610 ``direct_url.json`` (absent: an index): the source
+    kind, its URL and whether it is editable; or what was wrong with the file."""
+    text = dist.read_text("direct_url.json")
+    if text is None:
+        return SourceKind.REGISTRY, None, False
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return "direct_url.json: expected a PEP 610 JSON object, got unparseable data"
+    url = data.get("url") if isinstance(data, dict) else None
+    if not isinstance(url, str):
+        return "direct_url.json: expected a PEP 610 JSON object with a url"
+    if "vcs_info" in data:
+        return SourceKind.VCS, url, False
+    if "dir_info" in data:
+        info = data["dir_info"]
+        return SourceKind.PATH, url, isinstance(info, dict) and info.get("editable") is True
+    return SourceKind.URL, url, False
 
 
 def collect(path: Path, ctx: CollectContext) -> CollectResult:
@@ -104,7 +130,13 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
                 continue
             reqs.append((canonicalize_name(req.name), marker))
         requires[pid] = reqs
-        result.dependencies.append(Dependency(package=pid, sources=(loc,), direct=False, locked=True))
+        origin = _origin(dist)
+        if isinstance(origin, str):
+            result.skips.append(Skip(what=str(ctx.location(dist.folder, None)), reason=origin, stage="collect"))
+            origin = (SourceKind.REGISTRY, None, False)
+        kind, url, editable = origin
+        result.dependencies.append(Dependency(package=pid, sources=(loc,), direct=False, locked=True, source_kind=kind,
+                                              source_url=url, editable=editable))
     required: set[str] = set()
     for parent, reqs in requires.items():
         for child_name, _ in reqs:
@@ -112,10 +144,7 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
             if child is not None:
                 result.edges.append(Edge(parent, child))
                 required.add(child_name)
-    result.dependencies = [
-        Dependency(package=d.package, sources=d.sources, direct=d.package.name not in required, locked=True)
-        for d in result.dependencies
-    ]
+    result.dependencies = [replace(d, direct=d.package.name not in required) for d in result.dependencies]
     return result
 
 
