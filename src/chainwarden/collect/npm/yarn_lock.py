@@ -17,8 +17,17 @@ read). Berry's ``checksum`` hashes yarn's own cache archive, not the registry
 tarball, so it is not recorded as a hash.
 
 A dependency ``name: range`` leads to the entry whose header lists
-``name@range`` (berry: also ``name@npm:range``). Each package is located at its
+``name@range`` (berry: also ``name@npm:range``, and ``name@range::locator=<the
+depending workspace>`` for local packages). When none does, the root
+``package.json``'s ``resolutions`` (``name``, ``name@range``, ``parent/name``)
+say which range replaced it: berry keeps the original range in the dependent's
+entry but writes only the resolution's entry. Each package is located at its
 entry's header line.
+
+Local packages follow docs/decisions/0023: a ``file:``/``portal:``/``link:``
+folder inside the scanned folders (berry: relative to the workspace its
+``::locator=`` names) is the project's own (`own_names`, `members`); one outside
+is a PATH dependency. The berry workspaces' folders are `members` too.
 """
 
 from __future__ import annotations

@@ -2,9 +2,13 @@
 
 Handles line continuations, comments, ``-r``/``-c`` includes (followed
 recursively, cycles reported), index options (recorded as `IndexHint`s),
-``--hash`` options, editables, direct URL and VCS references, environment
-markers, and pip-compile/uv ``# via`` annotations (which give edges and tell
-direct from transitive). Each requirement is parsed with `packaging`.
+``--hash`` and ``--config-settings``/``-C`` options, editables, direct URL and
+VCS references, environment markers, and pip-compile/uv ``# via`` annotations
+(which give edges and tell direct from transitive). Each requirement is parsed
+with `packaging`; a wheel or sdist named by path or URL is named and versioned
+by its file name (`archive_name`), and a folder inside the scanned folders
+(``-e .``, ``./libs/x``) is the project's own code, not a dependency
+(docs/decisions/0023).
 
 Includes are read as pip reads them (relative to the including file, no ``~`` or
 ``${VAR}`` expansion), through the safe reader: one whose real path leaves the
