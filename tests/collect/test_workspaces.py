@@ -175,3 +175,28 @@ def test_hostile_member_patterns_are_bounded() -> None:
     assert not workspace.is_member("a/" * 50 + "x", patterns)  # the 41-segment glob is dropped
     assert workspace.is_member("g1/a", patterns) and not workspace.is_member("g9999/a", patterns)  # past MAX_GLOBS
     assert workspace.is_member("a/" * 25 + "y", patterns)  # 31 segments: used, and matched without backtracking
+
+
+@pytest.mark.parametrize(("text", "members", "skipped"), [
+    ("packages:\n  - 'packages/*'\n  - '!packages/private'\n", ["packages/*", "!packages/private"], False),
+    ("packages: packages/*\n", [], True),
+    ("packages:\n  - [a]\n  - b\n", ["b"], True),
+    ("packages:\n", [], False),
+    ("catalog: &c {a: 1}\nother: *c\npackages: ['x']\n", ["x"], False),  # anchors elsewhere are never converted
+    ("", [], False),
+])
+def test_pnpm_workspace_yaml_members_and_bad_input(tmp_path: Path, text: str, members: list[str], skipped: bool) -> None:
+    from chainwarden.collect.npm import pnpm_workspace
+
+    path = tmp_path / "pnpm-workspace.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = pnpm_workspace.collect(path, CollectContext(display_base=tmp_path))
+    assert result.members == members and bool(result.skips) is skipped and result.dependencies == []
+
+
+def test_a_pnpm_workspace_yaml_that_is_not_a_mapping_is_a_skip_not_an_error(tmp_path: Path) -> None:
+    (tmp_path / "pnpm-workspace.yaml").write_text("- just\n- a list\n", encoding="utf-8")
+    (tmp_path / "package.json").write_text('{"name": "r", "dependencies": {"ms": "2.1.3"}}', encoding="utf-8")
+    graphs, skips = collect_paths([tmp_path], CollectContext(display_base=tmp_path))
+    assert [s.what for s in skips] == ["pnpm-workspace.yaml:1"] and "expected a mapping" in skips[0].reason
+    assert [str(d.package) for d in graphs[0].dependencies] == ["ms@2.1.3"]
