@@ -122,6 +122,8 @@ def test_links_inside_the_repository_are_read_and_links_out_of_it_are_not_follow
     (repo / "docs").symlink_to("lock")
     (repo / "etc").symlink_to("/etc")
     (repo / "up").symlink_to("../secret.json")
+    (repo / "lock" / "here").symlink_to("..")  # inside: the repository's top
+    (repo / "around").symlink_to("lock/here/../secret.json")  # inside by its text, out of it through lock/here
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "the lockfile is a link; links out of the repository")
     code = main(["review", "HEAD~2", "HEAD", str(repo), "--npm-registry", tmp_registry.npm_registry_url, "--no-dns",
@@ -133,6 +135,8 @@ def test_links_inside_the_repository_are_read_and_links_out_of_it_are_not_follow
     skipped = {s["what"]: s["reason"] for s in doc["skipped"]}
     assert "a symbolic link out of the repository" in skipped["etc (HEAD)"]
     assert "a symbolic link out of the repository" in skipped["up (HEAD)"]
+    assert "a symbolic link out of the repository" in skipped["around (HEAD)"]
+    assert "lock/here (HEAD)" not in skipped
     assert not any(w.startswith(("package-lock.json", "docs")) for w in skipped)
 
 

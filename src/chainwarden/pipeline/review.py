@@ -72,16 +72,32 @@ def _export(root: Path, ref: str, prefix: str, dest: Path) -> tuple[Path, list[S
         raise ReviewError(f"{ref}: the commit's files could not be exported safely ({kinds})")
     tree = dest / prefix if prefix else dest
     skips: list[Skip] = []
-    for path, target in sorted(links.items()):
-        inside = _link_inside(path, target, prefix)
+    made: dict[Path, tuple[str, str]] = {}
+
+    def left_out(path: str, target: str) -> None:
         where = path[len(prefix) + 1:] if prefix and path.startswith(prefix + "/") else path
-        if not inside:
-            skips.append(Skip(f"{where} ({ref})", f"a symbolic link out of the repository (to {excerpt(target)}): not followed",
-                              "collect"))
+        skips.append(Skip(f"{where} ({ref})", f"a symbolic link out of the repository (to {excerpt(target)}): not followed",
+                          "collect"))
+
+    for path, target in sorted(links.items()):
+        if not _link_inside(path, target, prefix):
+            left_out(path, target)
             continue
         link = dest / path
         if link.parent.is_dir() and not link.is_symlink() and not link.exists():
             os.symlink(target, link)
+            made[link] = (path, target)
+    # Each target was inside by its text; through another link (``a -> ..`` then ``b -> a/..``) it may still
+    # lead out. Whatever resolves out of the tree is removed again, until none does (a removal can change where
+    # another resolves; each round removes at least one).
+    top = os.path.realpath(tree)
+    while True:
+        out = [link for link in made if os.path.commonpath([top, os.path.realpath(link)]) != top]
+        if not out:
+            break
+        for link in out:
+            link.unlink()
+            left_out(*made.pop(link))
     return tree, skips
 
 
