@@ -13,6 +13,7 @@ from chainwarden.model import Dependency
 
 TESTS = Path(__file__).resolve().parent
 COLLECT_FIXTURES = TESTS / "collect" / "fixtures"
+WORKSPACE_FIXTURES = TESTS / "collect" / "workspaces"  # folders of files (tests.helpers.install_tree)
 
 
 def fixture(name: str) -> Path:
@@ -28,6 +29,18 @@ def install_fixture(name: str, directory: Path) -> Path:
     target = directory / real
     shutil.copyfile(fixture(name), target)
     return target
+
+
+def install_tree(name: str, directory: Path) -> Path:
+    """Copy the fixture folder `name` (a project of several folders: every file stored as ``<real name>.fixture``,
+    so that nothing scanning this repository reads them) into `directory`, under the real file names."""
+    source = WORKSPACE_FIXTURES / name
+    assert source.is_dir(), f"missing fixture folder {name}"
+    for path in sorted(source.rglob("*.fixture")):
+        target = directory / path.relative_to(source).with_suffix("")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    return directory
 
 
 def real_name(name: str) -> str:

@@ -110,6 +110,36 @@ def test_an_unknown_ref_or_a_folder_outside_git_is_a_clear_usage_error(
 
 
 
+def test_links_inside_the_repository_are_read_and_links_out_of_it_are_not_followed(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, repo: Path, tmp_registry: RegistryServer) -> None:
+    """chainwarden's own repository has a link (src/chainwarden/rules -> docs/rules): `review` refused every
+    repository with one (exit 2). A link that stays inside the tree is made again (a linked lockfile is read as
+    in a checkout); one out of it (absolute, or past the top) is not followed and is listed as not checked."""
+    (tmp_path / "secret.json").write_text('{"packages": {}}')
+    (repo / "lock").mkdir()
+    (repo / "package-lock.json").rename(repo / "lock" / "package-lock.json")
+    (repo / "package-lock.json").symlink_to("lock/package-lock.json")
+    (repo / "docs").symlink_to("lock")
+    (repo / "etc").symlink_to("/etc")
+    (repo / "up").symlink_to("../secret.json")
+    (repo / "lock" / "here").symlink_to("..")  # inside: the repository's top
+    (repo / "around").symlink_to("lock/here/../secret.json")  # inside by its text, out of it through lock/here
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "the lockfile is a link; links out of the repository")
+    code = main(["review", "HEAD~2", "HEAD", str(repo), "--npm-registry", tmp_registry.npm_registry_url, "--no-dns",
+                 "--as-of", "2026-11-21", "--cache-dir", str(repo.parent / "cache"), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1, doc  # the policy's verdict on the change, not a usage error
+    changes = {c["name"]: c["change"] for c in doc["changes"]}
+    assert changes == {"stream-kit": "upgraded", "left-pad": "added"}  # read through the link, as before
+    skipped = {s["what"]: s["reason"] for s in doc["skipped"]}
+    assert "a symbolic link out of the repository" in skipped["etc (HEAD)"]
+    assert "a symbolic link out of the repository" in skipped["up (HEAD)"]
+    assert "a symbolic link out of the repository" in skipped["around (HEAD)"]
+    assert "lock/here (HEAD)" not in skipped
+    assert not any(w.startswith(("package-lock.json", "docs")) for w in skipped)
+
+
 def test_every_review_rule_has_its_page(capsys: pytest.CaptureFixture[str]) -> None:
     from chainwarden.analyze.review import REVIEW_RULES
 

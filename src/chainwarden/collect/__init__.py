@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from chainwarden._files import scan_roots
+from chainwarden.collect import workspace
 from chainwarden.collect.graph import build_graph
 from chainwarden.collect.interface import (
     CollectContext,
@@ -27,7 +28,7 @@ from chainwarden.collect.interface import (
     Collector,
     CollectResult,
 )
-from chainwarden.collect.npm import package_json, package_lock, pnpm_lock, yarn_lock
+from chainwarden.collect.npm import package_json, package_lock, pnpm_lock, pnpm_workspace, yarn_lock
 from chainwarden.collect.python import (
     environment,
     pdm_lock,
@@ -56,6 +57,7 @@ COLLECTORS: tuple[Collector, ...] = (
     package_lock.COLLECTOR,
     yarn_lock.COLLECTOR,
     pnpm_lock.COLLECTOR,
+    pnpm_workspace.COLLECTOR,
 )
 
 # Folders that hold installed or vendored code, not a project's own declarations.
@@ -170,32 +172,52 @@ def _failed(file: Path, collector: Collector, ctx: CollectContext, reason: str) 
 
 
 def collect_paths(paths: Iterable[Path], ctx: CollectContext) -> tuple[list[DependencyGraph], list[Skip]]:
-    """Discover and collect every project under `paths` (the scanned roots, unless `ctx` names its own)."""
+    """Discover and collect every project under `paths` (the scanned roots, unless `ctx` names its own).
+
+    Each folder's inputs of one ecosystem are one project; a workspace member (a folder its root's
+    inputs name, without a lockfile of its own) joins its root's project (`workspace.fold`)."""
     paths = list(paths)
     if not ctx.roots:
         ctx = replace(ctx, roots=scan_roots(paths))
     disc = discover(paths, ctx)
-    graphs: list[DependencyGraph] = []
     skips = list(disc.skips)
-    for (directory, ecosystem), entries in sorted(disc.files.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
-        results: list[CollectResult] = []
-        own: set[str] = set()
-        for file, collector in entries:
-            res = _run(file, collector, ctx)
-            results.append(res)
+    keys = sorted(disc.files, key=lambda k: (str(k[0]), k[1]))
+    results: dict[tuple[Path, Ecosystem], list[CollectResult]] = {}
+    for key in keys:
+        results[key] = [_run(file, collector, ctx) for file, collector in disc.files[key]]
+        for res in results[key]:
             skips.extend(res.skips)
-            own.update(res.own_names)
-        if not any(r.dependencies for r in results) and all(r.skips for r in results):
+    owner = workspace.fold(
+        {k: k[0] for k in keys},
+        {k: workspace.patterns_of(m for r in results[k] for m in r.members) for k in keys},
+        {k: any(r.is_lockfile for r in results[k]) for k in keys},
+        {k: k[1] for k in keys},
+    )
+    members: dict[tuple[Path, Ecosystem], list[tuple[Path, Ecosystem]]] = {}
+    for member, root in owner.items():
+        members.setdefault(root, []).append(member)
+    graphs: list[DependencyGraph] = []
+    for key in keys:
+        if key in owner:
+            continue
+        directory, ecosystem = key
+        parts = [key, *sorted(members.get(key, []), key=lambda k: str(k[0]))]
+        entries = [e for k in parts for e in disc.files[k]]
+        got = [r for k in parts for r in results[k]]
+        if not any(r.dependencies for r in got) and all(r.skips for r in got):
             # Nothing could be read: the Skips say why; an empty project would read as clean.
             continue
+        own = list(dict.fromkeys(n for r in got for n in r.own_names))
         project = Project(
             root=ctx.display(directory) or ".",
             ecosystem=ecosystem,
-            files=tuple(dict.fromkeys(f for r in results for f in r.files)) or tuple(ctx.display(f) for f, _ in entries),
-            lockfiles=tuple(ctx.display(f) for (f, _), r in zip(entries, results) if r.is_lockfile),
+            files=tuple(dict.fromkeys(f for r in got for f in r.files)) or tuple(ctx.display(f) for f, _ in entries),
+            lockfiles=tuple(ctx.display(f) for (f, _), r in zip(entries, got) if r.is_lockfile),
             directory=str(directory.resolve()),
+            members=tuple(ctx.display(k[0]) for k in parts[1:]),
+            own_names=tuple(own),
         )
-        graphs.append(build_graph(project, results, own))
+        graphs.append(build_graph(project, got, own))
     return graphs, skips
 
 

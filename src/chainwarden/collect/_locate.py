@@ -81,6 +81,16 @@ def compose_yaml(path: Path, text: str, ctx: CollectContext, what: str) -> yaml.
         raise yaml_error(path, ctx, what, exc) from exc
 
 
+def compose_yaml_documents(path: Path, text: str, ctx: CollectContext, what: str) -> list[yaml.Node | None]:
+    """Every YAML document of `text` as its node tree, with the same loader as `compose_yaml` (one way to
+    read YAML: libyaml when PyYAML has it); ``[None]`` for an empty text."""
+    try:
+        nodes: list[yaml.Node | None] = list(yaml.compose_all(text, Loader=YAML_LOADER))
+    except yaml.YAMLError as exc:
+        raise yaml_error(path, ctx, what, exc) from exc
+    return nodes or [None]
+
+
 def yaml_error(path: Path, ctx: CollectContext, what: str, exc: yaml.YAMLError) -> CollectError:
     """A YAML syntax error as a `CollectError` at its line; the parser's text is kept, the input it quotes is not."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)

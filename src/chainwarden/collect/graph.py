@@ -2,6 +2,10 @@
 
 Lockfiles (and fully pinned requirements files) are the truth about what gets
 installed: their packages are the graph's nodes and their edges its edges.
+The project's own packages (`own_names`: the root and its workspace members) are
+not dependencies: a local record or a manifest entry of such a name is left out,
+but a registry package that happens to have the name stays (prettier formats
+itself with the published ``prettier@3.9.6``).
 Manifests add what they alone know: which packages are direct, in what scope,
 and on which line they were declared. A manifest entry that no lockfile pins
 stays in the graph as an unpinned dependency (version None).
@@ -20,6 +24,7 @@ from chainwarden.model import (
     PackageId,
     Project,
     Scope,
+    SourceKind,
     SourceLocation,
 )
 
@@ -65,6 +70,10 @@ def _key(dep: Dependency) -> tuple[str, str | None]:
     return (dep.package.name, dep.package.version)
 
 
+def _key_of(package: PackageId) -> tuple[str, str | None]:
+    return (package.name, package.version)
+
+
 def build_graph(project: Project, results: Iterable[CollectResult], own_names: Iterable[str] = ()) -> DependencyGraph:
     results = list(results)
     own = set(own_names)
@@ -74,12 +83,14 @@ def build_graph(project: Project, results: Iterable[CollectResult], own_names: I
     # Every record of a node is gathered first and merged once at the end (`merge`).
     records: dict[tuple[str, str | None], list[Dependency]] = {}
     edges: set[Edge] = set()
+    dropped: set[PackageId] = set()
     for res in locks:
         for dep in res.dependencies:
-            if dep.package.name in own:
+            if dep.package.name in own and dep.source_kind is SourceKind.PATH:
+                dropped.add(dep.package)  # the project's own folder (a workspace member), not a dependency
                 continue
             records.setdefault(_key(dep), []).append(dep)
-        edges.update(e for e in res.edges if e.parent.name not in own and e.child.name not in own)
+        edges.update(res.edges)  # edges to a node left out are dropped below
 
     by_name: dict[str, list[tuple[str, str | None]]] = {}
     for k in records:
@@ -90,11 +101,19 @@ def build_graph(project: Project, results: Iterable[CollectResult], own_names: I
     has_direct_info = any(direct.values())
     for res in manifests:
         for dep in res.dependencies:
-            if dep.package.name in own:
-                continue
             candidates = by_name.get(dep.package.name, [])
+            if dep.package.name in own and not candidates:
+                continue  # a sibling workspace package; with a locked package of that name, the registry one
             if dep.package.version is not None:
-                candidates = [k for k in candidates if k[1] == dep.package.version]
+                # The locked version, when the lockfile has it; else the lockfile is the truth (a resolution or
+                # override changed it) and the declaration joins the locked package of that name.
+                candidates = [k for k in candidates if k[1] == dep.package.version] or [
+                    k for k in candidates if records[k][0].locked]
+            # A declared local or git package is the locked one of the same kind, never a registry namesake.
+            kinds = [k for k in candidates if records[k][0].source_kind is dep.source_kind]
+            candidates = kinds if dep.source_kind is not SourceKind.REGISTRY else (kinds or candidates)
+            if not candidates and locks and dep.scope is Scope.PEER:
+                continue  # a peer dependency the lockfile does not install: the consumer's to provide (optional peers)
             if candidates:
                 # Prefer the locked node the lockfile itself calls direct.
                 preferred = [k for k in candidates if direct[k]] or candidates
@@ -106,7 +125,12 @@ def build_graph(project: Project, results: Iterable[CollectResult], own_names: I
                 records.setdefault(k, []).append(dep)
                 direct[k] = direct.get(k, False) or dep.direct
         edges.update(res.edges)
+    # What the project's own folders depend on, the project depends on directly.
+    for e in edges:
+        if e.parent in dropped and e.child not in dropped and _key_of(e.child) in records:
+            direct[_key_of(e.child)] = True
     nodes = {k: merge(recs) for k, recs in records.items()}
+    nodes = {k: (replace(d, direct=True) if direct.get(k) and not d.direct else d) for k, d in nodes.items()}
 
     # A lockfile without root information (e.g. yarn.lock) leaves every node non-direct
     # unless a manifest said otherwise; with no manifest at all, treat nodes no edge reaches as direct.

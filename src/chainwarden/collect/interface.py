@@ -18,9 +18,11 @@ never whole.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from packaging.markers import (
     InvalidMarker,
@@ -31,7 +33,7 @@ from packaging.markers import (
 )
 from packaging.requirements import InvalidRequirement, Requirement
 
-from chainwarden._files import MAX_INPUT_BYTES, FileRefused, read_bytes
+from chainwarden._files import MAX_INPUT_BYTES, FileRefused, inside, read_bytes
 from chainwarden.model import (
     Dependency,
     Ecosystem,
@@ -87,19 +89,43 @@ class CollectContext:
     def location(self, path: Path, line: int | None) -> SourceLocation:
         return SourceLocation(self.display(path), line)
 
-    def evaluate_marker(self, marker: str | None, where: SourceLocation, skips: list[Skip]) -> bool | None:
-        """Evaluate an environment marker for this environment; `None` when there is no marker."""
+    def evaluate_marker(self, marker: str | None, where: SourceLocation, skips: list[Skip], *,
+                        extras: frozenset[str] = frozenset(), groups: frozenset[str] = frozenset()) -> bool | None:
+        """Evaluate an environment marker for this environment; `None` when there is no marker.
+
+        A marker that tests ``extras`` or ``dependency_groups`` (PEP 751; pipenv writes them into
+        Pipfile.lock too) is evaluated in the lock-file context, with the extras and groups that select
+        the entry (`extras`, `groups`), as installers do."""
         if not marker:
             return None
         try:
             # "extra" is undefined outside an install of the extra: treat the extra as requested.
-            env = dict(self.environment)
+            env: dict[str, str | frozenset[str]] = dict(self.environment)
             env.setdefault("extra", "")
-            return Marker(marker).evaluate(env)
+            parsed = Marker(marker)
+            if _LOCK_VARIABLES.search(marker):
+                return parsed.evaluate({**env, "extras": extras, "dependency_groups": groups}, context="lock_file")
+            return parsed.evaluate(env)
         except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName, ValueError) as exc:
             skips.append(Skip(what=str(where), reason=f"could not evaluate marker {excerpt(marker)}: {first_line(exc)}",
                               stage="collect"))
             return None
+
+
+    def own_folder(self, base: Path, ref: str) -> bool:
+        """Whether the local reference `ref` (``./libs/a``, ``file:../b``, ``link:c``, ``file:///abs/d``),
+        read from the folder `base`, names a folder inside the scanned folders (`roots`; `base` itself
+        when none are given): the project's own code, which is scanned as the project, not a dependency.
+        An archive (``./dist/a-1.0.tgz``), a URL or a folder outside is not (docs/decisions/0023)."""
+        folder = local_folder(ref)
+        if folder is None:
+            return False
+        target = os.path.join(base, folder)
+        return inside(target, self.roots or (base,))
+
+
+# The PEP 751 marker variables, which only a lock file's context defines.
+_LOCK_VARIABLES = re.compile(r"\b(?:extras|dependency_groups)\b")
 
 
 @dataclass
@@ -114,6 +140,9 @@ class CollectResult:
     files: list[str] = field(default_factory=list)  # display paths of every file read
     is_lockfile: bool = False
     own_names: list[str] = field(default_factory=list)  # the project's own package names (left out of the graph)
+    # Workspace member folders the input names, as patterns relative to its folder ("packages/*"; "!x" excludes):
+    # the members' manifests join this project (collect.workspace).
+    members: list[str] = field(default_factory=list)
 
     def skip(self, where: SourceLocation, reason: str) -> None:
         """Record that the input at `where` could not be read, and why; the rest goes on."""
@@ -132,6 +161,35 @@ class Collector:
     is_lockfile: bool
     matches: Callable[[str], bool]
     collect: Callable[[Path, CollectContext], CollectResult]
+
+
+_ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".egg", ".gz")
+
+
+def local_folder(ref: str) -> str | None:
+    """The folder a local reference names, as a path (relative or absolute); None for an archive file, a URL
+    of another scheme, or nothing. Understands plain paths, ``file:``, ``link:`` and ``portal:`` (npm, pnpm,
+    yarn), ``file://`` URLs (pip, uv), and yarn berry's ``::locator=...`` suffix."""
+    text = ref.strip()
+    low = text.lower()
+    if low.startswith("file://"):
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return None
+        if parts.netloc not in ("", "localhost"):
+            return None
+        path = unquote(parts.path)
+    elif low.startswith(("file:", "link:", "portal:")):
+        path = text.split(":", 1)[1]
+    elif "://" in text or low.startswith(("git+", "git@", "github:", "npm:", "workspace:")):
+        return None
+    else:
+        path = text
+    path = path.split("::", 1)[0].split("#", 1)[0].strip()
+    if not path or path.lower().endswith(_ARCHIVE_SUFFIXES):
+        return None
+    return path
 
 
 def parse_requirement(text: str) -> Requirement:

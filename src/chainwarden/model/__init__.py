@@ -423,13 +423,15 @@ class Skip:
 
 @dataclass(frozen=True, slots=True)
 class Project:
-    """One project: a directory with its manifests and lockfiles for one ecosystem."""
+    """One project: a directory (with its workspace members) and its manifests and lockfiles for one ecosystem."""
 
     root: str
     ecosystem: Ecosystem
     files: tuple[str, ...]
     lockfiles: tuple[str, ...]
     directory: str = ""  # the absolute path of `root` (``root`` is as the user reads it)
+    members: tuple[str, ...] = ()  # workspace member folders covered by this project's lockfile (as the user reads them)
+    own_names: tuple[str, ...] = ()  # the project's own packages (root and members, normalised): not dependencies
 
 
 @dataclass(frozen=True, slots=True)

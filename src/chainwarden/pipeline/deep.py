@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from chainwarden import __version__
+from chainwarden.analyze import dependency_paths
 from chainwarden.analyze.code import add_archive_anomalies, inspect_tree
 from chainwarden.analyze.code.inspect import Inspection
 from chainwarden.analyze.code.release import (
@@ -265,6 +266,7 @@ async def deep_scan(graphs: Sequence[EnrichedGraph], options: EnrichOptions) -> 
     seen: set[PackageId] = set()
     async with Session(options, project_dir) as session:
         for eg in graphs:
+            paths = dependency_paths(eg.graph)
             for dep in eg.graph.dependencies:
                 pkg = dep.package
                 if pkg in seen or dep.source_kind is not SourceKind.REGISTRY or pkg.version is None:
@@ -279,13 +281,15 @@ async def deep_scan(graphs: Sequence[EnrichedGraph], options: EnrichOptions) -> 
                 rel = await session.release(pkg, facts.artifacts, facts.index_url, dep.hashes)
                 skips += rel.gaps(pkg.purl)
                 where = dep.sources[0] if dep.sources else None
+                path = paths.get(pkg, ())
                 if rel.inspection is not None and rel.inspection.verdict in ("malicious", "suspicious"):
                     for f in rel.inspection.findings:
                         if f.severity.rank >= Severity.MEDIUM.rank:
-                            findings.append(_located(f, pkg, where, rel.inspection.verdict))
+                            findings.append(_located(f, pkg, where, rel.inspection.verdict, path))
                 if facts.previous_version and facts.previous_artifacts and rel.inspection is not None:
                     before = PackageId(pkg.ecosystem, pkg.name, facts.previous_version)
-                    found, why = await changed_behaviour(session, before, facts.previous_artifacts, rel, facts.index_url, where)
+                    found, why = await changed_behaviour(session, before, facts.previous_artifacts, rel, facts.index_url, where,
+                                                         path)
                     findings += found
                     skips += why
         skips += session.notes
@@ -293,7 +297,7 @@ async def deep_scan(graphs: Sequence[EnrichedGraph], options: EnrichOptions) -> 
 
 
 async def changed_behaviour(session: Session, old: PackageId, old_refs: Sequence[ArtifactRef], new: Release, index: str,
-                            where: SourceLocation | None) -> tuple[list[Finding], list[Skip]]:
+                            where: SourceLocation | None, path: tuple[PackageId, ...] = ()) -> tuple[list[Finding], list[Skip]]:
     """Read the `old` release and compare `new` with it: the `changed-behaviour` finding (located at `where`, the
     line that brings the package in) when the takeover signature is there, and what could not be read."""
     before = await session.release(old, old_refs, index)
@@ -301,14 +305,40 @@ async def changed_behaviour(session: Session, old: PackageId, old_refs: Sequence
     diff = diff_releases(before, new)
     if diff is None or diff.finding is None:
         return [], skips
-    return [_located(diff.finding, new.package, where, None)], skips
+    return [_located(diff.finding, new.package, where, None, path)], skips
 
 
-def _located(f: Finding, pkg: PackageId, where: SourceLocation | None, verdict: str | None) -> Finding:
+# What to do about a dependency whose own files do this (a code rule's finding in `scan --deep`). Every one
+# starts with not installing the release; some rules say what else to look at. {pkg} is the release.
+_REMOVE = "do not install {pkg}: remove it, or pin a release of it you have read, and report it to the index"
+_CODE_FIX: dict[str, str] = {
+    "dns-exfiltration": _REMOVE + "; where it ran, look in the DNS logs for the names it builds and treat the data it "
+                        "encodes in them (environment, credentials) as sent",
+    "install-time-code": _REMOVE + "; until then install with scripts off (npm --ignore-scripts, pip --only-binary :all:) "
+                         "and treat a machine that installed it as exposed",
+    "install-script": _REMOVE + "; until then install with npm --ignore-scripts and treat a machine that installed it "
+                      "as exposed",
+    "secret-exfiltration": _REMOVE + "; rotate every credential on a machine or CI runner that installed it",
+    "webhook-exfiltration": _REMOVE + "; rotate every credential on a machine or CI runner that installed it",
+    "credential-file-access": _REMOVE + "; rotate the credentials it reads where it was installed",
+    "reverse-shell": _REMOVE + "; treat a machine that installed it as compromised",
+    "persistence": _REMOVE + "; look for and remove what it writes (start-up files, .pth files, shell profiles) "
+                   "where it was installed",
+    "self-publishing": _REMOVE + "; revoke the npm tokens of a machine that installed it and check what was published "
+                       "with them",
+}
+
+
+def _located(f: Finding, pkg: PackageId, where: SourceLocation | None, verdict: str | None,
+             path: tuple[PackageId, ...] = ()) -> Finding:
+    """A finding in a package's files, as a finding about the dependency: located at the line that brings the
+    package in, with the path from a direct dependency down to it (the report's "via" line), the file inside
+    the package in the evidence, and a fix (the code rules give none of their own)."""
     evidence = list(f.evidence)
     if f.location is not None:
         evidence.insert(0, Evidence("in the package", str(f.location)))
     if verdict:
         evidence.append(Evidence("package verdict", verdict))
+    fix = f.fix or _CODE_FIX.get(f.rule, _REMOVE).format(pkg=pkg)
     return Finding(rule=f.rule, severity=f.severity, confidence=f.confidence, package=pkg, message=f.message,
-                   location=where, evidence=tuple(evidence), fix=f.fix)
+                   location=where, evidence=tuple(evidence), fix=fix, path=path or f.path)

@@ -1,7 +1,9 @@
 """`chainwarden review BASE HEAD [PATH]`: what a change does to the dependencies, judged by the policy.
 
 Both commits' files under PATH are exported with ``git archive`` (nothing is checked out, the
-working tree is untouched) into temporary folders, collected and looked up like a scan. The
+working tree is untouched) into temporary folders through the safe unpacker, collected and looked
+up like a scan. Symbolic links that stay inside the tree are made again; one out of it is not
+followed and is listed as not checked (`_export`). The
 comparison (analyze.review) lists dependencies added, removed, upgraded and downgraded; for each
 added or changed package the report gives HEAD's findings, new maintainers or publishers, a
 changed repository URL, approvals, and with ``--deep`` the behaviour the new release adds
@@ -11,6 +13,8 @@ changed repository URL, approvals, and with ``--deep`` the behaviour the new rel
 from __future__ import annotations
 
 import asyncio
+import os
+import posixpath
 import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,7 +25,7 @@ from chainwarden.decide import Action, decide
 from chainwarden.enrich import EnrichOptions
 from chainwarden.enrich.artifacts import unpack
 from chainwarden.enrich.artifacts.workdir import work_dir
-from chainwarden.model import Finding, PackageId, RegistryFacts, ScanResult, Skip
+from chainwarden.model import Finding, PackageId, RegistryFacts, ScanResult, Skip, excerpt
 from chainwarden.pipeline import ScanRequest, policy_for, scan
 
 
@@ -33,8 +37,12 @@ class ReviewError(Exception):
 
 
 def _git(repo: Path, *args: str) -> bytes:
+    return _git_input(repo, None, *args)
+
+
+def _git_input(repo: Path, data: bytes | None, *args: str) -> bytes:
     try:
-        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False, timeout=120)
+        done = subprocess.run(["git", "-C", str(repo), *args], input=data, capture_output=True, check=False, timeout=120)
     except FileNotFoundError as exc:
         raise ReviewError("git is not installed: review reads the two commits with git") from exc
     except subprocess.TimeoutExpired as exc:
@@ -44,17 +52,86 @@ def _git(repo: Path, *args: str) -> bytes:
     return done.stdout
 
 
-def _export(root: Path, ref: str, prefix: str, dest: Path) -> Path:
-    """The tree of `ref` under `prefix`, written to `dest` through the safe unpacker."""
+def _export(root: Path, ref: str, prefix: str, dest: Path) -> tuple[Path, list[Skip]]:
+    """The tree of `ref` under `prefix`, written to `dest` through the safe unpacker, and what was left out.
+
+    The unpacker creates no links. Each symbolic link of the commit (git says which, and where it points)
+    that stays inside the exported tree is made again, as the same relative link, so a linked manifest is
+    read as in a checkout; a link out of the tree (an absolute target, or ``..`` past its top) is not
+    made, and is reported. The collectors read through the safe reader, confined to the tree, whatever
+    a chain of links says."""
     commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
     archive = dest.parent / f"{dest.name}.tar"
     archive.write_bytes(_git(root, "archive", "--format=tar", commit, "--", prefix or "."))
     unpacked = unpack(archive, dest)
     archive.unlink()
-    if unpacked.anomalies:
-        kinds = ", ".join(sorted({a.kind for a in unpacked.anomalies}))
+    links = _links(root, commit, prefix)
+    unexpected = [a for a in unpacked.anomalies if a.kind != "link"]  # links: git says which, below
+    if unexpected:
+        kinds = ", ".join(sorted({a.kind for a in unexpected}))
         raise ReviewError(f"{ref}: the commit's files could not be exported safely ({kinds})")
-    return dest / prefix if prefix else dest
+    tree = dest / prefix if prefix else dest
+    skips: list[Skip] = []
+    made: dict[Path, tuple[str, str]] = {}
+
+    def left_out(path: str, target: str) -> None:
+        where = path[len(prefix) + 1:] if prefix and path.startswith(prefix + "/") else path
+        skips.append(Skip(f"{where} ({ref})", f"a symbolic link out of the repository (to {excerpt(target)}): not followed",
+                          "collect"))
+
+    for path, target in sorted(links.items()):
+        if not _link_inside(path, target, prefix):
+            left_out(path, target)
+            continue
+        link = dest / path
+        if link.parent.is_dir() and not link.is_symlink() and not link.exists():
+            os.symlink(target, link)
+            made[link] = (path, target)
+    # Each target was inside by its text; through another link (``a -> ..`` then ``b -> a/..``) it may still
+    # lead out. Whatever resolves out of the tree is removed again, until none does (a removal can change where
+    # another resolves; each round removes at least one).
+    top = os.path.realpath(tree)
+    while True:
+        out = [link for link in made if os.path.commonpath([top, os.path.realpath(link)]) != top]
+        if not out:
+            break
+        for link in out:
+            link.unlink()
+            left_out(*made.pop(link))
+    return tree, skips
+
+
+def _links(root: Path, commit: str, prefix: str) -> dict[str, str]:
+    """Every symbolic link in `commit` under `prefix`: {path: target}, as git stores them."""
+    listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix or ".")
+    blobs: dict[str, str] = {}
+    for record in listing.split(b"\0"):
+        meta, _, name = record.partition(b"\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[0] == b"120000":
+            blobs[name.decode("utf-8", "surrogateescape")] = fields[2].decode()
+    if not blobs:
+        return {}
+    out = _git_input(root, "\n".join(blobs.values()).encode() + b"\n", "cat-file", "--batch")
+    targets: dict[str, str] = {}
+    pos = 0
+    for path, blob in blobs.items():  # "<oid> blob <size>\n<content>\n" per link, in order
+        header_end = out.index(b"\n", pos)
+        size = int(out[pos:header_end].split()[2])
+        targets[path] = out[header_end + 1: header_end + 1 + size].decode("utf-8", "surrogateescape")
+        pos = header_end + 1 + size + 1
+    return targets
+
+
+def _link_inside(path: str, target: str, prefix: str) -> bool:
+    """Whether the link at `path` (relative to the repository) to `target` stays inside the exported tree."""
+    if not target or target.startswith("/") or "\0" in target or (len(target) > 1 and target[1] == ":"):
+        return False
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    top = prefix.strip("/")
+    if resolved == ".." or resolved.startswith("../"):
+        return False
+    return not top or resolved == top or resolved.startswith(top + "/")
 
 
 def run_review(repo_path: Path, base: str, head: str, options: EnrichOptions, *, config: Path | None = None,
@@ -67,9 +144,11 @@ def run_review(repo_path: Path, base: str, head: str, options: EnrichOptions, *,
         prefix = ""
     with work_dir("review") as work:  # private, removed on every way out (SIGINT/SIGTERM too: workdir)
         trees = {}
+        link_skips: list[Skip] = []
         for label, ref in (("base", base), ("head", head)):
             (work / label).mkdir()
-            trees[label] = _export(root, ref, prefix, work / label / "tree")
+            trees[label], left_out = _export(root, ref, prefix, work / label / "tree")
+            link_skips += left_out if label == "head" else []
         moment = now or datetime.now(UTC)
 
         def request(label: str) -> ScanRequest:
@@ -84,7 +163,7 @@ def run_review(repo_path: Path, base: str, head: str, options: EnrichOptions, *,
         touched = result.touched()
         findings = [f for f in head_scan.findings if (f.package.ecosystem, f.package.name) in touched]
         findings += result.findings
-        skips = [s for s in head_scan.skips]
+        skips = [*link_skips, *head_scan.skips]
         if deep:
             deep_findings, deep_skips = asyncio.run(_changed_behaviour(result.changes, base_scan, head_scan, options))
             findings += deep_findings

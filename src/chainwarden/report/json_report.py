@@ -201,6 +201,8 @@ def build(result: ScanResult) -> dict[str, Any]:
                 "ecosystem": g.project.ecosystem.value,
                 "files": list(g.project.files),
                 "lockfiles": list(g.project.lockfiles),
+                "members": list(g.project.members),
+                "own_names": list(g.project.own_names),
                 "packages": len(g.dependencies),
                 "direct": len(g.direct()),
                 "edges": [[e.parent.purl, e.child.purl] for e in g.edges],

@@ -79,14 +79,14 @@ def test_each_kind_of_spec_is_classified(tmp_path: Path) -> None:
     assert deps["shorthand"].source_kind is SourceKind.VCS
     assert deps["tarball"].source_kind is SourceKind.URL
     assert deps["local"].source_kind is SourceKind.PATH and deps["local"].source_url == "file:../local"
-    assert deps["linked"].source_kind is SourceKind.PATH
-    # workspace: names the project's own package: left out without a Skip.
-    assert "sibling" not in deps
+    # workspace: names the project's own package, and so does a link: or file: folder inside the scanned
+    # folder (docs/decisions/0023): left out without a Skip; a folder outside (file:../local) is a dependency.
+    assert "sibling" not in deps and "linked" not in deps
     # Each section gives its scope.
     assert deps["dev-tool"].scope is Scope.DEV
     assert deps["opt-native"].scope is Scope.OPTIONAL
     assert deps["react-like"].scope is Scope.PEER
-    assert result.own_names == ["@cw/specs"]
+    assert result.own_names == ["@cw/specs", "linked"]
     assert result.index_hints == [
         IndexHint(option="publish-registry", value="https://index.invalid/private/", location=SourceLocation("package.json", 32))
     ]

@@ -160,3 +160,21 @@ def test_shrinkwrap_name_matches(tmp_path: Path) -> None:
     shutil.copyfile(fixture("npm-shrinkwrap.json.v3"), tmp_path / "npm-shrinkwrap.json")
     result = package_lock.collect(tmp_path / "npm-shrinkwrap.json", CollectContext(display_base=tmp_path))
     assert result.files == ["npm-shrinkwrap.json"]
+
+
+def test_an_unversioned_git_package_is_listed_not_skipped(tmp_path: Path) -> None:
+    """A git dependency whose entry has no version was a Skip here while Pipfile.lock lists its own (issue 14):
+    every format lists a package that is not from an index, versioned when the lockfile knows the version
+    (decision 0023). A registry entry without a version stays a Skip."""
+    import json
+
+    lock = {"name": "app", "lockfileVersion": 3, "packages": {
+        "": {"name": "app", "dependencies": {"gitdep": "github:owner/gitdep", "plain": "^1.0.0"}},
+        "node_modules/gitdep": {"resolved": "git+ssh://git@index.invalid/owner/gitdep.git#" + "0" * 40},
+        "node_modules/plain": {"resolved": "https://index.invalid/npm/plain/-/plain-1.0.0.tgz"}}}
+    path = tmp_path / "package-lock.json"
+    path.write_text(json.dumps(lock, indent=2), encoding="utf-8")
+    result = package_lock.collect(path, CollectContext(display_base=tmp_path))
+    [git] = result.dependencies
+    assert git.package == PackageId(Ecosystem.NPM, "gitdep") and git.source_kind is SourceKind.VCS and git.direct
+    assert [s.reason for s in result.skips] == ["expected a version string for 'node_modules/plain', got no version"]

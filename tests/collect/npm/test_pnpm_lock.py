@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from chainwarden.collect import workspace
 from chainwarden.collect.interface import CollectContext, CollectError, CollectResult
 from chainwarden.collect.npm import pnpm_lock
 from chainwarden.model import (
@@ -88,7 +89,11 @@ def test_v9_workspace_links_aliases_and_non_registry_sources(tmp_path: Path) -> 
         "app-only@1.0.0", "gitdep@0.5.0", "local-thing@1.0.0", "react-dom-like@18.2.0", "react-like@18.2.0",
         "real-pkg@2.1.0", "shared@2.0.0", "tarball-dep@1.0.0", "tester@1.0.0",
     }
-    assert result.own_names == ["@cw/app"]  # link:packages/app
+    # link:packages/app, and the file: folder vendor/local-thing inside the project (docs/decisions/0023):
+    # the project's own code, whose folders the lockfile covers.
+    assert result.own_names == ["local-thing", "@cw/app"]
+    # Folders the lockfile names are matched exactly (workspace.literal), never as globs.
+    assert set(result.members) == {workspace.literal("vendor/local-thing"), workspace.literal("packages/app")}
     assert deps["real-pkg@2.1.0"].groups == ("alias:aliased",)
     assert deps["real-pkg@2.1.0"].direct and deps["real-pkg@2.1.0"].specifier == "npm:real-pkg@^2.0.0"
     # Dependencies of the packages/app importer are direct too.

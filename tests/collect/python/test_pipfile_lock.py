@@ -134,3 +134,18 @@ def test_wrong_typed_entries_are_skips_and_the_rest_is_read(tmp_path: Path) -> N
     assert any("'docs'" in r for r in reasons.values())
     deps = _by_name(result)
     assert len(deps) == 9 and deps["pluggy"].hashes == ()
+
+
+def test_dependency_group_markers_are_evaluated_as_pipenv_does(tmp_path: Path) -> None:
+    """pipenv's own Pipfile.lock (`.dependency-groups`): 86 markers such as
+    ``('dev' in dependency_groups) and (python_version >= '3.10')`` were "could not evaluate marker" Skips, so
+    `--strict` exited 3 on a healthy project. The group test is true for the category that lists the package."""
+    result = _collect(install_fixture("Pipfile.lock.dependency-groups", tmp_path))
+    assert result.skips == []
+    deps = _by_name(result)
+    assert len({(d.package.name, d.package.version) for d in result.dependencies}) == 105  # 110 entries, 5 in both categories
+    assert _provenance("Pipfile.lock.dependency-groups")["package_count"] == 105
+    assert deps["alabaster"].marker == "('dev' in dependency_groups) and (python_version >= '3.10')"
+    assert deps["alabaster"].marker_applies is True and deps["alabaster"].scope is Scope.DEV  # Python 3.11
+    assert deps["arpeggio"].marker_applies is True  # 'dev' in dependency_groups, nothing else
+    assert deps["atomicwrites"].marker_applies is False  # ... and (sys_platform == 'win32'), on Linux

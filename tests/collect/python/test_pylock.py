@@ -82,7 +82,7 @@ def test_sources_root_dependencies_and_group_markers(tmp_path: Path) -> None:
     assert deps["wheel-from-url"].hashes == ("sha256:" + "2" * 64,)
     local = deps["local-helper"]
     assert local.package.version is None and local.source_kind is SourceKind.PATH
-    assert local.scope is Scope.DEV and local.marker_applies is False  # 'dev' is not a default group
+    assert local.scope is Scope.DEV and local.marker_applies is True  # installed with the 'dev' group, checked as dev
     assert deps["pysocks"].scope is Scope.OPTIONAL
     numpy = {d.package.version: d for d in result.dependencies if d.package.name == "numpy"}
     assert numpy["2.1.0"].direct and not numpy["1.26.4"].direct  # the root names version 2.1.0

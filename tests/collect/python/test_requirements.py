@@ -58,6 +58,7 @@ def test_index_options_urls_vcs_and_editables(tmp_path: Path) -> None:
         "-f ./wheels\n"
         "-e git+https://example.test/acme/tool.git@v1#egg=acme-tool\n"
         "-e ./libs/local-lib\n"
+        "-e ../elsewhere/outside-lib\n"
         "https://example.test/files/thing-1.0.tar.gz\n"
         "pkg @ https://example.test/pkg-2.0-py3-none-any.whl\n"
     )})
@@ -65,9 +66,40 @@ def test_index_options_urls_vcs_and_editables(tmp_path: Path) -> None:
         ("index-url", "https://private.test/simple", 1), ("extra-index-url", "https://mirror.test/simple", 2), ("find-links", "./wheels", 3)]
     deps = {d.package.name: d for d in res.dependencies}
     assert deps["acme-tool"].source_kind is SourceKind.VCS and deps["acme-tool"].editable
-    assert deps["local-lib"].source_kind is SourceKind.PATH
-    assert deps["thing"].source_kind is SourceKind.URL
+    # A folder inside the project is the project's own code; one outside is a local dependency (decision 0023).
+    assert "local-lib" not in deps
+    assert deps["outside-lib"].source_kind is SourceKind.PATH and deps["outside-lib"].package.version is None
+    # A wheel or sdist file name carries its name and version.
+    assert deps["thing"].source_kind is SourceKind.URL and deps["thing"].package.version == "1.0"
     assert deps["pkg"].source_kind is SourceKind.URL and deps["pkg"].source_url.endswith(".whl")
+    assert deps["pkg"].package.version == "2.0"
+
+
+def test_local_wheel_is_named_by_its_file_name(tmp_path: Path) -> None:
+    """requirements.txt.local-wheel: a wheel kept in the repository, as pip's own docs show it."""
+    res = _collect(tmp_path, {"requirements.txt": fixture("requirements.txt.local-wheel").read_text(encoding="utf-8")})
+    assert res.skips == []
+    deps = {d.package.name: d for d in res.dependencies}
+    numpy = deps["numpy"]
+    assert numpy.package.version == "1.9.2" and numpy.source_kind is SourceKind.PATH
+    assert numpy.source_url == "./downloads/numpy-1.9.2-cp34-none-win32.whl" and numpy.locked
+    assert deps["pyyaml"].package.version == "6.0.2" and deps["pyyaml"].source_kind is SourceKind.URL
+    assert deps["six"].package.version == "1.16.0"  # file:// URL of an sdist
+
+
+def test_per_requirement_config_settings(tmp_path: Path) -> None:
+    """pip's per-requirement options: -C KEY=VAL, -CKEY=VAL and --config-settings, with or without =."""
+    res = _collect(tmp_path, {"requirements.txt": (
+        "numpy==2.1.0 -C setup-args=-Dblas=openblas\n"
+        "scipy==1.14.1 -Csetup-args=-Duse-pythran=false --hash=sha256:cccc\n"
+        "pandas==2.2.3 --config-settings editable_mode=compat\n"
+        "lxml==5.3.0 --config-settings=--build-option=--with-xslt\n"
+    )})
+    assert res.skips == []
+    deps = {d.package.name: d for d in res.dependencies}
+    assert {n: d.package.version for n, d in deps.items()} == {
+        "numpy": "2.1.0", "scipy": "1.14.1", "pandas": "2.2.3", "lxml": "5.3.0"}
+    assert deps["scipy"].hashes == ("sha256:cccc",)
 
 
 def test_bad_lines_are_skips_and_the_rest_goes_on(tmp_path: Path) -> None:

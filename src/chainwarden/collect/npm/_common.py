@@ -6,7 +6,6 @@ edges, duplicate merging, and a YAML reader that keeps every scalar as text.
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -159,14 +158,6 @@ def integrity_hashes(value: str) -> tuple[str, ...]:
     return tuple(t for t in value.split() if re.fullmatch(r"[a-z0-9]+-[A-Za-z0-9+/=_-]+", t))
 
 
-def inside_project(target: str, base: str = "") -> bool:
-    """Whether a relative link target (from folder `base`) stays inside the project: a workspace package."""
-    if target.startswith(("/", "~")) or re.match(r"^[A-Za-z]:[\\/]", target):
-        return False
-    joined = posixpath.normpath(posixpath.join(base or ".", target.replace("\\", "/")))
-    return joined != ".." and not joined.startswith("../")
-
-
 @dataclass(frozen=True, slots=True)
 class Declared:
     """One ``name: spec`` of a manifest section."""
@@ -180,6 +171,7 @@ class Declared:
 class Manifest:
     name: str | None
     declared: tuple[Declared, ...]
+    resolutions: tuple[tuple[str, str], ...] = ()  # yarn's ``resolutions``: (pattern, range) as written
 
     def by_name(self) -> dict[str, tuple[Scope, str]]:
         """Each declared name with its strongest scope and that section's spec."""
@@ -208,7 +200,44 @@ def read_sibling_manifest(lockfile: Path, ctx: CollectContext, result: CollectRe
         if isinstance(table, dict):
             declared.extend(Declared(k, v, scope) for k, v in table.items() if isinstance(v, str))
     name = data.get("name")
-    return Manifest(name if isinstance(name, str) and name.strip() else None, tuple(declared))
+    resolutions = data.get("resolutions")
+    pinned = tuple((k, v) for k, v in resolutions.items() if isinstance(v, str)) if isinstance(resolutions, dict) else ()
+    return Manifest(name if isinstance(name, str) and name.strip() else None, tuple(declared), pinned)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """One entry of yarn's ``resolutions``: `name` (under `parent`, for `range` when given) resolves to `to`."""
+
+    parent: str | None
+    name: str
+    range: str | None
+    to: str
+
+    def applies(self, name: str, rng: str, parent: str | None) -> bool:
+        if name != self.name or (self.parent is not None and self.parent != parent):
+            return False
+        return self.range is None or rng in (self.range, f"npm:{self.range}")
+
+
+def resolutions(manifest: Manifest | None) -> list[Resolution]:
+    """yarn's ``resolutions`` (``name``, ``name@range``, ``parent/name``, ``**/name``, scoped names too)."""
+    out: list[Resolution] = []
+    for pattern, to in manifest.resolutions if manifest else ():
+        parts = pattern.split("/")
+        cut = 2 if len(parts) >= 2 and parts[-2].startswith("@") else 1
+        last, rest = "/".join(parts[-cut:]), parts[:-cut]
+        split = split_descriptor(last)
+        name, rng = split if split else (last, None)
+        parent: str | None = None
+        if rest:  # the package just above (yarn's a/b/name chains: b)
+            above = "/".join(rest[-2:]) if len(rest) >= 2 and rest[-2].startswith("@") else rest[-1]
+            above_split = split_descriptor(above)
+            parent = above_split[0] if above_split else above
+            if parent.strip("*") == "":
+                parent = None
+        out.append(Resolution(parent, name, rng, to))
+    return out
 
 
 def stronger(a: Scope, b: Scope) -> Scope:

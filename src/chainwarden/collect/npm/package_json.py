@@ -6,9 +6,11 @@ is direct; its version is known only when the range is an exact version
 (``1.2.3``, ``=1.2.3``). Specs that do not name a registry range are kept with
 their kind: git URLs and ``github:``/``user/repo`` shorthands are VCS, tarball
 URLs are URL, ``file:``/``link:`` are PATH; ``npm:real@range`` aliases become the
-real package with the alias in `groups`; ``workspace:`` specs name the project's
-own packages and are left out. The package's own ``name`` goes to
-`own_names`, ``publishConfig.registry`` to an `IndexHint`.
+real package with the alias in `groups`; ``workspace:`` specs, and ``file:``/``link:``
+folders inside the scanned folders, name the project's own packages and are left
+out (docs/decisions/0023). The package's own ``name`` goes to
+`own_names`, ``publishConfig.registry`` to an `IndexHint`, and ``workspaces``
+(a list of folder patterns, or yarn's ``{"packages": [...]}``) to `members`.
 """
 
 from __future__ import annotations
@@ -83,8 +85,18 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
                 skip(line, f"expected a package name in {section}, got an empty key")
                 continue
             dep = manifest_dependency(dep_name, spec, scope, ctx.location(path, line))
-            if dep is not None:
+            if dep is not None and dep.source_kind is SourceKind.PATH and ctx.own_folder(path.parent, spec):
+                result.own_names.append(normalize_name(Ecosystem.NPM, dep_name))  # a folder of the project itself
+            elif dep is not None:
                 result.dependencies.append(dep)
+
+    workspaces = data.get("workspaces")
+    if isinstance(workspaces, dict):  # yarn's {"packages": [...], "nohoist": [...]}
+        workspaces = workspaces.get("packages")
+    if isinstance(workspaces, list):
+        result.members.extend(w for w in workspaces if isinstance(w, str))
+    elif workspaces is not None:
+        skip(lines.get(("workspaces",)), f"expected a list of folder patterns for workspaces, got {json_type(workspaces)}")
 
     publish = data.get("publishConfig")
     if isinstance(publish, dict):

@@ -5,8 +5,10 @@ Versions 2 and 3 are read from ``packages``, keyed by install path
 dependency lists, and those of the workspace folders (keys outside
 ``node_modules``), name the direct packages. ``dev``/``optional``/``devOptional``/
 ``peer`` flags give the scope. ``link: true`` entries point at folders: links
-inside the project are the project's own workspace packages (their names go to
-`own_names`), links outside it are local PATH packages.
+inside the scanned folders are the project's own packages (their names go to
+`own_names`, their folders to `members`), links outside are local PATH packages,
+versioned by their folder's entry, whose dependencies give their edges
+(docs/decisions/0023).
 
 Version 1 is read from the nested ``dependencies`` tree with its ``requires``
 maps; which top-level packages are direct comes from the ``package.json``
@@ -34,7 +36,6 @@ from chainwarden.collect.interface import (
 )
 from chainwarden.collect.npm._common import (
     SECTIONS,
-    inside_project,
     integrity_hashes,
     json_type,
     merge_duplicates,
@@ -44,6 +45,7 @@ from chainwarden.collect.npm._common import (
     split_descriptor,
     url_kind,
 )
+from chainwarden.collect.workspace import literal
 from chainwarden.model import (
     Dependency,
     Ecosystem,
@@ -195,13 +197,14 @@ def _packages(doc: _Doc, packages: dict[str, Any]) -> None:
         if entry.get("link") is True and _is_installed(key):
             target = entry.get("resolved")
             target_entry = entries.get(target, {}) if isinstance(target, str) else {}
-            if isinstance(target, str) and inside_project(target):
+            if isinstance(target, str) and doc.ctx.own_folder(doc.path.parent, target):
                 own_links.add(key)
                 doc.result.own_names.append(normalize_name(Ecosystem.NPM, _name_of(key, target_entry)))
 
     # Direct packages: what the root and the workspace folders declare, resolved from where they sit.
     direct: dict[str, str | None] = {}
-    declarers = [k for k in entries if k == "" or (not _is_installed(k) and inside_project(k))]
+    declarers = [k for k in entries if k == "" or (not _is_installed(k) and doc.ctx.own_folder(doc.path.parent, k))]
+    doc.result.members.extend(literal(k) for k in declarers if k)  # workspace folders: their package.json joins this project
     for folder in declarers:
         keypath = ("packages", folder)
         for section, _scope in SECTIONS:
@@ -231,6 +234,9 @@ def _packages(doc: _Doc, packages: dict[str, Any]) -> None:
     for key, parent in ids.items():
         entry = entries[key]
         keypath = ("packages", key)
+        if entry.get("link") is True and isinstance(entry.get("resolved"), str) and entry["resolved"] in entries:
+            key = entry["resolved"]  # a local package outside the project: its folder's entry lists what it needs
+            entry = entries[key]
         for section, required in (("dependencies", True), ("optionalDependencies", False), ("peerDependencies", False)):
             for dep in _dep_map(doc, entry, section, keypath):
                 target = _resolve(entries, key, dep)
@@ -275,14 +281,16 @@ def _package_entry(
             locked=True,
         )
     version = entry.get("version")
-    if not isinstance(version, str) or not version.strip():
-        got = "no version" if version is None else json_type(version)
-        doc.skip(line, f"expected a version string for {excerpt(key)}, got {got}")
-        return None
     kind, url = doc.source(resolved, keypath)
+    if not isinstance(version, str) or not version.strip():
+        if version is not None or kind is SourceKind.REGISTRY:
+            got = "no version" if version is None else json_type(version)
+            doc.skip(line, f"expected a version string for {excerpt(key)}, got {got}")
+            return None
+        version = ""  # a git, URL or local package without a version: listed, unversioned (decision 0023)
     integrity = doc.text_field(entry, "integrity", keypath, key)
     return Dependency(
-        package=PackageId(Ecosystem.NPM, normalize_name(Ecosystem.NPM, name), version.strip()),
+        package=PackageId(Ecosystem.NPM, normalize_name(Ecosystem.NPM, name), version.strip() or None),
         sources=(doc.loc(line),),
         direct=is_direct,
         scope=_flag_scope(entry),

@@ -3,8 +3,13 @@
 The direct packages are what the importers declare: ``importers`` (``.`` is the
 root, other keys are workspace folders) or, in single-project locks of v5/v6,
 the top-level ``dependencies``/``devDependencies``/``optionalDependencies``
-(v5 keeps the ranges in ``specifiers``). ``link:`` references inside the project
-are the project's own workspace packages (their names go to `own_names`).
+(v5 keeps the ranges in ``specifiers``). Every importer but ``.`` is a workspace
+member (`members`). Local folders follow docs/decisions/0023: a ``link:`` or
+``file:`` (``resolution.type: directory``) folder inside the scanned folders is the
+project's own code (its name goes to `own_names`, its folder to `members`); one
+outside is a PATH dependency. A
+local package is named by its ``name`` field or the name it is depended on by,
+never by its key (``file:../x``).
 
 ``packages`` is keyed ``/name/1.0.0`` (v5), ``/name@1.0.0`` (v6) or
 ``name@1.0.0`` (v9), with peer suffixes (``_react@18.2.0``, ``(react@18.2.0)``)
@@ -23,6 +28,7 @@ are reported as dev dependencies in group ``pnpm-env``, never as direct ones.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from chainwarden.collect._locate import YAML_LOADER, compose_yaml, yaml_error, yaml_key_lines
+from chainwarden.collect._locate import compose_yaml, compose_yaml_documents, yaml_key_lines
 from chainwarden.collect.interface import (
     CollectContext,
     CollectError,
@@ -40,7 +46,6 @@ from chainwarden.collect.interface import (
 )
 from chainwarden.collect.npm._common import (
     add_root,
-    inside_project,
     integrity_hashes,
     merge_duplicates,
     redact,
@@ -52,6 +57,7 @@ from chainwarden.collect.npm._common import (
     url_kind,
     yaml_plain,
 )
+from chainwarden.collect.workspace import literal
 from chainwarden.model import (
     Dependency,
     Ecosystem,
@@ -123,11 +129,7 @@ def _documents(path: Path, text: str, ctx: CollectContext) -> list[yaml.Node | N
     """One node per YAML document: compose_yaml for the usual single document, compose_all for pnpm 11+'s two."""
     if not _DOC_SEPARATOR.search(text):
         return [compose_yaml(path, text, ctx, "pnpm-lock.yaml")]
-    try:
-        nodes: list[yaml.Node | None] = list(yaml.compose_all(text, Loader=YAML_LOADER))
-    except yaml.YAMLError as exc:
-        raise yaml_error(path, ctx, "pnpm-lock.yaml", exc) from exc
-    return nodes or [None]
+    return compose_yaml_documents(path, text, ctx, "pnpm-lock.yaml")
 
 
 def _major(data: dict[str, Any]) -> int:
@@ -183,12 +185,13 @@ def _read(doc: _Doc, data: dict[str, Any]) -> None:
     # Package records, keyed by their packages key.
     deps: list[Dependency] = []
     flagged: dict[PackageId, Scope] = {}
+    referred = _local_names(data, graph, packages)
     for key, entry in packages.items():
         keypath = ("packages", key)
         if not isinstance(entry, dict):
             doc.skip(keypath, f"expected a mapping for package {excerpt(key)}, got {_yaml_type(entry)}")
             continue
-        dep = _package(doc, key, entry)
+        dep = _package(doc, key, entry, referred.get(key))
         if dep is None:
             continue
         doc.ids[key] = dep.package
@@ -216,6 +219,8 @@ def _read(doc: _Doc, data: dict[str, Any]) -> None:
         bodies = [(".", data, ())]
     aliases: dict[PackageId, set[str]] = {}
     for folder, body, ipath in bodies:
+        if folder != "." and not doc.env:
+            doc.result.members.append(literal(folder))  # a workspace package: its package.json joins this project
         if not isinstance(body, dict):
             doc.skip(ipath, f"expected a mapping for importer {excerpt(folder)}, got {_yaml_type(body)}")
             continue
@@ -234,9 +239,16 @@ def _read(doc: _Doc, data: dict[str, Any]) -> None:
                     doc.skip(where, f"expected a version for {excerpt(name)} in {section}, got {_yaml_type(ref) if ref != '' else 'none'}")
                     continue
                 if ref.startswith("link:"):
-                    if inside_project(ref[5:], folder):
+                    if doc.ctx.own_folder(doc.path.parent / folder, ref):  # the project's own folder
                         doc.result.own_names.append(normalize_name(Ecosystem.NPM, name))
-                    continue  # a linked folder: the project's own package, or a local one its manifest names
+                        doc.result.members.append(literal(posixpath.normpath(posixpath.join(folder, ref[5:]))))
+                    else:  # a folder outside the project: a local dependency, not checked
+                        doc.result.dependencies.append(Dependency(
+                            package=PackageId(Ecosystem.NPM, normalize_name(Ecosystem.NPM, name)),
+                            sources=(doc.loc(doc.lines.get(where)),), direct=True, scope=scope,
+                            specifier=spec if isinstance(spec, str) else None, source_kind=SourceKind.PATH,
+                            source_url=redact(ref), locked=True))
+                    continue
                 target = _resolve(graph, name, ref) or _resolve(packages, name, ref)
                 package = package_of(target) if target is not None else None
                 if package is None:
@@ -307,9 +319,43 @@ def _name_version(key: str, major: int) -> tuple[str | None, str | None]:
     return split
 
 
-def _package(doc: _Doc, key: str, entry: dict[str, Any]) -> Dependency | None:
+_LOCAL = ("file:", "link:")
+
+
+def _local_names(data: dict[str, Any], graph: dict[str, Any], packages: dict[str, Any]) -> dict[str, str]:
+    """The name each local (``file:``) package is depended on by, by its packages key: the entry's own
+    ``name`` field may be missing, and its key (``file:../x``) holds no name."""
+    out: dict[str, str] = {}
+    importers = data.get("importers")
+    tables: list[Any] = [data]
+    if isinstance(importers, dict):
+        tables += list(importers.values())
+    tables += list(graph.values())
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        for section in ("dependencies", "optionalDependencies", "devDependencies"):
+            refs = table.get(section)
+            if not isinstance(refs, dict):
+                continue
+            for name, value in refs.items():
+                ref = value.get("version") if isinstance(value, dict) else value
+                if isinstance(ref, str) and ref.startswith("file:"):
+                    target = _resolve(graph, name, ref) or _resolve(packages, name, ref)
+                    if target is not None:
+                        out.setdefault(_strip_peers(target), name)
+    return out
+
+
+def _package(doc: _Doc, key: str, entry: dict[str, Any], referred: str | None = None) -> Dependency | None:
+    """One packages entry. A local package's name is its ``name`` field, else the name it is depended on by
+    (`referred`), never its key (``file:../x``)."""
     keypath = ("packages", key)
     key_name, key_version = _name_version(key, doc.major)
+    if key.removeprefix("/").startswith(_LOCAL):
+        key_name, key_version = referred, key.removeprefix("/")
+    elif key_version is not None and key_version.startswith(_LOCAL) and referred:
+        key_name = key_name or referred
     name_field, version_field = entry.get("name"), entry.get("version")
     if name_field is not None and not isinstance(name_field, str):
         doc.skip((*keypath, "name"), f"expected a name string for {excerpt(key)}, got {_yaml_type(name_field)}")
@@ -325,6 +371,7 @@ def _package(doc: _Doc, key: str, entry: dict[str, Any]) -> Dependency | None:
     kind: SourceKind = SourceKind.REGISTRY
     url: str | None = None
     hashes: tuple[str, ...] = ()
+    own = False
     resolution = entry.get("resolution")
     if isinstance(resolution, dict):
         integrity = resolution.get("integrity")
@@ -337,6 +384,8 @@ def _package(doc: _Doc, key: str, entry: dict[str, Any]) -> Dependency | None:
         elif rtype == "directory":
             directory = resolution.get("directory")
             kind, url = SourceKind.PATH, directory if isinstance(directory, str) else None
+            if url is not None and doc.ctx.own_folder(doc.path.parent, url):
+                own = True  # a folder of the project that pnpm installs as a package: its dependencies are locked here
         elif isinstance(tarball, str):
             kind, url = resolved_kind(tarball), redact(tarball)
     elif resolution is not None:
@@ -354,6 +403,9 @@ def _package(doc: _Doc, key: str, entry: dict[str, Any]) -> Dependency | None:
     if version is None and kind is SourceKind.REGISTRY:
         doc.skip(keypath, f"expected a version for {excerpt(key)}, got none")
         return None
+    if own and not doc.env:
+        doc.result.own_names.append(normalize_name(Ecosystem.NPM, name))
+        doc.result.members.append(literal(url or ""))
 
     return Dependency(
         package=PackageId(Ecosystem.NPM, normalize_name(Ecosystem.NPM, name), version or None),

@@ -17,8 +17,17 @@ read). Berry's ``checksum`` hashes yarn's own cache archive, not the registry
 tarball, so it is not recorded as a hash.
 
 A dependency ``name: range`` leads to the entry whose header lists
-``name@range`` (berry: also ``name@npm:range``). Each package is located at its
+``name@range`` (berry: also ``name@npm:range``, and ``name@range::locator=<the
+depending workspace>`` for local packages). When none does, the root
+``package.json``'s ``resolutions`` (``name``, ``name@range``, ``parent/name``)
+say which range replaced it: berry keeps the original range in the dependent's
+entry but writes only the resolution's entry. Each package is located at its
 entry's header line.
+
+Local packages follow docs/decisions/0023: a ``file:``/``portal:``/``link:``
+folder inside the scanned folders (berry: relative to the workspace its
+``::locator=`` names) is the project's own (`own_names`, `members`); one outside
+is a PATH dependency. The berry workspaces' folders are `members` too.
 """
 
 from __future__ import annotations
@@ -26,10 +35,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from chainwarden.collect._locate import compose_yaml, yaml_key_lines
 from chainwarden.collect.interface import (
@@ -37,6 +48,7 @@ from chainwarden.collect.interface import (
     CollectError,
     Collector,
     CollectResult,
+    local_folder,
     read_text,
 )
 from chainwarden.collect.npm._common import (
@@ -47,12 +59,14 @@ from chainwarden.collect.npm._common import (
     read_sibling_manifest,
     redact,
     reject_yaml_aliases,
+    resolutions,
     resolved_kind,
     settle,
     split_descriptor,
     url_kind,
     yaml_plain,
 )
+from chainwarden.collect.workspace import literal
 from chainwarden.model import (
     Dependency,
     Ecosystem,
@@ -211,6 +225,8 @@ def _classic(doc: _Doc, text: str) -> None:
         if dep is not None:
             deps[str(index)] = dep
 
+    manifest = read_sibling_manifest(doc.path, doc.ctx, doc.result)
+    pinned = resolutions(manifest)
     edges: list[tuple[PackageId, PackageId, bool]] = []
     for index, entry in enumerate(entries):
         if str(index) not in deps:
@@ -218,6 +234,10 @@ def _classic(doc: _Doc, text: str) -> None:
         for block, optional in (("dependencies", False), ("optionalDependencies", True)):
             for name, rng in entry.blocks.get(block, {}).items():
                 target = by_descriptor.get(f"{name}@{rng}")
+                if target is None and pinned:  # yarn 1 writes the overridden range into the header; in case it did not
+                    parent = deps[str(index)].package.name
+                    target = next((t for r in pinned if r.applies(name, rng, parent)
+                                   and (t := by_descriptor.get(f"{name}@{r.to}")) is not None), None)
                 if target is None:
                     if not optional:
                         doc.skip(entry.line, f"expected an entry for {excerpt(f'{name}@{rng}')}, a dependency of {excerpt(entry.descriptors[0])}; edge left out")
@@ -226,7 +246,6 @@ def _classic(doc: _Doc, text: str) -> None:
                     edges.append((deps[str(index)].package, deps[str(target)].package, optional))
 
     roots: dict[PackageId, tuple[Scope, str | None]] = {}
-    manifest = read_sibling_manifest(doc.path, doc.ctx, doc.result)
     if manifest is not None:
         if manifest.name:
             doc.result.own_names.append(normalize_name(Ecosystem.NPM, manifest.name))
@@ -253,6 +272,11 @@ def _classic_entry(doc: _Doc, entry: _Entry) -> Dependency | None:
         return None
     real = _real_name(name, rng)
     spec_kind = parse_spec(name, rng).kind
+    if spec_kind is SourceKind.PATH and doc.ctx.own_folder(doc.path.parent, rng):  # docs/decisions/0023
+        doc.result.own_names.append(normalize_name(Ecosystem.NPM, real))
+        folder = local_folder(rng)
+        if folder is not None:  # its package.json joins this project
+            doc.result.members.append(literal(posixpath.normpath(folder)))
     resolved = entry.fields.get("resolved")
     kind = spec_kind
     if resolved and kind is SourceKind.REGISTRY:
@@ -311,6 +335,7 @@ def _berry(doc: _Doc, text: str) -> None:
         entries[key] = entry
         for descriptor in key.split(","):
             by_descriptor.setdefault(descriptor.strip(), key)
+            by_descriptor.setdefault(descriptor.strip().split("::", 1)[0], key)  # without its ::locator=
         first = split_descriptor(key.split(",")[0].strip())
         resolution = entry.get("resolution")
         res = split_descriptor(resolution) if isinstance(resolution, str) else None
@@ -325,6 +350,8 @@ def _berry(doc: _Doc, text: str) -> None:
         if reference.startswith("workspace:"):
             workspaces[key] = reference.removeprefix("workspace:")
             doc.result.own_names.append(normalize_name(Ecosystem.NPM, name))
+            if workspaces[key] not in (".", ""):
+                doc.result.members.append(literal(workspaces[key]))
             continue
         version = entry.get("version")
         if not isinstance(version, str) or not version.strip():
@@ -333,22 +360,44 @@ def _berry(doc: _Doc, text: str) -> None:
             continue
         installed_as = first[0] if first else name
         kind = _berry_kind(reference)
+        if kind is SourceKind.PATH:
+            base = doc.path.parent / _locator_folder(reference)
+            if doc.ctx.own_folder(base, reference):  # a folder of the project (docs/decisions/0023)
+                doc.result.own_names.append(normalize_name(Ecosystem.NPM, name))
+                folder = local_folder(reference)
+                if folder is not None:  # its package.json joins this project
+                    doc.result.members.append(literal(posixpath.normpath(posixpath.join(_locator_folder(reference), folder))))
         deps[key] = Dependency(
             package=PackageId(Ecosystem.NPM, normalize_name(Ecosystem.NPM, name), version.strip()),
             sources=(doc.loc(line),),
             direct=False,
             groups=(f"alias:{installed_as}",) if installed_as != name else (),
             source_kind=kind,
-            source_url=redact(reference) if kind is not SourceKind.REGISTRY else None,
+            source_url=redact(reference.split("::", 1)[0].split("#", 1)[0] if kind is SourceKind.PATH else reference)
+            if kind is not SourceKind.REGISTRY else None,
             locked=True,
         )
 
-    def resolve(name: str, rng: str) -> str | None:
-        return by_descriptor.get(f"{name}@{rng}") or by_descriptor.get(f"{name}@npm:{rng}")
+    manifest = read_sibling_manifest(doc.path, doc.ctx, doc.result)
+    pinned = resolutions(manifest)
+
+    def lookup(name: str, rng: str, parent: str) -> str | None:
+        entry = entries[parent]
+        locator = entry.get("resolution") if isinstance(entry.get("resolution"), str) else parent.split(",")[0]
+        return (by_descriptor.get(f"{name}@{rng}::locator={quote(str(locator), safe=_URI_SAFE)}")
+                or by_descriptor.get(f"{name}@{rng}") or by_descriptor.get(f"{name}@npm:{rng}"))
+
+    def resolve(name: str, rng: str, parent: str) -> str | None:
+        """The entry `name@rng` (depended on by the entry `parent`) means; the root's ``resolutions``
+        override a range, and then the lockfile has an entry for the resolution, not for the range."""
+        found = lookup(name, rng, parent)
+        if found is None and pinned:
+            parent_name = deps[parent].package.name if parent in deps else _workspace_name(parent)
+            found = next((t for r in pinned if r.applies(name, rng, parent_name) and (t := lookup(name, r.to, parent))), None)
+        return found
 
     edges: list[tuple[PackageId, PackageId, bool]] = []
     roots: dict[PackageId, tuple[Scope, str | None]] = {}
-    manifest = read_sibling_manifest(doc.path, doc.ctx, doc.result) if workspaces else None
     for key, entry in entries.items():
         if key not in deps and key not in workspaces:
             continue
@@ -364,7 +413,7 @@ def _berry(doc: _Doc, text: str) -> None:
                 doc.skip(lines.get((key, "dependencies", name)), f"expected a range string for {excerpt(name)}, got {_yaml_type(rng)}")
                 continue
             optional = _optional(meta, name)
-            target = resolve(name, rng)
+            target = resolve(name, rng, key)
             if target is None or target in workspaces:
                 if target is None and not optional:
                     doc.skip(lines.get((key, "dependencies", name)), f"expected an entry for {excerpt(f'{name}@{rng}')}; edge left out")
@@ -379,6 +428,29 @@ def _berry(doc: _Doc, text: str) -> None:
             else:
                 edges.append((deps[key].package, deps[target].package, optional))
     doc.result.dependencies, doc.result.edges = settle(deps.values(), roots, edges)
+
+
+# encodeURIComponent's unreserved characters: yarn writes ``::locator=`` with it.
+_URI_SAFE = "!*'()"
+
+
+def _workspace_name(key: str) -> str | None:
+    split = split_descriptor(key.split(",")[0].strip())
+    return split[0] if split else None
+
+
+def _locator_folder(reference: str) -> str:
+    """The workspace folder a berry ``...::locator=<workspace>`` reference is relative to; ``.`` without one."""
+    _, sep, params = reference.partition("::")
+    if not sep:
+        return "."
+    for item in params.split("&"):
+        key, _, value = item.partition("=")
+        if key == "locator":
+            split = split_descriptor(unquote(value))
+            if split and split[1].startswith("workspace:"):
+                return split[1].removeprefix("workspace:") or "."
+    return "."
 
 
 def _optional(meta: Any, name: str) -> bool:

@@ -16,6 +16,7 @@ lock does not say which packages are direct: every package is reported with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,8 @@ def _pick(candidates: list[PackageId], req: Requirement) -> list[PackageId]:
 
 
 def _read_package(
-    entry: Any, loc: SourceLocation, entries: dict[tuple[str, str], _Entry], old_files: dict[tuple[str, str], list[str]], result: CollectResult
+    entry: Any, loc: SourceLocation, entries: dict[tuple[str, str], _Entry], old_files: dict[tuple[str, str], list[str]], result: CollectResult,
+    own: Callable[[str], bool],
 ) -> None:
     if not isinstance(entry, dict):
         result.skip(loc, f"expected a [[package]] table, got {type(entry).__name__}")
@@ -135,6 +137,8 @@ def _read_package(
         return
     key = (canonicalize_name(name), version.strip())
     kind, url, editable = _source(entry)
+    if kind is SourceKind.PATH and url and own(url):
+        result.own_names.append(key[0])  # a folder of the project itself: not a dependency (0023)
     marker_value = entry.get("marker")
     item = entries.get(key)
     if item is None:
@@ -179,7 +183,7 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     old_files = _old_metadata_files(data)
     entries: dict[tuple[str, str], _Entry] = {}
     for entry, loc in packages:
-        _read_package(entry, loc, entries, old_files, result)
+        _read_package(entry, loc, entries, old_files, result, lambda ref: ctx.own_folder(path.parent, ref))
 
     by_name: dict[str, list[PackageId]] = {}
     for item in entries.values():

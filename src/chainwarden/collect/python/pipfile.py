@@ -93,6 +93,9 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
             for key, k in (("git", SourceKind.VCS), ("file", SourceKind.URL), ("path", SourceKind.PATH)):
                 if isinstance(opts.get(key), str):
                     kind, url = k, opts[key]
+            if kind is SourceKind.PATH and url and ctx.own_folder(path.parent, url):
+                result.own_names.append(canonicalize_name(name))  # a folder of the project itself (0023)
+                continue
             if isinstance(opts.get("index"), str) and opts["index"]:
                 result.index_hints.append(IndexHint(option="pipenv-pin", value=opts["index"], location=loc, name=canonicalize_name(name)))
             marker = opts.get("markers") if isinstance(opts.get("markers"), str) else None

@@ -5,7 +5,10 @@ Reads the JSON lock (pipfile-spec 6): ``default`` is the runtime category,
 category (also treated as dev). Each entry gives ``version`` (``==1.2.3``),
 ``hashes``, ``markers``, ``extras``, ``index`` (a name from ``_meta.sources``),
 or a git/hg/svn/bzr, ``file`` or ``path`` reference (with ``ref`` and
-``editable``). ``_meta.sources`` become ``pipenv-source`` index hints.
+``editable``). ``_meta.sources`` become ``pipenv-source`` index hints. Markers
+that test ``dependency_groups`` (pipenv copies them from its pylock.toml) are
+evaluated as pipenv does: every ``'<group>' in dependency_groups`` test is true
+(the category already chose the package), the rest as PEP 508 says (`_groups`).
 
 The lock has no dependency graph and does not say which packages are direct:
 the ``Pipfile`` beside it (when there is one) does, and it is read for that
@@ -14,6 +17,7 @@ only, so that a lock checked on its own still knows its direct dependencies.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -72,6 +76,17 @@ def _pipfile_names(lock_path: Path, ctx: CollectContext, result: CollectResult) 
     return out
 
 
+_GROUP_TEST = re.compile(r"""['"]([^'"]+)['"]\s+in\s+dependency_groups""")
+
+
+def _groups(category: str, marker: str | None) -> frozenset[str]:
+    """The dependency groups a marker is evaluated with. pipenv copies pylock.toml markers into Pipfile.lock
+    (``('dev' in dependency_groups) and (python_version >= '3.10')``) and, having already chosen the packages
+    by category, treats every ``'<group>' in dependency_groups`` test as true: so does this."""
+    named = frozenset(_GROUP_TEST.findall(marker)) if marker else frozenset()
+    return named | {category}
+
+
 def _sources(meta: Any, keys: dict[tuple[str, ...], int], path: Path, ctx: CollectContext, result: CollectResult) -> dict[str, str]:
     """``_meta.sources`` -> {source name: url}, each recorded as an index hint."""
     sources = meta.get("sources") if isinstance(meta, dict) else None
@@ -103,6 +118,7 @@ def _entry(
     declared: dict[str, set[str]] | None,
     ctx: CollectContext,
     result: CollectResult,
+    folder: Path,
 ) -> None:
     kind, url = SourceKind.REGISTRY, None
     for key in _VCS_KEYS:
@@ -123,6 +139,8 @@ def _entry(
     version: str | None = None
     if isinstance(version_value, str) and version_value.strip().lstrip("=").strip() and version_value.strip() != "*":
         version = version_value.strip().lstrip("=").strip()
+    if kind is SourceKind.PATH and url and ctx.own_folder(folder, url):
+        result.own_names.append(canonicalize_name(name))  # a folder of the project itself (``-e .``): not a dependency (0023)
     if version is None and kind is SourceKind.REGISTRY:
         result.skip(loc, f"expected a pinned version (\"version\": \"==X\") for {excerpt(name)} in {excerpt(category)}")
         return
@@ -147,7 +165,8 @@ def _entry(
             extras=tuple(sorted(e for e in extras if isinstance(e, str))) if isinstance(extras, list) else (),
             groups=(category,) if category != "default" else (),
             marker=marker,
-            marker_applies=ctx.evaluate_marker(marker, loc, result.skips),
+            marker_applies=ctx.evaluate_marker(marker, loc, result.skips, extras=frozenset(e for e in extras if isinstance(e, str))
+                                               if isinstance(extras, list) else frozenset(), groups=_groups(category, marker)),
             source_kind=kind,
             source_url=url,
             hashes=hash_list,
@@ -182,7 +201,7 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
             if not name.strip():
                 result.skip(loc, f"expected a package name as the key in {excerpt(category)}")
                 continue
-            _entry(name, entry, category, loc, sources, declared, ctx, result)
+            _entry(name, entry, category, loc, sources, declared, ctx, result, path.parent)
     return result
 
 

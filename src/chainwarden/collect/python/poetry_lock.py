@@ -237,6 +237,8 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
         hashes = _hashes(entry.get("files")) or _hashes(old_files.get(canonicalize_name(name)), version.strip())
         editable = entry.get("develop") is True
         pkg = PackageId(Ecosystem.PYPI, canonicalize_name(name), version.strip())
+        if kind is SourceKind.PATH and url and ctx.own_folder(path.parent, url):
+            result.own_names.append(pkg.name)  # a folder of the project itself: not a dependency (0023)
         result.dependencies.append(
             Dependency(
                 package=pkg,

@@ -7,8 +7,9 @@ package comes from: ``vcs`` (``type``, ``url``/``path``, ``commit-id``),
 ``hashes``), or ``sdist``/``wheels`` (each with ``hashes``). ``dependencies``
 (tables naming other entries, key by key) give edges where a tool wrote them.
 
-A ``directory`` entry at ``"."`` is the project itself: its name goes to
-``own_names`` and what it lists under ``dependencies`` is marked direct. Other
+A ``directory`` entry at ``"."`` is the project itself, and one elsewhere inside
+the scanned folders is the project's own code (docs/decisions/0023): its name
+goes to ``own_names`` and what it lists under ``dependencies`` is marked direct. Other
 entries are ``direct=False`` (the manifest beside the lock says which are
 direct). Markers are evaluated in PEP 751's lock-file context: an entry that
 only an extra or a non-default dependency group selects is optional or dev.
@@ -22,12 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import (
-    InvalidMarker,
-    Marker,
-    UndefinedComparison,
-    UndefinedEnvironmentName,
-)
 from packaging.utils import canonicalize_name
 
 from chainwarden.collect._locate import line_of, load_toml, located_tables
@@ -35,7 +30,6 @@ from chainwarden.collect.interface import (
     CollectContext,
     CollectResult,
     Collector,
-    first_line,
     read_text,
 )
 from chainwarden.model import (
@@ -46,6 +40,7 @@ from chainwarden.model import (
     PackageId,
     Scope,
     SourceKind,
+    Skip,
     SourceLocation,
     excerpt,
 )
@@ -161,28 +156,28 @@ def _marker(
 
     PEP 751 markers may test ``extras`` and ``dependency_groups`` (sets, evaluated in the
     lock-file context): a package only an extra or a non-default group selects is optional
-    or dev, and it applies when the default groups (and no extras) select it.
+    or dev, and applies (is checked, as every format's dev dependencies are) when that
+    extra or group selects it in this environment; it does not apply when nothing does.
     """
     if not marker or ("dependency_groups" not in marker and "extras" not in marker):
         return Scope.RUNTIME, ctx.evaluate_marker(marker, loc, result.skips)
     default = _names(data, "default-groups")
-    try:
-        m = Marker(marker)
+    skips: list[Skip] = []
 
-        def check(extras: frozenset[str], groups: frozenset[str]) -> bool:
-            env: dict[str, str | frozenset[str]] = {**ctx.environment, "extras": extras, "dependency_groups": groups}
-            return m.evaluate(env, context="lock_file")
+    def check(extras: frozenset[str], groups: frozenset[str]) -> bool | None:
+        return ctx.evaluate_marker(marker, loc, skips, extras=extras, groups=groups)
 
-        if check(frozenset(), default):
-            return Scope.RUNTIME, True
-        if check(_names(data, "extras"), default):
-            return Scope.OPTIONAL, False
-        if check(_names(data, "extras"), _names(data, "dependency-groups") | default):
-            return Scope.DEV, False
-        return Scope.RUNTIME, False
-    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName, ValueError) as exc:
-        result.skip(loc, f"could not evaluate marker {excerpt(marker)}: {first_line(exc)}")
+    applies = check(frozenset(), default)
+    if applies is None:
+        result.skips.extend(skips)
         return Scope.RUNTIME, None
+    if applies:
+        return Scope.RUNTIME, True
+    if check(_names(data, "extras"), default):
+        return Scope.OPTIONAL, True
+    if check(_names(data, "extras"), _names(data, "dependency-groups") | default):
+        return Scope.DEV, True
+    return Scope.RUNTIME, False
 
 
 def _resolve(ref: dict[str, Any], by_name: dict[str, list[_Pkg]]) -> list[_Pkg]:
@@ -210,6 +205,9 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     for i, (entry, loc) in enumerate(packages):
         pkg = _read_package(i, entry, loc, result)
         if pkg is not None:
+            # A source tree inside the project is the project's own, as "." is (docs/decisions/0023).
+            if pkg.kind is SourceKind.PATH and isinstance(pkg.entry.get("directory"), dict) and pkg.url:
+                pkg.is_root = pkg.is_root or ctx.own_folder(path.parent, pkg.url)
             pkgs.append(pkg)
 
     by_name: dict[str, list[_Pkg]] = {}

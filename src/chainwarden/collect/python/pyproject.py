@@ -2,7 +2,9 @@
 dependency groups, Poetry's dependency tables, and uv/PDM legacy dev tables.
 
 A manifest declares ranges; versions come from a lockfile beside it (merged by
-the pipeline). The project's own name is recorded so lockfiles can leave it out.
+the pipeline). The project's own name is recorded so lockfiles can leave it out;
+``[tool.uv.workspace]`` ``members`` and ``exclude`` name the workspace member
+folders whose own pyproject.toml joins this project (collect.workspace).
 """
 
 from __future__ import annotations
@@ -85,6 +87,11 @@ class _Doc:
         kind = SourceKind.REGISTRY
         if req.url:
             kind = SourceKind.VCS if req.url.lower().startswith(("git+", "hg+", "svn+", "bzr+")) else SourceKind.URL
+            if req.url.lower().startswith("file:"):
+                kind = SourceKind.PATH
+                if self.ctx.own_folder(self.path.parent, req.url):
+                    self.result.own_names.append(canonicalize_name(req.name))  # a folder of the project itself (0023)
+                    return
         version = pinned_version(str(req.specifier))
         self.result.dependencies.append(
             Dependency(
@@ -199,6 +206,9 @@ def _poetry_table(doc: _Doc, table: Any, header_name: str, scope: Scope, group: 
             for key, k in (("git", SourceKind.VCS), ("url", SourceKind.URL), ("path", SourceKind.PATH)):
                 if key in opts:
                     kind, url = k, str(opts[key])
+            if kind is SourceKind.PATH and url and doc.ctx.own_folder(doc.path.parent, url):
+                doc.result.own_names.append(canonicalize_name(name))  # a folder of the project itself (0023)
+                continue
             dep_scope = Scope.OPTIONAL if opts.get("optional") else scope
             if isinstance(opts.get("source"), str) and opts["source"]:
                 doc.result.index_hints.append(IndexHint(option="poetry-pin", value=opts["source"], location=loc,
@@ -270,7 +280,29 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     _pep621(doc, data)
     _dependency_groups(doc, data)
     _poetry(doc, data)
+    _uv_workspace(doc, data)
     return result
+
+
+def _uv_workspace(doc: _Doc, data: dict[str, Any]) -> None:
+    """``[tool.uv.workspace] members`` and ``exclude`` (folder globs) -> `members` (``!`` for excludes)."""
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    table = uv.get("workspace") if isinstance(uv, dict) else None
+    if table is None:
+        return
+    header = doc.header_line("tool.uv.workspace") or doc.header_line("tool.uv")
+    if not isinstance(table, dict):
+        doc.skip(header, f"expected a table for tool.uv.workspace, got {type(table).__name__}")
+        return
+    for key, prefix in (("members", ""), ("exclude", "!")):
+        values = table.get(key)
+        if values is None:
+            continue
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            doc.skip(doc.key_line(key, header), f"expected a list of folder patterns for tool.uv.workspace.{key}")
+            continue
+        doc.result.members.extend(prefix + v for v in values)
 
 
 COLLECTOR = Collector(format="pyproject", ecosystem=Ecosystem.PYPI, is_lockfile=False, matches=matches, collect=collect)

@@ -2,9 +2,13 @@
 
 Handles line continuations, comments, ``-r``/``-c`` includes (followed
 recursively, cycles reported), index options (recorded as `IndexHint`s),
-``--hash`` options, editables, direct URL and VCS references, environment
-markers, and pip-compile/uv ``# via`` annotations (which give edges and tell
-direct from transitive). Each requirement is parsed with `packaging`.
+``--hash`` and ``--config-settings``/``-C`` options, editables, direct URL and
+VCS references, environment markers, and pip-compile/uv ``# via`` annotations
+(which give edges and tell direct from transitive). Each requirement is parsed
+with `packaging`; a wheel or sdist named by path or URL is named and versioned
+by its file name (`archive_name`), and a folder inside the scanned folders
+(``-e .``, ``./libs/x``) is the project's own code, not a dependency
+(docs/decisions/0023).
 
 Includes are read as pip reads them (relative to the including file, no ``~`` or
 ``${VAR}`` expansion), through the safe reader: one whose real path leaves the
@@ -19,9 +23,16 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import unquote
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 
 from chainwarden.collect.interface import (
     CollectContext,
@@ -213,7 +224,7 @@ def _read(path: Path, state: _State, constraint: bool, chain: tuple[Path, ...], 
             result.skips.append(Skip(what=str(loc), reason=str(exc), stage="collect"))
 
 
-_REQ_OPTION = re.compile(r"\s--[a-z]")
+_REQ_OPTION = re.compile(r"\s(?:--[a-z]|-C)")  # per-requirement options: --hash, --config-settings/-C, --global-option
 
 
 def _parse_line(
@@ -246,8 +257,8 @@ def _parse_line(
             if ":" not in value:
                 raise ValueError(f"expected --hash=ALGORITHM:DIGEST, got {excerpt(value)}")
             hashes.append(value)
-        elif tok.startswith("--") and "=" not in tok:
-            i += 1  # an option with a separate value: --config-settings KEY=VAL
+        elif tok == "-C" or (tok.startswith("--") and "=" not in tok):
+            i += 1  # an option with a separate value: --config-settings KEY=VAL, -C KEY=VAL
         i += 1
     dep = _requirement(req_text, loc, path, state, scope, editable, tuple(hashes))
     if dep is None:
@@ -305,18 +316,26 @@ def _requirement(
     is_path = text.startswith((".", "/", "~")) or (editable and not is_vcs and not is_url)
     if is_vcs or is_url or is_path:
         ref = text.split(";")[0].strip()
+        kind = SourceKind.VCS if is_vcs else SourceKind.URL if is_url else SourceKind.PATH
+        if kind is SourceKind.PATH and state.ctx.own_folder(path.parent, ref):
+            return None  # a folder of the project itself (``-e .``): scanned as the project, not a dependency (0023)
         egg = _EGG.search(ref)
+        named = archive_name(ref) if not is_vcs else None
         name: str
+        version: str | None = None
         if egg:
             name = canonicalize_name(egg.group(1))
+        elif named is not None:
+            name, version = named
         elif is_path:
             name = canonicalize_name(Path(ref.rstrip("/")).name or "local")
         else:
             tail = ref.split("#")[0].rstrip("/").rsplit("/", 1)[-1]
             name = canonicalize_name(re.split(r"-\d", tail)[0].removesuffix(".git")) if tail else "unknown"
-        kind = SourceKind.VCS if is_vcs else SourceKind.URL if is_url else SourceKind.PATH
+        if named is not None and named[0] == name:
+            version = named[1]
         return Dependency(
-            package=PackageId(Ecosystem.PYPI, name),
+            package=PackageId(Ecosystem.PYPI, name, version),
             sources=(loc,),
             direct=True,
             scope=scope,
@@ -324,6 +343,7 @@ def _requirement(
             source_url=ref,
             hashes=hashes,
             editable=editable,
+            locked=version is not None,
         )
     try:
         req = state.parsed.get(text) or state.parsed.setdefault(text, parse_requirement(text))
@@ -337,6 +357,11 @@ def _requirement(
     if req.url:
         url = req.url
         kind = SourceKind.VCS if req.url.lower().startswith(_VCS_PREFIXES) else SourceKind.PATH if req.url.startswith("file:") else SourceKind.URL
+        if kind is SourceKind.PATH and state.ctx.own_folder(path.parent, req.url):
+            return None  # ``name @ file:///...`` naming a folder of the project itself (0023)
+        named = archive_name(req.url) if kind is not SourceKind.VCS else None
+        if version is None and named is not None and named[0] == canonicalize_name(req.name):
+            version = named[1]  # a wheel or sdist file name carries its version
     return Dependency(
         package=PackageId(Ecosystem.PYPI, canonicalize_name(req.name), version),
         sources=(loc,),
@@ -352,6 +377,23 @@ def _requirement(
         editable=editable,
         locked=version is not None,
     )
+
+
+def archive_name(ref: str) -> tuple[str, str] | None:
+    """(name, version) from the file name a wheel or sdist reference ends in
+    (``./downloads/numpy-1.9.2-cp34-none-win32.whl``, ``https://host/foo-1.0.tar.gz#sha256=...``), as
+    `packaging` parses them; None for anything else."""
+    tail = ref.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    try:
+        if tail.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(unquote(tail))
+        elif tail.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(unquote(tail))
+        else:
+            return None
+    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
+        return None
+    return str(name), str(version)
 
 
 def pinned_version(specifier: str) -> str | None:

@@ -6,10 +6,13 @@ Reads ``[[package]]`` tables: ``name``, ``version``, ``source`` (``registry``,
 ``[package.optional-dependencies]``, ``[package.dev-dependencies]`` (or, when
 absent, ``[package.metadata.requires-dev]``), and ``sdist``/``wheels`` hashes.
 
-The project itself (``source = { editable = "." }`` or ``{ virtual = "." }``)
-and workspace members (``[manifest] members``) are not dependencies: their
-names go to ``own_names`` and what they depend on is marked direct, with the
-scope of the table it is listed in. Packages reached only through optional or
+The project itself (``source = { editable = "." }`` or ``{ virtual = "." }``),
+workspace members (``[manifest] members``) and any other folder inside the
+scanned folders (an ``editable``/``directory`` path source; docs/decisions/0023)
+are not dependencies: their names go to ``own_names``, their folders to
+``members`` (their pyproject.toml joins this project), and what they depend on is
+marked direct, with the scope of the table it is listed in. A folder or archive
+outside is a PATH dependency. Packages reached only through optional or
 dev dependencies of the project get that scope too. When the lock holds
 several versions of one name (a fork), a dependency entry's ``version`` (and
 ``source``) picks the one it means. Registry URLs become ``lock-index`` hints.
@@ -31,6 +34,7 @@ from chainwarden.collect.interface import (
     CollectResult,
     read_text,
 )
+from chainwarden.collect.workspace import literal
 from chainwarden.model import (
     Dependency,
     Ecosystem,
@@ -232,7 +236,9 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
     for i, (entry, loc) in enumerate(packages):
         pkg = _read_package(i, entry, loc, result)
         if pkg is not None:
-            pkg.is_root = pkg.is_root or pkg.name in members
+            # Workspace members, and any other folder of the project (docs/decisions/0023), are the project's own.
+            pkg.is_root = pkg.is_root or pkg.name in members or (
+                pkg.kind is SourceKind.PATH and pkg.url is not None and ctx.own_folder(path.parent, pkg.url))
             pkgs.append(pkg)
 
     by_name: dict[str, list[_Pkg]] = {}
@@ -240,6 +246,8 @@ def collect(path: Path, ctx: CollectContext) -> CollectResult:
         by_name.setdefault(pkg.name, []).append(pkg)
     roots = [p for p in pkgs if p.is_root]
     result.own_names.extend(dict.fromkeys(p.name for p in roots))
+    # The members' folders (their own pyproject.toml joins this project).
+    result.members.extend(literal(p.url) for p in roots if p.kind is SourceKind.PATH and p.url and p.url.strip("./"))
 
     # What the project asks for directly: scope, markers and extras per locked package.
     direct: dict[int, tuple[Scope, list[str | None], set[str], set[str]]] = {}
