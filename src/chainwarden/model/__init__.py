@@ -442,6 +442,7 @@ class DependencyGraph:
     dependencies: tuple[Dependency, ...]
     edges: tuple[Edge, ...] = ()
     index_hints: tuple[IndexHint, ...] = ()
+    own_names: tuple[str, ...] = ()  # the project's own package names (manifest and workspace names), normalised
 
     def direct(self) -> tuple[Dependency, ...]:
         return tuple(d for d in self.dependencies if d.direct)
@@ -503,6 +504,7 @@ class RegistryFacts:
     previous_artifacts: tuple[ArtifactRef, ...] = ()
     version_repository: str | None = None  # npm: the repository URL the installed version's own manifest gives
     license: str | None = None  # the declared licence (an SPDX expression where the index gives one), as the index says
+    install_scripts: tuple[str, ...] = ()  # npm: the installed version's install-time scripts (preinstall, install, ...)
 
     @property
     def owners(self) -> tuple[str, ...]:
