@@ -195,3 +195,19 @@ def test_the_public_index_of_a_test_run_is_never_the_real_one(eco: Ecosystem) ->
     from chainwarden.enrich.index_config import public_index
 
     assert public_index(eco) == ("http://127.0.0.1:9/simple", "CHAINWARDEN_PUBLIC_INDEX")
+
+
+def test_a_version_the_registry_unpublished_is_one_it_served() -> None:
+    """npm keeps the publish time of an unpublished version: a lockfile that took it from another spelling of the
+    registry is no evidence of a private registry (rule 3 of enrich.sources)."""
+    from chainwarden.enrich.documents import parse_npm_packument
+    from chainwarden.enrich.sources import _served
+
+    body = b'''{"name": "left-trim", "dist-tags": {"latest": "1.0.0"},
+        "versions": {"1.0.0": {"name": "left-trim", "version": "1.0.0"}},
+        "time": {"created": "2024-01-01T00:00:00Z", "1.0.0": "2024-01-01T00:00:00Z", "1.0.1": "2024-02-01T00:00:00Z"}}'''
+    rec = parse_npm_packument(body, "https://registry.example.test/")
+    assert _served(rec, "1.0.1") is True  # unpublished, but it was there
+    assert _served(rec, "1.0.0") is True
+    assert _served(rec, "2.0.0") is False
+    assert _served(None, "1.0.0") is None  # the configured index could not be asked: no evidence either way

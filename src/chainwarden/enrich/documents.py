@@ -130,6 +130,7 @@ class ProjectRecord:
     license: str | None = None  # the project's declared licence (PyPI: the latest release's metadata)
     version_licenses: dict[str, str] = field(default_factory=dict)  # npm: version -> its own ``license``
     install_scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # npm: version -> its install-time scripts
+    unpublished: set[str] = field(default_factory=set)  # npm: versions the registry still dates but no longer serves
 
     def same_version(self, version: str) -> str:
         """The index's spelling of `version`: PEP 440 says ``==1.8`` is 1.8.0 (npm versions are exact)."""
@@ -531,6 +532,9 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolv
     rec.versions = [_version(v, "versions", npm=True) for v in versions]
     raw_times = data.get("time")
     times: dict[str, Any] = raw_times if isinstance(raw_times, dict) else {}
+    listed = set(rec.versions)
+    rec.unpublished = {v for v in list(times)[:MAX_VERSIONS] if v not in ("created", "modified") and v not in listed
+                       and isinstance(v, str) and len(v) <= MAX_VERSION_LENGTH}
     for v in rec.versions:
         t = _time(times.get(v))
         if t:

@@ -28,8 +28,9 @@ a lockfile's other registries are asked only about the names rule 3 found. Index
 asked when a second one is in play (or rules 1-3 apply): a project with one index has
 nothing to be confused between.
 
-With a registry snapshot the snapshot stands for the public index and the machine's
-installer configuration is not read; other indexes cannot be asked, which is a Skip.
+With a registry snapshot the snapshot stands for the public index (and for the registries a
+lockfile names: rule 3 does not apply) and the machine's installer configuration is not
+read; other indexes cannot be asked, which is a Skip.
 """
 
 from __future__ import annotations
@@ -171,16 +172,18 @@ def _lock_index(dep_url: str | None, eco: Ecosystem) -> str | None:
 
 
 def _served(rec: ProjectRecord | None, version: str) -> bool | None:
-    """Whether the configured index's answer has `version` (a removed one counts: it was there); None: unknown."""
+    """Whether the configured index's answer has `version` (a removed or unpublished one counts: it was there);
+    None: unknown."""
     if rec is None:
         return None
-    return rec.exists and rec.same_version(version) in rec.versions
+    return rec.exists and (rec.same_version(version) in rec.versions or version in rec.unpublished)
 
 
 def _plan(graph: DependencyGraph, primary: str | None, statements: InstallerStatements, options: SourceOptions,
-          records: dict[tuple[Ecosystem, str], ProjectRecord]) -> _Plan:
+          records: dict[tuple[Ecosystem, str], ProjectRecord], snapshot: bool = False) -> _Plan:
     """The statements that apply to `graph`, and whether a second index is in play; `public` is filled in later.
-    `records` are the configured (primary) index's answers: what a lockfile's other registries are compared with."""
+    `records` are the configured (primary) index's answers: what a lockfile's other registries are compared with
+    (not with a snapshot, which stands for whatever registry a lockfile names)."""
     eco = graph.project.ecosystem
     plan = _Plan(graph, (PUBLIC, ""))
     _uses_from_hints([*graph.index_hints, *statements.hints] if eco is Ecosystem.PYPI else list(graph.index_hints), eco, plan)
@@ -198,7 +201,8 @@ def _plan(graph: DependencyGraph, primary: str | None, statements: InstallerStat
             if base:
                 plan.lock_index[d.package.name] = base
                 version = d.package.version
-                if index_key(base) not in in_play and version and _served(records.get((eco, d.package.name)), version) is False:
+                if not snapshot and index_key(base) not in in_play and version \
+                        and _served(records.get((eco, d.package.name)), version) is False:
                     plan.lock_only[d.package.name] = (base, version)
     in_play |= {index_key(base) for base, _ in plan.lock_only.values()}
     if eco is Ecosystem.NPM:
@@ -259,7 +263,7 @@ async def resolve_sources(
         eco = g.project.ecosystem
         if not g.dependencies:
             continue
-        plan = _plan(g, primary.get(eco), statements, options, records)
+        plan = _plan(g, primary.get(eco), statements, options, records, snapshot)
         if not plan.active:
             continue
         if eco not in public:
