@@ -205,9 +205,12 @@ def _findings(result: ScanResult, console: Console) -> None:
     brief = [p for p in order if p not in full and max(f.severity.rank for f in groups[p]) > Severity.INFO.rank]
     quiet = [p for p in order if p not in full and p not in brief]
     listed = sum(len(groups[p]) for p in full + brief)
-    console.print(f"[bold]Findings ({listed} on {len(full) + len(brief)} package(s))[/]"
-                  + (f" [dim]· {sum(len(groups[p]) for p in quiet)} informational on {len(quiet)} other package(s), "
-                     "not listed (--format json)[/]" if quiet else ""))
+    aside = (f"{sum(len(groups[p]) for p in quiet)} informational on {len(quiet)} other package(s), not listed "
+             "(--format json)") if quiet else ""
+    if not listed:
+        console.print(f"[green]No findings to act on.[/] [dim]{aside}[/]")
+        return
+    console.print(f"[bold]Findings ({listed} on {len(full) + len(brief)} package(s))[/]" + (f" [dim]· {aside}[/]" if aside else ""))
     for package in full:
         fs = groups[package]
         first = fs[0]
