@@ -504,6 +504,21 @@ def _not_on_index() -> None:
          [tiny_clamp()])
     case(r, "flag", "npm-locked-version-not-on-index", npm_project({"tiny-clamp": ("^2.4.0", "2.9.9")}),
          [tiny_clamp()])
+    # marimo's pnpm lock lists the platform binaries of @github/copilot-language-server, which the index did not
+    # serve: high ("anyone can register the name") although only the scope's owner can publish under @github.
+    case(r, "flag", "npm-platform-binary-under-a-claimed-scope",
+         npm_project({"@tidyfmt/lsp": ("^1.4.0", "1.4.0"), "@tidyfmt/lsp-darwin-arm64": ("1.4.0", "1.4.0")}),
+         [npm("@tidyfmt/lsp", {"1.3.0": "2026-03-02", "1.4.0": "2026-09-14"}, maintainers=TEAM_NPM,
+              repository="git+https://example.test/tidyfmt/lsp.git")],
+         severity="low", notes="the scope has a package on the index: nobody but its owner can claim the name")
+    # marimo depends on its own docs project (a [tool.uv.sources] path source): high although uv takes it from the tree.
+    case(r, "flag", "own-project-name-not-on-index",
+         {"pyproject.toml": '[project]\nname = "tidy-app"\nversion = "1.0.0"\ndependencies = ["steady-retry==1.8.0"]\n\n'
+                            '[dependency-groups]\ndocs = ["tidy_docs"]\n\n'
+                            '[tool.uv.sources]\ntidy_docs = { path = "./docs", editable = true }\n',
+          "docs/pyproject.toml": '[project]\nname = "tidy_docs"\nversion = "0.1.0"\ndependencies = []\n'},
+         [steady_retry()], severity="low",
+         notes="the name is one of the scanned projects: an installer that ignores the path source would ask the index")
     case(r, "pass", "known-name-and-version", requirements("steady-retry==1.8.0"), [steady_retry()])
     # Fails with the analyzers of 2026-11-21 (RegistryFacts.version_exists compares strings): PEP 440
     # pads release segments with zeros, so "==1.8" matches 1.8.0, which is what pip installs.
