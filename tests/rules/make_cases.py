@@ -373,6 +373,13 @@ def _repository_mismatch() -> None:
          notes="three packages of the cssnano monorepo name it; fastjson-tools names it too, but is of no family of theirs")
     case(r, "pass", "npm-monorepo-family-named-after-another-package", npm_project(family), family_steps,
          notes="postcss-colormin names cssnano/cssnano, as cssnano and its other plugins do (26 findings on real projects)")
+    watchman = "git+https://example.test/facebook/watchman.git"
+    team = [("wez-ci", "wez@example.test"), ("watchman-bot", "bot@example.test")]
+    case(r, "pass", "npm-monorepo-package-of-the-repositorys-own-team",
+         npm_project({"fb-watchman": ("^2.0.0", "2.0.2"), "bser": ("^2.1.0", "2.1.1")}),
+         [npm("fb-watchman", {"2.0.1": "2024-10-07", "2.0.2": "2025-09-15"}, maintainers=team, repository=watchman),
+          npm("bser", {"2.1.0": "2024-10-07", "2.1.1": "2025-09-15"}, maintainers=team[:1], repository=watchman)],
+         notes="bser names facebook/watchman, as fb-watchman does, and shares a maintainer with it (jest, prettier)")
     case(r, "pass", "npm-scope-words-in-the-repository",
          npm_project({"@oxc-parser/binding-linux-x64-gnu": ("^0.99.0", "0.99.0")}),
          [npm("@oxc-parser/binding-linux-x64-gnu", {"0.98.0": "2026-08-03", "0.99.0": "2026-10-26"},

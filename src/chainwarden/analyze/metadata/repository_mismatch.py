@@ -9,8 +9,11 @@ found in the owner or repository name counts as related, and so does a
 monorepo member: a package whose repository at least `MONOREPO_MIN` packages
 of the project name, one of them related to it by name, and which shares its
 scope or its first word with another of them (cssnano's ``postcss-*`` plugins
-name cssnano/cssnano). A borrowed URL is one package's act; a family of
-packages in one lockfile naming one repository is how monorepos publish.
+name cssnano/cssnano); and a package that shares an owner with a package of
+the project named after the repository (bser, published by the maintainers of
+fb-watchman, names facebook/watchman). A borrowed URL is one package's act, by
+an account that has nothing to do with the repository; a family of packages in
+one lockfile naming one repository is how monorepos publish.
 """
 
 from __future__ import annotations
@@ -168,9 +171,23 @@ def monorepo_members(named: dict[str, str]) -> set[str]:
     return out
 
 
+def team_members(named: dict[str, tuple[str, tuple[str, ...]]]) -> set[str]:
+    """The packages that share an owner with a package named after the repository they name: one team's monorepo
+    (bser and fb-watchman in facebook/watchman). `named` maps package name -> (repository URL, owners)."""
+    anchors: dict[tuple[str, ...], set[str]] = {}
+    for name, (url, owners) in named.items():
+        key = _repository_key(url)
+        if key and owners and related(name, url):
+            anchors.setdefault(key, set()).update(owners)
+    return {name for name, (url, owners) in named.items()
+            if set(owners) & anchors.get(_repository_key(url), set())}
+
+
 def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]:
     packages = [(dep, facts) for dep, facts in installed(eg) if facts.repository_url]
     members = monorepo_members({dep.package.name: facts.repository_url for dep, facts in packages if facts.repository_url})
+    members |= team_members({dep.package.name: (facts.repository_url, facts.owners)
+                             for dep, facts in packages if facts.repository_url})
     for dep, facts in packages:
         assert facts.repository_url is not None
         if dep.package.name in members or related(dep.package.name, facts.repository_url) is not False:
