@@ -103,7 +103,7 @@ def run_analyzers(graphs: list[EnrichedGraph], ctx: AnalysisContext | None = Non
     if not ctx.own_names:
         own: dict[Ecosystem, set[str]] = {}
         for g in graphs:
-            own.setdefault(g.graph.project.ecosystem, set()).update(g.graph.own_names)
+            own.setdefault(g.graph.project.ecosystem, set()).update(g.graph.project.own_names)
         ctx = replace(ctx, own_names={eco: frozenset(names) for eco, names in own.items()})
     findings: list[Finding] = []
     skips: list[Skip] = []

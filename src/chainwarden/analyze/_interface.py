@@ -103,7 +103,8 @@ class AnalysisContext:
     `now` is the moment "how old is it" questions are asked at (``--as-of``);
     `options` holds values the policy set, parsed, by rule id then option name;
     `own_names` the package names the scanned projects publish themselves (their manifests' and
-    workspace members' names, by ecosystem; `run_analyzers` fills it from every graph of the run).
+    workspace members' names, by ecosystem; `run_analyzers` fills it from the `Project.own_names` of every
+    graph of the run).
     """
 
     now: datetime = field(default_factory=lambda: datetime.now(UTC))

@@ -156,4 +156,4 @@ def build_graph(project: Project, results: Iterable[CollectResult], own_names: I
 
     deps = tuple(sorted(nodes.values(), key=lambda d: (not d.direct, d.package.name, d.package.version or "")))
     hints = tuple(h for r in results for h in r.index_hints)
-    return DependencyGraph(project=project, dependencies=deps, edges=final_edges, index_hints=hints, own_names=tuple(sorted(own)))
+    return DependencyGraph(project=project, dependencies=deps, edges=final_edges, index_hints=hints)

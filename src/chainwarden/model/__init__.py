@@ -442,7 +442,6 @@ class DependencyGraph:
     dependencies: tuple[Dependency, ...]
     edges: tuple[Edge, ...] = ()
     index_hints: tuple[IndexHint, ...] = ()
-    own_names: tuple[str, ...] = ()  # the project's own package names (manifest and workspace names), normalised
 
     def direct(self) -> tuple[Dependency, ...]:
         return tuple(d for d in self.dependencies if d.direct)
