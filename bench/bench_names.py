@@ -24,7 +24,7 @@ import sys
 import time
 import tracemalloc
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,9 +33,17 @@ sys.path.insert(0, str(ROOT / "src"))
 from chainwarden.analyze import AnalysisContext  # noqa: E402
 from chainwarden.analyze.names import typosquat  # noqa: E402
 from chainwarden.enrich.names import NameIndex, PopularNames  # noqa: E402
-from chainwarden.model import Ecosystem, normalize_name  # noqa: E402
+from chainwarden.model import Ecosystem, RegistryFacts, normalize_name  # noqa: E402
 
 CTX = AnalysisContext(now=datetime(2026, 11, 21, tzinfo=UTC))
+
+
+# What the index shows of a squat when it is caught: days old, one release, no repository (the profile
+# of the documented incidents); and an established package (ten releases over three years, a repository).
+FRESH = RegistryFacts(exists=True, index_url="", release_count=1, first_release=CTX.now - timedelta(days=7),
+                      metadata_known=True)
+ESTABLISHED = RegistryFacts(exists=True, index_url="", release_count=10, first_release=CTX.now - timedelta(days=1100),
+                            metadata_known=True, repository_url="https://example.test/x/y")
 
 
 def flagged(index: NameIndex, name: str, *, exempt_popular: bool = True) -> list[str]:
@@ -46,6 +54,12 @@ def flagged(index: NameIndex, name: str, *, exempt_popular: bool = True) -> list
         elif typosquat.judge(name, index.ecosystem, m, None, None, CTX):
             out.append(m.target)
     return out
+
+
+def severities(index: NameIndex, name: str, facts: RegistryFacts | None) -> str:
+    """The most serious severity the rule gives `name` with these registry facts ("none" when not flagged)."""
+    found = [j.severity for m in index.matches(name) for j in [typosquat.judge(name, index.ecosystem, m, facts, None, CTX)] if j]
+    return max(found, key=lambda s: s.rank).value if found else "none"
 
 
 def recall(indexes: dict[Ecosystem, NameIndex], path: Path) -> None:
@@ -71,11 +85,23 @@ def recall(indexes: dict[Ecosystem, NameIndex], path: Path) -> None:
             missed.append(f"{eco.value}:{row['candidate']} -> {row['target']} ({row['kind']}"
                           + ("" if on_list else "; target not on the popular list") + ")")
     n = len(rows)
+    profiles: dict[str, Counter[str]] = {"the name alone (check-name)": Counter(), "a fresh squat's facts (7 days, 1 release, "
+                                         "no repository)": Counter(), "not on the index": Counter(),
+                                         "an established package's facts (10 releases, 3 years, a repository)": Counter()}
+    gone = RegistryFacts(exists=False, index_url="")
+    for row in rows:
+        index = indexes[Ecosystem(row["ecosystem"])]
+        for (label, counter), facts in zip(profiles.items(), (None, FRESH, gone, ESTABLISHED)):
+            counter[severities(index, row["candidate"], facts)] += 1
     print(f"recall on {n} documented incidents ({path.name}): caught {caught} ({100 * caught / n:.1f}%), "
           f"with the documented target {right} ({100 * right / n:.1f}%); of the {reachable} whose target is on "
           f"the popular list, caught {reachable_caught} ({100 * reachable_caught / max(reachable, 1):.1f}%)")
     for kind in sorted(by_kind):
         print(f"  {kind:18} {caught_kind[kind]:3}/{by_kind[kind]:<3}")
+    print("  severity of the incidents as the rule judges them, by what the index says about the package:")
+    for label, counter in profiles.items():
+        print(f"    {label}: " + ", ".join(f"{sev} {counter[sev]}" for sev in ("critical", "high", "medium", "low", "info", "none")
+                                          if counter[sev]))
     if missed:
         print("  missed: " + "; ".join(missed))
 

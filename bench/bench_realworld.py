@@ -19,8 +19,10 @@ Printed per project: lockfiles, packages, findings by severity and by rule, the 
 policy, cold and warm wall time and CPU, peak memory; then the findings of HIGH or above (and with
 ``--show N`` the first N findings of each rule) so a person can judge them, and the totals against the
 targets of issue 14: every project passes the default policy, at most one low finding per 20 packages,
-a warm scan of the largest project under 2 s. Figures are printed, never asserted. DNS checks are off
-(``--no-dns``) so that the figures do not depend on a resolver.
+a warm scan of the largest project under 2 s. Informational findings (a weak signal on its own,
+docs/decisions/0020-weak-signals-combine.md) are counted apart from the findings by rule. Figures are
+printed, never asserted. DNS checks are off (``--no-dns``) so that the figures do not depend on a resolver.
+``--save DIR`` keeps each project's JSON report (the cold scan), to compare runs.
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ def main() -> int:
     ap.add_argument("--offline-only", action="store_true", help="inventory only; ask no index")
     ap.add_argument("--show", type=int, default=0, help="findings shown per rule and project (default: HIGH and above)")
     ap.add_argument("--keep", action="store_true", help="keep the unpacked projects and caches")
+    ap.add_argument("--save", type=Path, default=None, help="write each project's JSON report (the cold scan) into this folder")
     args = ap.parse_args()
     if not ARCHIVE.is_file():
         print(f"{ARCHIVE} not found: the real-world projects come with ../shared", file=sys.stderr)
@@ -133,6 +136,7 @@ def main() -> int:
         rows: list[str] = []
         details: list[str] = []
         totals = collections.Counter[str]()
+        info_totals = collections.Counter[str]()
         failed: list[str] = []
         largest: tuple[int, str, float] = (0, "", 0.0)
         low_ratio: list[str] = []
@@ -149,13 +153,19 @@ def main() -> int:
             cold = _measured(project, cache, [])
             warm = _measured(project, cache, [])
             lockfiles, packages, by_sev, by_rule, findings = _summary(cold)
+            if args.save is not None:
+                args.save.mkdir(parents=True, exist_ok=True)
+                (args.save / f"{project.name}.json").write_text(json.dumps(cold.report), encoding="utf-8")
             verdict = str(cold.report.get("verdict", f"exit {cold.code}"))
             if cold.code not in (0, 1):
                 verdict = f"exit {cold.code}"
                 details.append(f"{project.name}: exit {cold.code}: {cold.stderr.strip()[-300:]}")
             if verdict != "pass":
                 failed.append(project.name)
+            info = collections.Counter(str(f.get("rule")) for f in findings if f.get("severity") == "info")
+            by_rule = by_rule - info
             totals.update(by_rule)
+            info_totals.update(info)
             if packages and by_sev.get("low", 0) > packages / 20:
                 low_ratio.append(f"{project.name} ({by_sev['low']} low for {packages} packages)")
             if packages > largest[0]:
@@ -164,7 +174,8 @@ def main() -> int:
                         f"{by_sev.get('medium', 0):4} {by_sev.get('low', 0):4}  {verdict:7} {cold.seconds:7.2f} "
                         f"{warm.seconds:7.2f} {warm.cpu:8.2f} {max(cold.peak_mib, warm.peak_mib):5.0f}")
             rules = ", ".join(f"{r} {n}" for r, n in by_rule.most_common())
-            details.append(f"{project.name}: {rules or 'no findings'}")
+            details.append(f"{project.name}: {rules or 'no findings'}"
+                           + (f"; informational: " + ", ".join(f"{r} {n}" for r, n in info.most_common()) if info else ""))
             shown: collections.Counter[str] = collections.Counter()
             for f in findings:
                 rule, sev = str(f.get("rule")), str(f.get("severity"))
@@ -180,6 +191,8 @@ def main() -> int:
         if not args.offline_only:
             print()
             print(f"findings by rule over all projects: " + ", ".join(f"{r} {n}" for r, n in totals.most_common()))
+            print(f"informational findings over all projects (not listed to users): "
+                  + (", ".join(f"{r} {n}" for r, n in info_totals.most_common()) or "none"))
             print(f"projects that fail the default policy: {len(failed)} of {len(projects)}"
                   + (f" ({', '.join(failed)})" if failed else "") + "   target: 0")
             print(f"projects with more than one low finding per 20 packages: {len(low_ratio)}"

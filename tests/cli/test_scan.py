@@ -166,3 +166,16 @@ def test_explain_prints_the_rule_page(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = run(capsys, "explain", "unpinned-dependency")
     assert code == 0 and "## What it detects" in out
     assert run(capsys, "explain", "no-such-rule")[0] == 2
+
+
+def test_informational_findings_are_counted_not_listed_in_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    """A dormant package on its own is a weak signal (docs/decisions/0020-weak-signals-combine.md): the run passes,
+    the terminal counts it, and the JSON report keeps it."""
+    case = Path(__file__).resolve().parents[1] / "rules" / "dormant" / "flag" / "no-release-in-four-years"
+    argv = [str(case), "--registry-snapshot", str(case / "registry"), "--as-of", "2026-11-21", "--no-dns"]
+    code, out, _ = run(capsys, "scan", "--no-progress", *argv)
+    assert code == 0
+    assert "No findings to act on. 1 informational on 1 other package(s), not listed" in " ".join(out.split())
+    assert "Low-severity weak links" not in out
+    _, report, _ = scan_json(capsys, *argv)
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("dormant", "info")]

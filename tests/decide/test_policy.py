@@ -57,10 +57,10 @@ def test_an_ignore_for_other_versions_does_not_apply(capsys: pytest.CaptureFixtu
 
 
 def test_a_per_rule_threshold(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    policy = "fail-on = \"critical\"\n[rules.single-maintainer]\nfail-on = \"low\"\n"
+    policy = "fail-on = \"critical\"\n[rules.single-maintainer]\nfail-on = \"info\"\n"
     code, doc = scan(capsys, project(tmp_path, policy, "steady-lib==1.8.0\npy-formatter-util==1.2.2\n"))
     assert code == 1
-    assert any("single-maintainer" in r and "rules.single-maintainer.fail-on = low" in r for r in doc["reasons"])
+    assert any("single-maintainer" in r and "rules.single-maintainer.fail-on = info" in r for r in doc["reasons"])
 
 
 @pytest.mark.parametrize(("text", "message"), [

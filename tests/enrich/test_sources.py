@@ -73,7 +73,7 @@ def _scan(project: Path, public: RegistryServer, tmp_path: Path, **sources: obje
     return scan(ScanRequest(paths=[project], options=options, display_base=project, now=TODAY, no_dns=True))
 
 
-def test_a_lockfile_that_names_two_indexes_makes_the_private_ones_packages_private(
+def test_a_lockfile_registry_that_serves_a_version_the_configured_index_lacks_makes_it_private(
     registry: RegistryServer, private_registry: RegistryServer, tmp_path: Path
 ) -> None:
     project = tmp_path / "app"
@@ -101,10 +101,54 @@ dependencies = [{{ name = "acme-ledger" }}, {{ name = "six" }}]
     setup = result.graphs[0].indexes
     assert setup is not None
     assert list(setup.private) == ["acme-ledger"]
-    assert setup.private["acme-ledger"].why == f"the lockfile takes it from {private_registry.pypi_index_url}"
+    assert setup.private["acme-ledger"].why == (f"the lockfile takes 2.1.0 from {private_registry.pypi_index_url}, "
+                                                f"which {registry.pypi_index_url} does not have")
     found = {(f.rule, f.package.name): f for f in result.findings}
     assert found[("dependency-confusion", "acme-ledger")].severity.value == "medium"  # unclaimed publicly
     assert ("not-on-index", "acme-ledger") not in found  # its facts come from the private index
+
+
+def test_a_lockfile_registry_the_configuration_does_not_name_is_not_evidence_on_its_own(
+    registry: RegistryServer, tmp_path: Path
+) -> None:
+    """yarn v1 writes its own alias of the public npm registry into `resolved`; a lockfile that mixes it with the
+    registry's own URL names two spellings of one public registry, not a private one. Nothing is private, and the
+    alias is not asked (here it could not be: its host is under .invalid)."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "app", "version": "1.0.0", "dependencies": {"chalk": "^4.1.2"}}\n')
+    alias = "https://registry-alias.invalid/npm/"
+    (project / "yarn.lock").write_text(f"""# yarn lockfile v1
+
+
+chalk@^4.1.2:
+  version "4.1.2"
+  resolved "{registry.npm_registry_url}chalk/-/chalk-4.1.2.tgz"
+  dependencies:
+    supports-color "^7.1.0"
+
+supports-color@^7.1.0:
+  version "7.2.0"
+  resolved "{alias}supports-color/-/supports-color-7.2.0.tgz"
+""")
+    (project / "uv.lock").write_text(f"""version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "six"
+version = "1.16.0"
+source = {{ registry = "https://mirror.invalid/simple" }}
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = {{ virtual = "." }}
+dependencies = [{{ name = "six" }}]
+""")
+    result = _scan(project, registry, tmp_path)
+    assert all(g.indexes is None or not g.indexes.private for g in result.graphs)
+    assert not [f for f in result.findings if f.rule in ("dependency-confusion", "index-config-unsafe")]
+    assert not [s for s in result.skips if ".invalid" in s.what or ".invalid" in s.reason]
 
 
 def test_poetry_private_primary_next_to_the_public_one_is_merged(
@@ -151,3 +195,19 @@ def test_the_public_index_of_a_test_run_is_never_the_real_one(eco: Ecosystem) ->
     from chainwarden.enrich.index_config import public_index
 
     assert public_index(eco) == ("http://127.0.0.1:9/simple", "CHAINWARDEN_PUBLIC_INDEX")
+
+
+def test_a_version_the_registry_unpublished_is_one_it_served() -> None:
+    """npm keeps the publish time of an unpublished version: a lockfile that took it from another spelling of the
+    registry is no evidence of a private registry (rule 3 of enrich.sources)."""
+    from chainwarden.enrich.documents import parse_npm_packument
+    from chainwarden.enrich.sources import _served
+
+    body = b'''{"name": "left-trim", "dist-tags": {"latest": "1.0.0"},
+        "versions": {"1.0.0": {"name": "left-trim", "version": "1.0.0"}},
+        "time": {"created": "2024-01-01T00:00:00Z", "1.0.0": "2024-01-01T00:00:00Z", "1.0.1": "2024-02-01T00:00:00Z"}}'''
+    rec = parse_npm_packument(body, "https://registry.example.test/")
+    assert _served(rec, "1.0.1") is True  # unpublished, but it was there
+    assert _served(rec, "1.0.0") is True
+    assert _served(rec, "2.0.0") is False
+    assert _served(None, "1.0.0") is None  # the configured index could not be asked: no evidence either way

@@ -107,3 +107,13 @@ def test_stays_under_a_comment_limit() -> None:
     assert len(out) <= 65_536
     assert "left out to fit a comment" in out
     assert out.count("<details>") == out.count("</details>")
+
+
+def test_informational_findings_are_counted_not_listed() -> None:
+    """A weak signal on its own (docs/decisions/0020-weak-signals-combine.md) is in the JSON report; the comment
+    counts it and lists what a reviewer can act on."""
+    quiet = Finding("dormant", Severity.INFO, Confidence.HIGH, PackageId(Ecosystem.NPM, "left-trim", "1.0.0"),
+                    "left-trim has had no release since 2019-02-11")
+    out = markdown.render(_result([_finding("lodahs"), quiet]))
+    assert "1 finding(s)" in out and "1 informational" in out
+    assert "left-trim" not in out

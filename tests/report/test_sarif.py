@@ -170,3 +170,12 @@ def test_unknown_rule_and_untrusted_text_stay_valid() -> None:
     assert doc["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "some-future-rule"
     assert "\x1b" not in json.dumps(doc, ensure_ascii=False) and "\u202e" not in result["message"]["text"]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "web%20dir/package-lock.json"
+
+
+def test_informational_findings_are_not_results() -> None:
+    """Code scanning shows every result as an alert: a weak signal on its own stays in the JSON report."""
+    quiet = _finding("left-trim", "1.0.0", rule="dormant", severity=Severity.INFO)
+    doc = sarif.build(_result([_finding("lodahs", "1.0.0"), quiet], [_dep("lodahs", "1.0.0", 3), _dep("left-trim", "1.0.0", 9)]))
+    assert errors(doc) == []
+    assert [r["ruleId"] for r in doc["runs"][0]["results"]] == ["typosquat"]
+    assert doc["runs"][0]["invocations"][0]["properties"]["informational"] == 1

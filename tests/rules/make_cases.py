@@ -156,6 +156,7 @@ class Case:
     registry: Sequence[Step] | None = None  # None: the shared tests/registry/data
     before: Sequence[Step] | None = None  # registry-before/: what an earlier scan saw
     notes: str = ""
+    severity: str | None = None  # a flag case: the severity its scenario deserves (written to expected-severity)
 
     @property
     def folder(self) -> Path:
@@ -166,10 +167,11 @@ CASES: list[Case] = []
 
 
 def case(rule: str, kind: str, name: str, files: dict[str, str], registry: Sequence[Step] | None = None,
-         *, before: Sequence[Step] | None = None, notes: str = "") -> None:
+         *, before: Sequence[Step] | None = None, notes: str = "", severity: str | None = None) -> None:
     assert rule in RULES and kind in ("flag", "pass"), (rule, kind)
     assert all(c.folder != Path(rule) / kind / name for c in CASES), name
-    CASES.append(Case(rule, kind, name, files, registry, before, notes))
+    assert severity is None or kind == "flag", name
+    CASES.append(Case(rule, kind, name, files, registry, before, notes, severity))
 
 
 # Shared package histories ("today" is 2026-11-21).
@@ -204,17 +206,18 @@ def _dormant() -> None:
     tablefmt = pypi("tablefmt-lite", {"1.0.0": "2018-03-10", "1.1.0": "2019-06-02", "2.0.0": "2021-09-14",
                                       "2.0.1": "2022-05-30"},
                     maintainers=["ines-quiet", "tomas-quiet"], author_email="ines@example.test")
-    case(r, "flag", "no-release-in-four-years", requirements("tablefmt-lite==2.0.1"), [tablefmt])
+    case(r, "flag", "no-release-in-four-years", requirements("tablefmt-lite==2.0.1"), [tablefmt], severity="info",
+         notes="exposure, not evidence: informational (docs/decisions/0020-weak-signals-combine.md)")
     case(r, "flag", "transitive-dormant-dependency", requirements(
         "report-maker==1.4.0",
         "    # via -r requirements.in",
         "tablefmt-lite==2.0.1",
         "    # via report-maker",
     ), [tablefmt, pypi("report-maker", {"1.2.0": "2025-02-03", "1.3.0": "2025-09-15", "1.4.0": "2026-05-04"},
-                       maintainers=["rm-dev", "rm-ops"], requires_dist={"1.2.0": ["tablefmt-lite>=2.0"]})])
+                       maintainers=["rm-dev", "rm-ops"], requires_dist={"1.2.0": ["tablefmt-lite>=2.0"]})], severity="info")
     case(r, "flag", "npm-abandoned-package", npm_project({"str-left-trim": ("^1.1.0", "1.1.1")}),
          [npm("str-left-trim", {"1.0.0": "2017-04-11", "1.1.0": "2019-08-20", "1.1.1": "2020-02-11"},
-              maintainers=[("trim-author", "trim@example.test")])])
+              maintainers=[("trim-author", "trim@example.test")])], severity="info")
     case(r, "pass", "regular-releases", requirements("steady-retry==1.8.0"), [steady_retry()])
     case(r, "pass", "old-pin-of-an-active-project", requirements("steady-retry==1.0.0"), [steady_retry()],
          notes="the pinned version is old, but the project still releases")
@@ -233,15 +236,23 @@ def _dormant_then_released() -> None:
         "    # via -r requirements.in",
         "py-formatter-util==1.2.2",
         "    # via report-kit",
-    ))
+    ), severity="critical")
     sniffer = {"1.0.0": "2019-04-01", "1.1.0": "2020-01-15", "1.1.1": "2021-03-02", "1.1.2": "2026-10-30"}
     sniffer_step = pypi("csv-sniffer-plus", sniffer, maintainers=["sniff-dev"], author_email="sniff@healthy-domain.test")
     case(r, "flag", "pinned-old-next-release-suspicious", requirements("csv-sniffer-plus==1.1.1"), [sniffer_step],
-         notes="1.1.1 is fine; 1.1.2, which the next update takes, came after five and a half years")
-    case(r, "flag", "unpinned-takes-revived-release", requirements("csv-sniffer-plus>=1.1"), [sniffer_step])
+         notes="1.1.1 is fine; 1.1.2, which the next update takes, came after five and a half years", severity="medium")
+    case(r, "flag", "unpinned-takes-revived-release", requirements("csv-sniffer-plus>=1.1"), [sniffer_step], severity="high")
     case(r, "flag", "npm-revived-patch-release", npm_project({"ansi-pad-utils": ("^3.0.0", "3.0.2")}),
          [npm("ansi-pad-utils", {"3.0.0": "2019-02-12", "3.0.1": "2020-07-01", "3.0.2": "2026-11-02"},
-              maintainers=[("pad-author", "pad@example.test")])])
+              maintainers=[("pad-author", "pad@example.test")])], severity="high")
+    case(r, "flag", "old-revival-is-informational", requirements("table-tidy==2.1.0"),
+         [pypi("table-tidy", {"1.0.0": "2019-05-06", "2.0.0": "2020-02-10", "2.1.0": "2025-03-03"},
+               maintainers=["tidy-dev"], author_email="tidy@healthy-domain.test")], severity="info",
+         notes="2.1.0 came five years after 2.0.0, but twenty months ago: months of use have looked at it")
+    case(r, "flag", "newer-major-after-a-gap-is-informational", requirements("table-tidy==2.0.0"),
+         [pypi("table-tidy", {"1.0.0": "2019-05-06", "2.0.0": "2020-02-10", "3.0.0": "2026-11-09"},
+               maintainers=["tidy-dev"], author_email="tidy@healthy-domain.test")], severity="info",
+         notes="3.0.0 is recent and came after six years, but an update within the declared range does not take a new major")
     case(r, "pass", "steady-release-history", requirements("steady-retry==1.8.0"), [steady_retry()])
     case(r, "pass", "unpinned-regular-releases", requirements("steady-retry>=1.5"), [steady_retry()])
     case(r, "pass", "major-bump-old-revival", requirements("grid-render==2.4.0"),
@@ -264,10 +275,10 @@ def _dormant_then_released() -> None:
 def _single_maintainer() -> None:
     r = "single-maintainer"
     case(r, "flag", "pypi-one-owner", requirements("solo-toolkit==0.9.3"),
-         [pypi("solo-toolkit", {"0.9.0": "2025-03-03", "0.9.3": "2026-04-20"}, maintainers=["solo-dev"])])
+         [pypi("solo-toolkit", {"0.9.0": "2025-03-03", "0.9.3": "2026-04-20"}, maintainers=["solo-dev"])], severity="info")
     case(r, "flag", "npm-one-maintainer", npm_project({"solo-fmt": ("^1.2.0", "1.2.0")}),
          [npm("solo-fmt", {"1.1.0": "2025-05-05", "1.2.0": "2026-02-16"},
-              maintainers=[("solo-npm", "solo@example.test")])])
+              maintainers=[("solo-npm", "solo@example.test")])], severity="info")
     case(r, "pass", "several-maintainers", requirements("steady-retry==1.8.0"), [steady_retry()])
     case(r, "pass", "organization-owned", requirements("acme-widgets==4.2.0"),
          [pypi("acme-widgets", {"4.1.0": "2025-12-01", "4.2.0": "2026-09-14"}, maintainers=[],
@@ -313,16 +324,16 @@ def _no_source_repository() -> None:
     r = "no-source-repository"
     case(r, "flag", "no-project-urls", requirements("bare-meta==1.0.3"),
          [pypi("bare-meta", {"1.0.0": "2025-03-17", "1.0.3": "2026-06-29"}, maintainers=["bare-dev"],
-               project_urls={})])
+               project_urls={})], severity="info")
     case(r, "flag", "homepage-is-not-a-code-host", requirements("docs-only-pkg==2.1.0"),
          [pypi("docs-only-pkg", {"2.0.0": "2025-05-12", "2.1.0": "2026-04-06"}, maintainers=["docs-dev"],
                home_page="https://docs-only.example.test/",
                project_urls={"Homepage": "https://docs-only.example.test/",
                              "Documentation": "https://docs-only.example.test/guide/"})],
-         notes="a homepage counts only on a code host; nothing here is labelled as the source")
+         notes="a homepage counts only on a code host; nothing here is labelled as the source", severity="info")
     case(r, "flag", "npm-no-repository-field", npm_project({"nameless-src": ("^0.5.0", "0.5.1")}),
          [npm("nameless-src", {"0.5.0": "2025-07-07", "0.5.1": "2026-03-23"}),
-          edit("npm/nameless-src.json", drop_npm_repository)])
+          edit("npm/nameless-src.json", drop_npm_repository)], severity="info")
     case(r, "pass", "source-project-url", requirements("with-source==3.0.1"),
          [pypi("with-source", {"3.0.0": "2025-08-04", "3.0.1": "2026-05-11"}, maintainers=["src-dev"],
                project_urls={"Documentation": "https://with-source.example.test/",
@@ -345,11 +356,44 @@ def _repository_mismatch() -> None:
     case(r, "flag", "starjacked-popular-repository", requirements("fastjson-tools==0.3.0"),
          [pypi("fastjson-tools", {"0.2.0": "2026-05-04", "0.3.0": "2026-09-28"}, maintainers=["fj-dev"],
                repository="https://example.test/pallets/werkzeug")],
-         notes="the metadata borrows another project's repository (and its stars)")
+         notes="the metadata borrows another project's repository (and its stars)", severity="low")
     case(r, "flag", "npm-borrowed-repository", npm_project({"colorful-logger-x": ("^1.0.0", "1.0.4")}),
          [npm("colorful-logger-x", {"1.0.0": "2026-02-02", "1.0.4": "2026-08-10"},
               maintainers=[("clx-dev", "clx@example.test")],
-              repository="git+https://example.test/expressjs/express.git")])
+              repository="git+https://example.test/expressjs/express.git")], severity="low")
+    cssnano = "git+https://example.test/cssnano/cssnano.git"
+    family = {"cssnano": ("^7.0.0", "7.0.6"), "postcss-colormin": ("^7.0.0", "7.0.2"),
+              "postcss-convert-values": ("^7.0.0", "7.0.4")}
+    family_steps = [npm(n, {v: "2026-03-02"}, maintainers=[("cssnano-ci", "ci@example.test")], repository=cssnano)
+                    for n, (_, v) in family.items()]
+    case(r, "flag", "npm-borrows-a-monorepo-it-is-not-part-of",
+         npm_project({**family, "fastjson-tools": ("^0.3.0", "0.3.0")}),
+         [*family_steps, npm("fastjson-tools", {"0.3.0": "2026-09-28"}, maintainers=[("fj-dev", "fj@example.test")],
+                             repository=cssnano)], severity="low",
+         notes="three packages of the cssnano monorepo name it; fastjson-tools names it too, but is of no family of theirs")
+    case(r, "pass", "npm-monorepo-family-named-after-another-package", npm_project(family), family_steps,
+         notes="postcss-colormin names cssnano/cssnano, as cssnano and its other plugins do (26 findings on real projects)")
+    watchman = "git+https://example.test/facebook/watchman.git"
+    team = [("wez-ci", "wez@example.test"), ("watchman-bot", "bot@example.test")]
+    case(r, "pass", "npm-monorepo-package-of-the-repositorys-own-team",
+         npm_project({"fb-watchman": ("^2.0.0", "2.0.2"), "bser": ("^2.1.0", "2.1.1")}),
+         [npm("fb-watchman", {"2.0.1": "2024-10-07", "2.0.2": "2025-09-15"}, maintainers=team, repository=watchman),
+          npm("bser", {"2.1.0": "2024-10-07", "2.1.1": "2025-09-15"}, maintainers=team[:1], repository=watchman)],
+         notes="bser names facebook/watchman, as fb-watchman does, and shares a maintainer with it (jest, prettier)")
+    case(r, "pass", "npm-scope-words-in-the-repository",
+         npm_project({"@oxc-parser/binding-linux-x64-gnu": ("^0.99.0", "0.99.0")}),
+         [npm("@oxc-parser/binding-linux-x64-gnu", {"0.98.0": "2026-08-03", "0.99.0": "2026-10-26"},
+              maintainers=[("oxc-ci", "ci@example.test")], repository="git+https://example.test/oxc-project/oxc.git"),
+          edit("npm/@oxc-parser/binding-linux-x64-gnu.json", npm_directory("napi/parser"))])
+    case(r, "pass", "npm-initials-of-the-name", npm_project({"class-variance-authority": ("^0.7.0", "0.7.1")}),
+         [npm("class-variance-authority", {"0.7.0": "2025-06-02", "0.7.1": "2026-02-16"},
+              maintainers=[("joe-bell", "joe@example.test")], repository="git+https://example.test/joe-bell/cva.git")])
+    case(r, "pass", "npm-short-name-in-a-prefixed-repository", npm_project({"ip": ("^2.0.0", "2.0.1")}),
+         [npm("ip", {"2.0.0": "2025-02-10", "2.0.1": "2026-01-12"},
+              maintainers=[("indutny", "fedor@example.test")], repository="git+https://example.test/indutny/node-ip.git")])
+    case(r, "pass", "abbreviation-of-the-repository-name", requirements("mcp-types==1.2.0"),
+         [pypi("mcp-types", {"1.1.0": "2026-05-04", "1.2.0": "2026-10-19"}, maintainers=["mcp-ci"],
+               repository="https://example.test/modelcontextprotocol/python-sdk")])
     case(r, "pass", "org-and-project-named-after-package", requirements("Werkzeug==3.1.3"),
          [pypi("Werkzeug", {"3.0.6": "2024-10-25", "3.1.3": "2024-11-08"}, maintainers=["pallets", "davidism"],
                repository="https://example.test/pallets/werkzeug")])
@@ -435,13 +479,17 @@ def _yanked_or_deprecated() -> None:
 def _new_package() -> None:
     r = "new-package"
     case(r, "flag", "first-release-ten-days-ago", requirements("shiny-new-cli==0.2.0"),
-         [pypi("shiny-new-cli", {"0.1.0": "2026-11-11T00:00:00", "0.2.0": "2026-11-17"}, maintainers=["shiny-dev"])])
+         [pypi("shiny-new-cli", {"0.1.0": "2026-11-11T00:00:00", "0.2.0": "2026-11-17"}, maintainers=["shiny-dev"])],
+         severity="medium")
     case(r, "flag", "npm-first-release-ten-days-ago", npm_project({"fresh-utils-kit": ("^1.0.0", "1.0.1")}),
          [npm("fresh-utils-kit", {"1.0.0": "2026-11-11T00:00:00", "1.0.1": "2026-11-13"},
-              maintainers=[("fresh-dev", "fresh@example.test")])])
+              maintainers=[("fresh-dev", "fresh@example.test")])], severity="medium")
     case(r, "flag", "only-one-release", requirements("lone-release==1.0.0"),
          [pypi("lone-release", {"1.0.0": "2022-08-01"}, maintainers=["lone-dev", "lone-ops"])],
-         notes="old, but a single release: no track record either")
+         notes="a single release four years ago: a small finished package, informational", severity="info")
+    case(r, "flag", "one-release-this-year", requirements("lone-release==1.0.0"),
+         [pypi("lone-release", {"1.0.0": "2026-05-04"}, maintainers=["lone-dev", "lone-ops"])],
+         notes="one release, six months ago: no track record yet", severity="low")
     case(r, "pass", "old-package", requirements("steady-retry==1.8.0"), [steady_retry()])
     case(r, "pass", "new-release-of-old-package", requirements("veteran-lib==6.0.0"),
          [pypi("veteran-lib", {"4.0.0": "2019-03-04", "5.0.0": "2022-10-10", "5.5.0": "2025-06-16",
@@ -463,6 +511,21 @@ def _not_on_index() -> None:
          [tiny_clamp()])
     case(r, "flag", "npm-locked-version-not-on-index", npm_project({"tiny-clamp": ("^2.4.0", "2.9.9")}),
          [tiny_clamp()])
+    # marimo's pnpm lock lists the platform binaries of @github/copilot-language-server, which the index did not
+    # serve: high ("anyone can register the name") although only the scope's owner can publish under @github.
+    case(r, "flag", "npm-platform-binary-under-a-claimed-scope",
+         npm_project({"@tidyfmt/lsp": ("^1.4.0", "1.4.0"), "@tidyfmt/lsp-darwin-arm64": ("1.4.0", "1.4.0")}),
+         [npm("@tidyfmt/lsp", {"1.3.0": "2026-03-02", "1.4.0": "2026-09-14"}, maintainers=TEAM_NPM,
+              repository="git+https://example.test/tidyfmt/lsp.git")],
+         severity="low", notes="the scope has a package on the index: nobody but its owner can claim the name")
+    # marimo depends on its own docs project (a [tool.uv.sources] path source): high although uv takes it from the tree.
+    case(r, "flag", "own-project-name-not-on-index",
+         {"pyproject.toml": '[project]\nname = "tidy-app"\nversion = "1.0.0"\ndependencies = ["steady-retry==1.8.0"]\n\n'
+                            '[dependency-groups]\ndocs = ["tidy_docs"]\n\n'
+                            '[tool.uv.sources]\ntidy_docs = { path = "./docs", editable = true }\n',
+          "docs/pyproject.toml": '[project]\nname = "tidy_docs"\nversion = "0.1.0"\ndependencies = []\n'},
+         [steady_retry()], severity="low",
+         notes="the name is one of the scanned projects: an installer that ignores the path source would ask the index")
     case(r, "pass", "known-name-and-version", requirements("steady-retry==1.8.0"), [steady_retry()])
     # Fails with the analyzers of 2026-11-21 (RegistryFacts.version_exists compares strings): PEP 440
     # pads release segments with zeros, so "==1.8" matches 1.8.0, which is what pip installs.
@@ -499,6 +562,8 @@ def write_case(c: Case, out: Path) -> None:
     folder = out / c.folder
     for name, text in c.files.items():
         _write(folder / name, text)
+    if c.severity:
+        _write(folder / "expected-severity", c.severity + "\n")
     for sub, steps in (("registry", c.registry), ("registry-before", c.before)):
         for step in steps or ():
             step(folder / sub)

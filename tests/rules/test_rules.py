@@ -16,6 +16,10 @@ the case is copied with those placeholders replaced by the servers' URLs.
 A case with an `advisories/` folder has its OSV records imported into the case's cache
 first, as `chainwarden db update --source advisories/` would (`known-malicious`,
 `known-vulnerable`); without one the scan runs with no advisory data.
+
+A flag case with an `expected-severity` file (one word: info, low, medium, high, critical)
+must raise the rule at that severity: the severity its scenario deserves
+(docs/decisions/0020-weak-signals-combine.md).
 """
 
 from __future__ import annotations
@@ -101,5 +105,9 @@ def test_rule_case(rule: str, kind: str, case: Path, tmp_path: Path, request: py
         assert hits, f"{rule} did not flag {case.name}"
         for f in hits:
             assert f.location is not None and f.location.line is not None, f
+        expected = case / "expected-severity"
+        if expected.is_file():
+            assert {f.severity.value for f in hits} == {expected.read_text(encoding="utf-8").strip()}, \
+                [(f.severity.value, f.message) for f in hits]
     else:
         assert hits == [], [f.message for f in hits]

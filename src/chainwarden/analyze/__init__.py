@@ -31,7 +31,7 @@ from chainwarden.analyze.metadata import (
     yanked_or_deprecated,
 )
 from chainwarden.analyze.names import dependency_confusion, index_config_unsafe, typosquat
-from chainwarden.model import DependencyGraph, EnrichedGraph, Finding, PackageId, Skip
+from chainwarden.model import DependencyGraph, Ecosystem, EnrichedGraph, Finding, PackageId, Skip
 
 __all__ = [
     "ANALYZERS",
@@ -100,6 +100,11 @@ def dependency_paths(graph: DependencyGraph) -> dict[PackageId, tuple[PackageId,
 def run_analyzers(graphs: list[EnrichedGraph], ctx: AnalysisContext | None = None) -> tuple[list[Finding], list[Skip]]:
     """Run every analyzer over every graph that is in its ecosystems; each finding gets its dependency path."""
     ctx = ctx or AnalysisContext()
+    if not ctx.own_names:
+        own: dict[Ecosystem, set[str]] = {}
+        for g in graphs:
+            own.setdefault(g.graph.project.ecosystem, set()).update(g.graph.project.own_names)
+        ctx = replace(ctx, own_names={eco: frozenset(names) for eco, names in own.items()})
     findings: list[Finding] = []
     skips: list[Skip] = []
     for g in graphs:

@@ -101,11 +101,15 @@ class AnalysisContext:
     """What every analyzer may read besides the graph: the clock and the policy's options.
 
     `now` is the moment "how old is it" questions are asked at (``--as-of``);
-    `options` holds values the policy set, parsed, by rule id then option name.
+    `options` holds values the policy set, parsed, by rule id then option name;
+    `own_names` the package names the scanned projects publish themselves (their manifests' and
+    workspace members' names, by ecosystem; `run_analyzers` fills it from the `Project.own_names` of every
+    graph of the run).
     """
 
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     options: Mapping[str, Mapping[str, OptionValue]] = field(default_factory=dict)
+    own_names: Mapping[Ecosystem, frozenset[str]] = field(default_factory=dict)
 
     def value(self, info: AnalyzerInfo, name: str) -> OptionValue:
         given = self.options.get(info.id, {}).get(name)

@@ -129,6 +129,8 @@ class ProjectRecord:
     version_repository: dict[str, str] = field(default_factory=dict)  # npm: version -> its own repository URL
     license: str | None = None  # the project's declared licence (PyPI: the latest release's metadata)
     version_licenses: dict[str, str] = field(default_factory=dict)  # npm: version -> its own ``license``
+    install_scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # npm: version -> its install-time scripts
+    unpublished: set[str] = field(default_factory=set)  # npm: versions the registry still dates but no longer serves
 
     def same_version(self, version: str) -> str:
         """The index's spelling of `version`: PEP 440 says ``==1.8`` is 1.8.0 (npm versions are exact)."""
@@ -184,6 +186,7 @@ class ProjectRecord:
             previous_version=before,
             previous_artifacts=tuple(self.files.get(before, ())) if before else (),
             license=self.version_licenses.get(installs or "", self.license),
+            install_scripts=self.install_scripts.get(installs, ()) if installs else (),
         )
 
     def previous_version(self, version: str | None) -> str | None:
@@ -511,6 +514,9 @@ def parse_simple_html(body: bytes, index_url: str, resolve: Resolve = _as_is) ->
     return rec
 
 
+_INSTALL_HOOKS = ("preinstall", "install", "postinstall")  # what npm runs when the package is installed
+
+
 def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolve: Resolve = _as_is) -> ProjectRecord:
     """An npm registry package document (the full packument)."""
     data = _load(body, "npm package document")
@@ -526,6 +532,9 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolv
     rec.versions = [_version(v, "versions", npm=True) for v in versions]
     raw_times = data.get("time")
     times: dict[str, Any] = raw_times if isinstance(raw_times, dict) else {}
+    listed = set(rec.versions)
+    rec.unpublished = {v for v in list(times)[:MAX_VERSIONS] if v not in ("created", "modified") and v not in listed
+                       and isinstance(v, str) and len(v) <= MAX_VERSION_LENGTH}
     for v in rec.versions:
         t = _time(times.get(v))
         if t:
@@ -539,6 +548,10 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolv
         declared = declared.get("type") if isinstance(declared, dict) else declared
         if isinstance(declared, str) and declared.strip():
             rec.version_licenses[v] = declared.strip()
+        scripts = doc.get("scripts")
+        hooks = tuple(k for k in _INSTALL_HOOKS if isinstance(scripts, dict) and isinstance(scripts.get(k), str))
+        if hooks or doc.get("hasInstallScript") is True:
+            rec.install_scripts[v] = hooks or ("install",)
         user = doc.get("_npmUser")
         if isinstance(user, dict) and isinstance(user.get("name"), str):
             rec.publishers[v] = user["name"]

@@ -12,17 +12,25 @@ A dependency is private when
 1. its name matches ``internal-packages`` in the policy, or
 2. it is pinned to an index that is not the public one (``[tool.uv.sources]``, Poetry
    ``source =``, Pipfile ``index =``), or
-3. a lockfile that names two or more indexes records it from one that is not the public one, or
+3. a lockfile records it from a registry the configuration does not name, at a version the
+   configured index does not have (the lockfile's registry served something the configured
+   one does not), or
 4. an index in play other than the public one (an extra index, a supplemental or explicit
    source, a scope's registry, a ``--private-index``) has the name, and the public index
    does not, or lacks one of its versions (local version labels aside).
 
 So a mirror or a proxy of the public index, which serves only public versions, makes
-nothing private. Indexes are only asked when a second one is in play (or rules 1-2 apply):
-a project with one index has nothing to be confused between.
+nothing private, and neither does a lockfile's registry URL on its own: yarn v1 writes its
+own alias of the public npm registry into ``resolved``, and a lockfile that mixes it with the
+registry's own URL names two spellings of one public registry (docs/decisions/
+0021-resemblance-needs-evidence.md). Only the user's configuration puts an index in play;
+a lockfile's other registries are asked only about the names rule 3 found. Indexes are only
+asked when a second one is in play (or rules 1-3 apply): a project with one index has
+nothing to be confused between.
 
-With a registry snapshot the snapshot stands for the public index and the machine's
-installer configuration is not read; other indexes cannot be asked, which is a Skip.
+With a registry snapshot the snapshot stands for the public index (and for the registries a
+lockfile names: rule 3 does not apply) and the machine's installer configuration is not
+read; other indexes cannot be asked, which is a Skip.
 """
 
 from __future__ import annotations
@@ -105,6 +113,7 @@ class _Plan:
     settings: list[tuple[str, str, str]] = field(default_factory=list)
     pins: dict[str, str] = field(default_factory=dict)  # package -> index URL
     lock_index: dict[str, str] = field(default_factory=dict)  # package -> the index its lockfile names
+    lock_only: dict[str, tuple[str, str]] = field(default_factory=dict)  # rule 3: package -> (registry, version)
     others: list[str] = field(default_factory=list)  # index keys to ask, besides the public one
     active: bool = False
 
@@ -162,8 +171,19 @@ def _lock_index(dep_url: str | None, eco: Ecosystem) -> str | None:
     return dep_url if dep_url.startswith(("http://", "https://", "file://")) else None
 
 
-def _plan(graph: DependencyGraph, primary: str | None, statements: InstallerStatements, options: SourceOptions) -> _Plan:
-    """The statements that apply to `graph`, and whether a second index is in play; `public` is filled in later."""
+def _served(rec: ProjectRecord | None, version: str) -> bool | None:
+    """Whether the configured index's answer has `version` (a removed or unpublished one counts: it was there);
+    None: unknown."""
+    if rec is None:
+        return None
+    return rec.exists and (rec.same_version(version) in rec.versions or version in rec.unpublished)
+
+
+def _plan(graph: DependencyGraph, primary: str | None, statements: InstallerStatements, options: SourceOptions,
+          records: dict[tuple[Ecosystem, str], ProjectRecord], snapshot: bool = False) -> _Plan:
+    """The statements that apply to `graph`, and whether a second index is in play; `public` is filled in later.
+    `records` are the configured (primary) index's answers: what a lockfile's other registries are compared with
+    (not with a snapshot, which stands for whatever registry a lockfile names)."""
     eco = graph.project.ecosystem
     plan = _Plan(graph, (PUBLIC, ""))
     _uses_from_hints([*graph.index_hints, *statements.hints] if eco is Ecosystem.PYPI else list(graph.index_hints), eco, plan)
@@ -174,20 +194,22 @@ def _plan(graph: DependencyGraph, primary: str | None, statements: InstallerStat
     origin = "--private-index / [sources] private-indexes" if eco is Ecosystem.PYPI else \
         "--private-npm-registry / [sources] private-npm-registries"
     plan.uses += [IndexUse(eco, url, "private", "chainwarden", origin) for url in named]
+    in_play = {index_key(u.url) for u in plan.uses if u.role != "lock"} | ({index_key(primary)} if primary else set())
     for d in graph.dependencies:
         if d.source_kind is SourceKind.REGISTRY and d.locked:
             base = _lock_index(d.source_url, eco)
             if base:
                 plan.lock_index[d.package.name] = base
-    lock_keys = {index_key(u) for u in plan.lock_index.values()}
-    in_play = {index_key(u.url) for u in plan.uses if u.role != "lock"} | ({index_key(primary)} if primary else set())
-    if len(lock_keys) >= 2:
-        in_play |= lock_keys
+                version = d.package.version
+                if not snapshot and index_key(base) not in in_play and version \
+                        and _served(records.get((eco, d.package.name)), version) is False:
+                    plan.lock_only[d.package.name] = (base, version)
+    in_play |= {index_key(base) for base, _ in plan.lock_only.values()}
     if eco is Ecosystem.NPM:
         # npm asks a scope's registry for the scope's names only: it is in play when the project uses the scope
         scopes = {d.package.name.split("/", 1)[0] for d in graph.dependencies if d.package.name.startswith("@")}
         in_play -= {index_key(u.url) for u in plan.uses if u.role == "scope" and u.name not in scopes}
-    plan.active = len(in_play) >= 2 or bool(options.internal_packages) or bool(plan.pins) or any(
+    plan.active = len(in_play) >= 2 or bool(options.internal_packages) or bool(plan.pins) or bool(plan.lock_only) or any(
         u.role == "private" for u in plan.uses)
     plan.others = sorted(in_play) if plan.active else []
     return plan
@@ -241,7 +263,7 @@ async def resolve_sources(
         eco = g.project.ecosystem
         if not g.dependencies:
             continue
-        plan = _plan(g, primary.get(eco), statements, options)
+        plan = _plan(g, primary.get(eco), statements, options, records, snapshot)
         if not plan.active:
             continue
         if eco not in public:
@@ -271,6 +293,7 @@ async def resolve_sources(
             url_of.setdefault(index_key(primary[eco]), primary[eco])
         explicit = {index_key(u.url) for u in plan.uses if u.role == "explicit"}
         scope_of = {index_key(u.url): u.name for u in plan.uses if u.role == "scope"}
+        configured = {index_key(u.url) for u in plan.uses if u.role != "lock"}
         for key in plan.others:
             if primary.get(eco) and key == index_key(primary[eco]):
                 continue  # the primary's answers are in `records` already
@@ -279,6 +302,8 @@ async def resolve_sources(
                 if d.source_kind is not SourceKind.REGISTRY:
                     continue
                 n = d.package.name
+                if key not in configured and index_key(plan.lock_only.get(n, ("", ""))[0]) != key:
+                    continue  # a registry only a lockfile names: asked about the names rule 3 found there
                 if key in explicit and index_key(plan.pins.get(n, "")) != key:
                     continue  # an explicit index serves only the packages pinned to it
                 if key in scope_of and not n.startswith(scope_of[key] + "/"):
@@ -341,7 +366,6 @@ async def resolve_sources(
     for i, plan in plans.items():
         eco = plan.graph.project.ecosystem
         pub_key = index_key(plan.public[0])
-        lock_keys = {index_key(u) for u in plan.lock_index.values()}
         out: dict[str, tuple[str, ProjectRecord | None]] = {}
         for d in plan.graph.dependencies:
             if d.source_kind is not SourceKind.REGISTRY:
@@ -362,8 +386,10 @@ async def resolve_sources(
                 out[n] = (f"matches internal-packages '{pattern}'", private_rec)
             elif pinned and index_key(pinned) != pub_key:
                 out[n] = (f"pinned to {pinned}", private_rec)
-            elif locked and len(lock_keys) >= 2 and index_key(locked) != pub_key:
-                out[n] = (f"the lockfile takes it from {locked}", private_rec)
+            elif n in plan.lock_only and index_key(plan.lock_only[n][0]) != pub_key:
+                base, taken = plan.lock_only[n]
+                out[n] = (f"the lockfile takes {taken} from {base}, which {primary.get(eco) or 'the configured index'} "
+                          "does not have", private_rec)
             elif on_other:
                 out[n] = ("", private_rec)  # rule 4: decided once the public index has answered
         candidates[i] = out

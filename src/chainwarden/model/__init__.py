@@ -503,6 +503,7 @@ class RegistryFacts:
     previous_artifacts: tuple[ArtifactRef, ...] = ()
     version_repository: str | None = None  # npm: the repository URL the installed version's own manifest gives
     license: str | None = None  # the declared licence (an SPDX expression where the index gives one), as the index says
+    install_scripts: tuple[str, ...] = ()  # npm: the installed version's install-time scripts (preinstall, install, ...)
 
     @property
     def owners(self) -> tuple[str, ...]:

@@ -77,7 +77,10 @@ def render(result: ScanResult) -> str:
     n_pkgs = sum(len(eg.graph.dependencies) for eg in result.graphs)
     n_direct = sum(len(eg.graph.direct()) for eg in result.graphs)
     sources = {d.package: str(d.sources[0]) for eg in result.graphs for d in eg.graph.dependencies if d.sources}
-    findings = tuple(sorted(result.findings, key=lambda f: (-f.severity.rank, -f.confidence.rank, f.rule, f.package)))
+    # informational findings (a weak signal on its own, docs/decisions/0020-weak-signals-combine.md) are counted, not listed
+    informational = sum(f.severity is Severity.INFO for f in result.findings)
+    findings = tuple(sorted((f for f in result.findings if f.severity is not Severity.INFO),
+                            key=lambda f: (-f.severity.rank, -f.confidence.rank, f.rule, f.package)))
     packages = {f.package for f in findings}
 
     head: list[str] = []
@@ -86,6 +89,8 @@ def render(result: ScanResult) -> str:
     head.append("")
     summary = (f"**{len(findings)} finding(s)**" + (f" ({_counts(findings)})" if findings else "")
                + f" on {len(packages)} package(s) · {n_pkgs} packages ({n_direct} direct) in {len(result.graphs)} project(s)")
+    if informational:
+        summary += f" · {informational} informational (in `--format json`)"
     if result.skips:
         summary += f" · **{len(result.skips)} not checked**"
     if result.ignored:

@@ -149,6 +149,8 @@ def build(result: ScanResult, *, docs_url: str | None = None, working_directory:
     results: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for f in result.findings:
+        if f.severity is Severity.INFO:
+            continue  # a weak signal on its own (docs/decisions/0020-weak-signals-combine.md): in the JSON report only
         primary, related = locator.locate(f)
         fp = fingerprint(f, primary)
         seen[fp] = seen.get(fp, 0) + 1
@@ -188,7 +190,8 @@ def build(result: ScanResult, *, docs_url: str | None = None, working_directory:
             for s in result.skips
         ],
         "properties": {"verdict": result.verdict.label, "reasons": [printable(r) for r in result.verdict.reasons],
-                       "policy": result.policy.source, "fail-on": result.policy.fail_on.value, "ignored": result.ignored},
+                       "policy": result.policy.source, "fail-on": result.policy.fail_on.value, "ignored": result.ignored,
+                       "informational": sum(f.severity is Severity.INFO for f in result.findings)},
     }
     if working_directory is not None:
         invocation["workingDirectory"] = {"uri": working_directory.resolve().as_uri().rstrip("/") + "/"}

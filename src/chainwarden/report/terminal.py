@@ -194,15 +194,23 @@ def _findings(result: ScanResult, console: Console) -> None:
     """Findings grouped by package, worst first. Packages with a medium or worse finding get a block with
     the path, every message and its fix; those with only low ones get one line each (the JSON and
     `chainwarden explain RULE` have the rest), so that a real project's many small weak links do not
-    bury what matters."""
+    bury what matters. Packages with informational findings only are counted, not listed (a weak signal on
+    its own: docs/decisions/0020-weak-signals-combine.md); a listed package shows them with the rest."""
     groups: dict[PackageId, list[Finding]] = {}
     for f in result.findings:
         groups.setdefault(f.package, []).append(f)
     own = {r.package: r.own for r in result.metrics.risks} if result.metrics else {}
     order = sorted(groups, key=lambda p: (-max(f.severity.rank for f in groups[p]), -own.get(p, 0.0), p))
     full = [p for p in order if max(f.severity.rank for f in groups[p]) >= Severity.MEDIUM.rank]
-    brief = [p for p in order if p not in full]
-    console.print(f"[bold]Findings ({len(result.findings)} on {len(groups)} package(s))[/]")
+    brief = [p for p in order if p not in full and max(f.severity.rank for f in groups[p]) > Severity.INFO.rank]
+    quiet = [p for p in order if p not in full and p not in brief]
+    listed = sum(len(groups[p]) for p in full + brief)
+    aside = (f"{sum(len(groups[p]) for p in quiet)} informational on {len(quiet)} other package(s), not listed "
+             "(--format json)") if quiet else ""
+    if not listed:
+        console.print(f"[green]No findings to act on.[/] [dim]{aside}[/]")
+        return
+    console.print(f"[bold]Findings ({listed} on {len(full) + len(brief)} package(s))[/]" + (f" [dim]· {aside}[/]" if aside else ""))
     for package in full:
         fs = groups[package]
         first = fs[0]

@@ -1,7 +1,12 @@
 """`dormant`: no release for longer than a threshold while the project still depends on it.
 
 A dormant package is the first thing an attacker looks for: nobody watches it,
-and its next release will be trusted by every lockfile update.
+and its next release will be trusted by every lockfile update. On its own it is
+exposure, not evidence, and most healthy projects depend on finished packages
+that need no release: the finding is informational (kept in the JSON report and
+the metrics, never failing a run; docs/decisions/0020-weak-signals-combine.md).
+What an attacker does with a dormant package shows up elsewhere:
+`dormant-then-released`, `owners-changed`, `maintainer-domain-unresolvable`.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ INFO = AnalyzerInfo(
     title="No release for a long time",
     reflex=Reflex.RECONNAISSANCE,
     ecosystems=frozenset({Ecosystem.PYPI, Ecosystem.NPM}),
-    severity=Severity.LOW,
+    severity=Severity.INFO,
     confidence=Confidence.HIGH,
     needs=frozenset({"graph", "registry"}),
     summary="The package has had no release for longer than the threshold and is still depended on.",

@@ -4,11 +4,15 @@ The attacker takes over a dormant package and ships a small patch release that
 CI picks up on its next update. The rule looks at the version that installs
 (and at a newer one the next update would take) and measures the gap since the
 release before it. The danger is a fresh release nobody has looked at yet: an
-old revival is low (high with a sign of takeover); a recent one is medium,
+old revival is informational (high with a sign of takeover: months of use have
+looked at it; docs/decisions/0020-weak-signals-combine.md); a recent one is medium,
 high for a patch or minor bump by a single maintainer, and critical with a
 sign of takeover (an unregistered e-mail domain, changed owners, a new
 publisher). A newer release the next update would take is reported one step
-lower; pre-releases and yanked releases are not, as updates do not take them.
+lower, and a newer major version without a sign of takeover is informational
+(an update within the declared range does not take it; a person who upgrades
+reads its changelog); pre-releases and yanked releases are not reported, as
+updates do not take them.
 """
 
 from __future__ import annotations
@@ -103,12 +107,12 @@ def _updates(facts: RegistryFacts, pinned: str) -> list[str]:
 def _severity(recent: bool, takeover: bool, lone_small_bump: bool) -> Severity:
     """The danger is a fresh release nobody has looked at yet, and more so from a doubtful account.
 
-    old revival: low (high with a takeover sign); recent: medium, high for a patch or minor bump by a
-    single maintainer, critical with a takeover sign (unregistered e-mail domain, changed owners,
-    new publisher).
+    old revival: informational (high with a takeover sign); recent: medium, high for a patch or minor
+    bump by a single maintainer, critical with a takeover sign (unregistered e-mail domain, changed
+    owners, new publisher).
     """
     if not recent:
-        return Severity.HIGH if takeover else Severity.LOW
+        return Severity.HIGH if takeover else Severity.INFO
     if takeover:
         return Severity.CRITICAL
     return Severity.HIGH if lone_small_bump else Severity.MEDIUM
@@ -139,7 +143,9 @@ def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]
             weak = (["one maintainer"] if single_maintainer(facts) else []) + takeover
             severity = _severity(is_recent, bool(takeover), single_maintainer(facts) and kind in ("patch", "minor"))
             installed_now = version == pinned
-            if not installed_now:  # not installed yet: one step lower, and never critical
+            if not installed_now and kind == "major" and not takeover:
+                severity = Severity.INFO  # a new major version: an update within the declared range does not take it
+            elif not installed_now and severity is not Severity.INFO:  # not installed yet: one step lower, never critical
                 severity = list(Severity)[max(min(severity.rank - 1, Severity.HIGH.rank), Severity.LOW.rank)]
             why = [f"{age(this_time - prev_time)} after {previous} ({day(prev_time)})"]
             if kind:

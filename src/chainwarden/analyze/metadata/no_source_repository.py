@@ -1,7 +1,9 @@
 """`no-source-repository`: the index names no source repository for the package.
 
 Without a repository there is nothing to compare a release against: no tags,
-no commits, no issue tracker where a hijack would be noticed.
+no commits, no issue tracker where a hijack would be noticed. On its own this is
+informational (docs/decisions/0020-weak-signals-combine.md); it counts as evidence
+in `typosquat`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ INFO = AnalyzerInfo(
     title="No source repository",
     reflex=Reflex.RECONNAISSANCE,
     ecosystems=frozenset({Ecosystem.PYPI, Ecosystem.NPM}),
-    severity=Severity.LOW,
+    severity=Severity.INFO,
     confidence=Confidence.MEDIUM,
     needs=frozenset({"graph", "registry"}),
     summary="The package's metadata names no source repository to check releases against.",

@@ -3,13 +3,23 @@
 Copying a popular project's repository URL into a package's metadata
 ("starjacking") borrows its stars and its reputation; the release's files have
 nothing to do with that repository. The check is deliberately lenient: the
-package name, its scope or any of its words found in the owner or repository
-name counts as related.
+package name, its scope, any of their words, their initials (``cva`` for
+class-variance-authority) or an acronym (``mcp`` for modelcontextprotocol)
+found in the owner or repository name counts as related, and so does a
+monorepo member: a package whose repository at least `MONOREPO_MIN` packages
+of the project name, one of them related to it by name, and which shares its
+scope or its first word with another of them (cssnano's ``postcss-*`` plugins
+name cssnano/cssnano); and a package that shares an owner with a package of
+the project named after the repository (bser, published by the maintainers of
+fb-watchman, names facebook/watchman). A borrowed URL is one package's act, by
+an account that has nothing to do with the repository; a family of packages in
+one lockfile naming one repository is how monorepos publish.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -41,8 +51,10 @@ INFO = AnalyzerInfo(
     summary="The repository URL in the package's metadata shares no name with the package (a borrowed URL).",
 )
 
+MONOREPO_MIN = 3  # packages of one project naming a repository that make it a monorepo (one of them named after it)
 _CODE_HOSTS = ("github", "gitlab", "bitbucket", "codeberg", "sr.ht", "sourceforge", "launchpad", "example.test")
 _AFFIXES = ("python3", "python", "py", "node", "js", "lib")
+_NOT_WORDS = frozenset({"com", "org", "net", "dev", "the", "and"})  # parts of a scope that name nothing
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -81,9 +93,21 @@ def _core(name: str) -> str:
     return core
 
 
+def _stripped(segment: str) -> list[str]:
+    """A repository name without one language affix, however short what is left (node-os -> os)."""
+    out = [segment[len(a):] for a in _AFFIXES if segment.startswith(a) and len(segment) - len(a) >= 2]
+    return out + [segment[: -len(a)] for a in _AFFIXES if segment.endswith(a) and len(segment) - len(a) >= 2]
+
+
 def _subsequence(short: str, long: str) -> bool:
     rest = iter(long)
     return all(ch in rest for ch in short)
+
+
+def _words(text: str) -> set[str]:
+    """The words of a name, normalised: camelCase, hyphens, dots and underscores split."""
+    found = {_norm(w) for w in _WORDS.findall(text.replace("_", "-"))} | {_norm(w) for w in re.split(r"[-_.]", text)}
+    return {w for w in found if len(w) >= 3 and w not in _AFFIXES and w not in _NOT_WORDS}
 
 
 def related(package: str, url: str) -> bool | None:
@@ -94,23 +118,79 @@ def related(package: str, url: str) -> bool | None:
     scope, _, bare = package[1:].partition("/") if package.startswith("@") else ("", "", package)
     whole = _norm(bare)
     names = {whole, _core(whole)} - {""}
-    words = {_norm(w) for w in _WORDS.findall(bare.replace("_", "-"))} | {_norm(w) for w in re.split(r"[-_.]", bare)}
-    words = {w for w in words if len(w) >= 3 and w not in _AFFIXES}
+    words = _words(bare)
     joined = "".join(segments)
     for seg in segments:
         for n in names:
-            if n == seg or (len(n) >= 3 and n in seg) or (len(seg) >= 3 and seg in n):
-                return True
+            for s in {seg, _core(seg), *_stripped(seg)}:  # node-ip is the repository of ip
+                if n == s or (len(n) >= 3 and n in s) or (len(s) >= 3 and s in n):
+                    return True
     if any(w in joined for w in words):
         return True
-    if any(3 <= len(n) <= 5 and _subsequence(n, joined) for n in names):  # an acronym: absl / abseil, mcp / modelcontextprotocol
+    if any(3 <= len(n) <= 5 and _subsequence(n, joined) for n in names):  # an acronym: absl / abseil
         return True
-    return bool(scope) and _norm(scope) in joined
+    parts = [p for p in re.split(r"[-_.]", bare) if p]
+    initials = _norm("".join(p[0] for p in parts)) if len(parts) >= 3 else ""
+    if initials and initials in segments:  # class-variance-authority in cva
+        return True
+    for w in words:  # mcp-types in modelcontextprotocol/python-sdk: a word that abbreviates a segment
+        if 3 <= len(w) <= 5 and any(seg[0] == w[0] and len(seg) > len(w) and _subsequence(w, seg) for seg in segments):
+            return True
+    if not scope:
+        return False
+    return _norm(scope) in joined or any(w in joined for w in _words(scope))  # @oxc-parser/binding-x in oxc-project/oxc
+
+
+def _repository_key(url: str) -> tuple[str, ...]:
+    """The owner and name of a repository (what several packages of a monorepo share), without the folder in it."""
+    return tuple(_segments(url)[:2])
+
+
+def _family(name: str) -> str:
+    """What packages of one family share: the scope, else the first word (``postcss`` of postcss-colormin)."""
+    if name.startswith("@") and "/" in name:
+        return name.split("/", 1)[0]
+    return re.split(r"[-_.]", name, maxsplit=1)[0]
+
+
+def monorepo_members(named: dict[str, str]) -> set[str]:
+    """The packages that are members of a monorepo the project depends on: their repository is named by at least
+    MONOREPO_MIN of the packages, one of them related to it by name, and they share their family (`_family`) with
+    another package naming it. `named` maps package name -> repository URL."""
+    members: dict[tuple[str, ...], list[str]] = {}
+    for name, url in named.items():
+        key = _repository_key(url)
+        if key:
+            members.setdefault(key, []).append(name)
+    out: set[str] = set()
+    for names in members.values():
+        if len(names) < MONOREPO_MIN or not any(related(n, named[n]) for n in names):
+            continue
+        families = Counter(_family(n) for n in names)
+        out.update(n for n in names if families[_family(n)] >= 2)
+    return out
+
+
+def team_members(named: dict[str, tuple[str, tuple[str, ...]]]) -> set[str]:
+    """The packages that share an owner with a package named after the repository they name: one team's monorepo
+    (bser and fb-watchman in facebook/watchman). `named` maps package name -> (repository URL, owners)."""
+    anchors: dict[tuple[str, ...], set[str]] = {}
+    for name, (url, owners) in named.items():
+        key = _repository_key(url)
+        if key and owners and related(name, url):
+            anchors.setdefault(key, set()).update(owners)
+    return {name for name, (url, owners) in named.items()
+            if set(owners) & anchors.get(_repository_key(url), set())}
 
 
 def analyze(eg: EnrichedGraph, ctx: AnalysisContext) -> Iterator[Finding | Skip]:
-    for dep, facts in installed(eg):
-        if not facts.repository_url or related(dep.package.name, facts.repository_url) is not False:
+    packages = [(dep, facts) for dep, facts in installed(eg) if facts.repository_url]
+    members = monorepo_members({dep.package.name: facts.repository_url for dep, facts in packages if facts.repository_url})
+    members |= team_members({dep.package.name: (facts.repository_url, facts.owners)
+                             for dep, facts in packages if facts.repository_url})
+    for dep, facts in packages:
+        assert facts.repository_url is not None
+        if dep.package.name in members or related(dep.package.name, facts.repository_url) is not False:
             continue
         yield Finding(
             rule=INFO.id,

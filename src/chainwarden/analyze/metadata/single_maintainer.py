@@ -1,7 +1,9 @@
 """`single-maintainer`: one account can publish the package (a bus factor of one).
 
 If that one account is taken over (a reused password, a lapsed e-mail domain),
-nobody else with rights on the package can notice and react.
+nobody else with rights on the package can notice and react. Most packages have
+one maintainer, so on its own this is informational (docs/decisions/0020-weak-signals-combine.md);
+it raises `dormant-then-released` when the release after a gap comes from a lone maintainer.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ INFO = AnalyzerInfo(
     title="A single maintainer account",
     reflex=Reflex.RECONNAISSANCE,
     ecosystems=frozenset({Ecosystem.PYPI, Ecosystem.NPM}),
-    severity=Severity.LOW,
+    severity=Severity.INFO,
     confidence=Confidence.HIGH,
     needs=frozenset({"graph", "registry"}),
     summary="Only one account can publish the package: if it is taken over, nobody else can react.",
