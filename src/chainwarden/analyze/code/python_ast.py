@@ -29,10 +29,36 @@ import math
 import re
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from chainwarden.model import Confidence, Severity, printable
+from chainwarden.analyze.code.facts import (
+    DECODED,
+    ENV,
+    ENV_DUMP,
+    HOST_INFO,
+    REMOTE,
+    SECRET,
+    SECRET_FILE,
+    SECRET_PATH,
+    WEBHOOK as WEBHOOK_DATA,
+    CodeHit,
+    Fact,
+    FileReport,
+    Kind,
+    Reach,
+)
+from chainwarden.analyze.code.patterns import (
+    PACKERS,
+    PERSISTENCE,
+    SECRET_ENV,
+    SECRET_PART,
+    SECRET_PATHS,
+    WEBHOOK,
+    _Prefiltered,
+)
+from chainwarden.analyze.code.rules import Context, evaluate
+from chainwarden.analyze.code.text import command_facts, network_command
+from chainwarden.model import Severity, printable
 
 MAX_DECODED = 5 * 1024 * 1024
 # Python files larger than these are scanned line by line, not parsed: CPython's syntax tree costs 300-750
@@ -51,28 +77,6 @@ MAX_PATH_TEXT = 1024
 # copies the whole string, so the bound keeps a file of 100,000 such lines to seconds, not hours.
 MAX_FOLDED = 512 * 1024
 MAX_URL_TEXT = 4096  # folded strings longer than this are not searched for webhook URLs (URLs are short)
-
-
-@dataclass(frozen=True)
-class CodeHit:
-    """One finding inside one file."""
-
-    rule: str
-    severity: Severity
-    confidence: Confidence
-    line: int
-    message: str
-    snippet: str = ""
-    chain: tuple[str, ...] = ()  # the decoding layers a payload came out of ("base64", "zlib", ...)
-
-
-@dataclass
-class FileReport:
-    path: str
-    capabilities: set[str] = field(default_factory=set)
-    hits: list[CodeHit] = field(default_factory=list)
-    parsed: bool = True
-    partial: str = ""  # why the file was only partly analysed (a size limit), "" when it was analysed whole
 
 
 # --------------------------------------------------------------------------- what names mean
@@ -107,58 +111,9 @@ DECODERS = {
 }
 ENV_READ = {"os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items", "os.environ.keys", "os.environ.values",
             "os.getenvb"}
-SECRET_ENV = re.compile(r"(^AWS_|_TOKEN$|_KEY$|SECRET|PASSWORD|PASSWD|CREDENTIAL|^GITHUB_TOKEN$|^NPM_TOKEN$|API_KEY)",
-                        re.IGNORECASE)
-
-
-class _Prefiltered:
-    """A case-insensitive alternation regex made fast: Python's `re` with IGNORECASE tries every alternative at
-    every position, 10 MB/s, which made a file of 8,000 growing path assignments take 16 s. Every alternative
-    holds one of `keywords` (lower-case), so text with none of them cannot match (substring searches answer
-    it), and the search itself runs case-sensitively on the lower-cased text; the match returned is the
-    original pattern's, on the original text."""
-
-    def __init__(self, pattern: re.Pattern[str], keywords: tuple[str, ...]) -> None:
-        self.pattern = pattern  # ASCII only and no upper-case escapes (\\B, \\S ...): its lower-cased form means the same
-        self.lowered = re.compile(pattern.pattern.lower())
-        self.keywords = keywords
-
-    def search(self, text: str) -> re.Match[str] | None:
-        low = text.lower()
-        for k in self.keywords:
-            if k in low:
-                break
-        else:
-            return None
-        m = self.lowered.search(low)
-        if m is None:
-            return None
-        return self.pattern.search(text, m.start() if len(low) == len(text) else 0)
-
-
-SECRET_PATHS = _Prefiltered(re.compile(
-    r"(\.aws[/\\](credentials|config)|\.ssh([/\\]|$)|id_rsa|id_ed25519|\.npmrc|\.pypirc|\.git-credentials|\.netrc|"
-    r"/etc/passwd|/etc/shadow|\.kube[/\\]config|\.docker[/\\]config\.json|Login Data|Local State|\bCookies\b|"
-    r"Local Storage[/\\]leveldb|discord[/\\]Local Storage|Exodus|electrum|\.bitcoin|wallet\.dat|\.gnupg|keychain|"
-    r"\.config[/\\]gcloud|\.azure[/\\])",
-    re.IGNORECASE), ("aws", "ssh", "id_rsa", "id_ed25519", "npmrc", "pypirc", "git-credentials", "netrc", "passwd",
-                     "shadow", "kube", "docker", "login data", "local state", "cookies", "leveldb", "discord", "exodus",
-                     "electrum", "bitcoin", "wallet.dat", "gnupg", "keychain", "gcloud", "azure"))
-SECRET_PART = re.compile(
-    r"^(\.aws|\.ssh|id_rsa|id_ed25519|\.npmrc|\.pypirc|\.git-credentials|\.netrc|Login Data|Local State|Cookies|"
-    r"leveldb|Local Storage|wallet\.dat|Exodus|\.electrum|\.bitcoin|\.gnupg|\.kube|\.docker|/etc/passwd|/etc/shadow)$"
-    r"|(\.ssh/|\.aws/|id_rsa|\.git-credentials|\.pypirc|\.npmrc)", re.IGNORECASE)
-PERSISTENCE = _Prefiltered(re.compile(
-    r"(crontab|/etc/cron|\.bashrc|\.bash_profile|\.zshrc|\.profile\b|\.config[/\\]systemd[/\\]user|"
-    r"\.config[/\\]autostart|/etc/systemd/system|CurrentVersion[/\\]+Run|Start Menu[/\\]+Programs[/\\]+Startup|"
-    r"LaunchAgents|schtasks)", re.IGNORECASE), ("cron", "bashrc", "bash_profile", "zshrc", "profile", "systemd",
-                                                 "autostart", "currentversion", "startup", "launchagents", "schtasks"))
-WEBHOOK = re.compile(r"(/api/webhooks/\d*|api\.telegram\.[a-z]+/bot|/bot[0-9]{6,}:[A-Za-z0-9_-]+/|hooks\.slack\.)",
-                     re.IGNORECASE)
 SPYING = {"pyperclip.paste": "clipboard", "win32clipboard.GetClipboardData": "clipboard",
           "PIL.ImageGrab.grab": "screenshot", "pyautogui.screenshot": "screenshot", "mss.mss": "screenshot",
           "pynput.keyboard.Listener": "keylogging", "keyboard.on_press": "keylogging", "keyboard.hook": "keylogging"}
-PACKERS = re.compile(r"(pyarmor_runtime|__pyarmor__|pytransform|PyArmor|__armor_enter__)")
 _BUILTINS = set(dir(builtins)) | {"execfile"}
 INSTALL_COMMANDS = {"install", "develop", "egg_info", "build", "build_py", "build_ext", "sdist", "bdist_wheel",
                     "bdist_egg", "easy_install"}
@@ -291,8 +246,29 @@ class PythonAnalyzer(ast.NodeVisitor):
         line = getattr(node, "lineno", 1)
         return _escape(self.lines[line - 1]) if 0 < line <= len(self.lines) else ""
 
-    def hit(self, rule: str, severity: Severity, confidence: Confidence, node: ast.AST, message: str) -> None:
-        self.report.hits.append(CodeHit(rule, severity, confidence, self._line(node), message, self._snippet(node), self.chain))
+    def _reach(self) -> tuple[Reach, bool]:
+        """When the code being visited runs, and whether it is at module level (not in a function)."""
+        top = self.function_depth == 0 and not self.in_main_guard
+        return ((Reach.INSTALL if self.is_setup else Reach.LOAD) if top else Reach.CALL), top
+
+    def fact_at(self, kind: Kind, line: int, *, snippet: str | None = None, reach: Reach = Reach.LOAD,
+                api: str = "", text: str = "", flags: Iterable[str] = ()) -> Fact:
+        """A fact about a line of the file as a whole (module level)."""
+        own = line - self.offset
+        if snippet is None:
+            snippet = _escape(self.lines[own - 1]) if 0 < own <= len(self.lines) else ""
+        f = Fact(kind, line, api, frozenset(), text, frozenset(flags), self.chain, snippet, reach, True, lang="python")
+        self.report.facts.append(f)
+        return f
+
+    def fact(self, kind: Kind, node: ast.AST, *, api: str = "", data: Iterable[str] = (), text: str = "",
+             flags: Iterable[str] = ()) -> Fact:
+        """Record what the code at `node` does (the rules judge it)."""
+        reach, top = self._reach()
+        f = Fact(kind, self._line(node), api, frozenset(data), text, frozenset(flags), self.chain, self._snippet(node),
+                 reach, top, lang="python")
+        self.report.facts.append(f)
+        return f
 
     def qualname(self, node: ast.AST) -> str | None:
         """The dotted name a call target means, through imports, aliases, getattr and __import__."""
@@ -502,8 +478,8 @@ class PythonAnalyzer(ast.NodeVisitor):
     def _note_import(self, node: ast.AST, modules: list[str]) -> None:
         for m in modules:
             if PACKERS.search(m):
-                self.hit("obfuscated-code", Severity.MEDIUM, Confidence.MEDIUM, node,
-                         f"imports {m}: the code is packed (PyArmor or similar), so what it does cannot be read")
+                self.fact(Kind.OBFUSCATION, node, flags=("packer",),
+                          text=f"imports {m}: the code is packed (PyArmor or similar), so what it does cannot be read")
 
     def visit_If(self, node: ast.If) -> None:
         guard = isinstance(node.test, ast.Compare) and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__"
@@ -814,28 +790,18 @@ class PythonAnalyzer(ast.NodeVisitor):
                 self.module_level_effects.append(("network", self._line(node)))
             if q == "urllib.request.urlretrieve" and len(node.args) > 1 and isinstance(node.args[1], ast.Name):
                 self._taint(node.args[1].id, ("remote",))
-            if "webhook" in args_tags:
-                stolen = args_tags & {"secret", "env", "host-info"}
-                self.hit("webhook-exfiltration", Severity.CRITICAL if "secret" in stolen else Severity.MEDIUM,
-                         Confidence.HIGH, node, f"data is posted to a chat webhook or bot ({q})"
-                         + (f", including {', '.join(sorted(stolen))} data" if stolen else ""))
-            elif "secret" in args_tags:
-                self.hit("secret-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
-                         f"secret data (credentials, tokens, the environment) reaches a network call ({q})")
+            if args_tags:
+                self.fact(Kind.SEND, node, api=q, data=args_tags)
         if q in DNS:
             self.report.capabilities.add("dns")
             if import_time:
                 self.module_level_effects.append(("dns", self._line(node)))
             host = node.args[0] if node.args else None
             built = host is not None and self._built_hostname(host)
-            if "secret" in args_tags or (built and args_tags & {"env", "host-info"}):
-                named = self._secret_env_names()
-                self.hit("dns-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
-                         "environment or secret data" + (f" (the file reads {', '.join(named)})" if named else "")
-                         + f" is sent out as a DNS name ({q})")
-            elif built:
-                self.hit("dns-exfiltration", Severity.MEDIUM, Confidence.LOW, node,
-                         f"a host name built from variable data is resolved ({q}): data can leave in the DNS query")
+            if args_tags or built:
+                named = self._secret_env_names() if args_tags else []
+                self.fact(Kind.RESOLVE, node, api=q, data=args_tags, text=", ".join(named),
+                          flags=("built-host",) if built else ())
         if q in PROCESS:
             self.report.capabilities.add("process")
             if import_time:
@@ -848,8 +814,7 @@ class PythonAnalyzer(ast.NodeVisitor):
             self.report.capabilities.add("dynamic-code")
             if q in ("marshal.loads", "types.CodeType") and node.args and (
                     self.fold(node.args[0]) is not None or self.decode_call(node.args[0]) is not None):
-                self.hit("obfuscated-code", Severity.HIGH, Confidence.HIGH, node,
-                         f"{q} of an embedded blob: compiled code hidden in the file")
+                self.fact(Kind.BLOB, node, api=q)
         if q in DECODERS:
             self._decoder(node)
         if q in SPYING:
@@ -865,8 +830,8 @@ class PythonAnalyzer(ast.NodeVisitor):
             self._taint("<dup2>", ("dup2",))
         if q in ("pty.spawn", "subprocess.call", "subprocess.Popen", "os.execv", "os.execl") and "<socket>" in self.scope.tags \
                 and "<dup2>" in self.scope.tags:
-            self.hit("reverse-shell", Severity.CRITICAL, Confidence.HIGH, node,
-                     "a shell is started on a network socket's file descriptors (socket + os.dup2 + shell)")
+            self.fact(Kind.SHELL_SOCKET, node, api=q,
+                      text="a shell is started on a network socket's file descriptors (socket + os.dup2 + shell)")
             self.report.capabilities.add("reverse-shell")
 
     def _built_hostname(self, node: ast.AST) -> bool:
@@ -886,23 +851,15 @@ class PythonAnalyzer(ast.NodeVisitor):
             isinstance(n, ast.Call) and self.qualname(n.func) in ("builtins.chr", "bytes.fromhex") or
             isinstance(n, ast.Name) and n.id in self.scope.ints for n in ast.walk(a))]
         if hidden:
-            self.hit("obfuscated-code", Severity.HIGH, Confidence.HIGH, node,
-                     f"the command for {q} is spelled with character codes: {_escape(hidden[0], 100)}")
-        if re.search(r"\b(curl|wget|nc|ncat|Invoke-WebRequest|iwr)\b", text) and tags & {"secret", "env"}:
-            self.hit("secret-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"environment or secret data is passed to a network command run with {q}")
-        if re.search(r"powershell.*(-e(nc(odedcommand)?)?\b|-w(indowstyle)?\s+hidden)|\bcurl\b.*\|\s*(ba)?sh|\bwget\b.*\|\s*(ba)?sh"
-                     r"|\bbash\s+-i\s+>&\s*/dev/tcp", text, re.IGNORECASE | re.DOTALL):
-            self.hit("download-and-execute", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"{q} runs a downloader or an encoded shell command")
-        if "remote" in tags:
-            self.hit("download-and-execute", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"downloaded data reaches {q}")
+            self.fact(Kind.OBFUSCATION, node, api=q, flags=("chr-command",),
+                      text=f"the command for {q} is spelled with character codes: {_escape(hidden[0], 100)}")
+        run = self.fact(Kind.RUN, node, api=q, data=tags, text=text.strip())
+        self.report.facts += command_facts(text, run)
+        if network_command(text) and SECRET in tags:
+            self.fact(Kind.SEND, node, api=q, data=tags, flags=("command",),
+                      text=f"secret or environment data is passed to a network command run with {q}")
         if PERSISTENCE.search(text):
-            self.hit("persistence", Severity.HIGH, Confidence.MEDIUM, node, f"{q} touches a persistence location")
             self.report.capabilities.add("persistence")
-        if re.search(r"/dev/tcp/|\bnc\b.*-e\b|ncat .*-e", text):
-            self.hit("reverse-shell", Severity.CRITICAL, Confidence.HIGH, node, f"{q} opens a reverse shell")
 
     def _exec_call(self, node: ast.Call, q: str, tags: set[str], import_time: bool) -> None:
         arg = node.args[0] if node.args else None
@@ -910,24 +867,20 @@ class PythonAnalyzer(ast.NodeVisitor):
             return
         decoded = self.decode_call(arg)
         literal = self.fold(arg)
+        name = q.split(".")[-1]
         if decoded is not None:
             payload, chain = decoded
-            self.hit("dynamic-code-execution", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"{q.split('.')[-1]}() runs code decoded from a literal ({' → '.join(chain)})")
+            self.fact(Kind.EXEC, node, api=name, data=tags, flags=("decoded-literal",), text=" → ".join(chain))
             if id(arg) not in self.analyzed:  # the decoder call itself was visited first, and analyzed it
                 self._analyze_payload(payload, chain, node)
-        elif "remote" in tags:
-            self.hit("download-and-execute", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"{q.split('.')[-1]}() runs code downloaded from the network")
-        elif "decoded" in tags:
-            self.hit("dynamic-code-execution", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"{q.split('.')[-1]}() runs decoded data")
+        elif tags & {REMOTE, DECODED}:
+            self.fact(Kind.EXEC, node, api=name, data=tags)
         elif literal is not None:
+            self.fact(Kind.EXEC, node, api=name, data=tags, flags=("literal",))
             if len(literal) > 20:  # code in a string: what it does is judged, not that it is a string
                 self._analyze_payload(literal.encode("utf-8", "replace"), ("string literal",), node)
-        elif import_time or self.is_setup:
-            self.hit("dynamic-code-execution", Severity.MEDIUM, Confidence.LOW, node,
-                     f"{q.split('.')[-1]}() of computed data at import or install time")
+        else:
+            self.fact(Kind.EXEC, node, api=name, data=tags, flags=("computed",))
 
     def _decoder(self, node: ast.Call) -> None:
         decoded = self.decode_call(node)
@@ -935,8 +888,7 @@ class PythonAnalyzer(ast.NodeVisitor):
             return
         payload, chain = decoded
         if len(payload) >= 64 and _looks_like_python(payload):
-            self.hit("obfuscated-code", Severity.HIGH, Confidence.HIGH, node,
-                     f"an encoded literal decodes ({' → '.join(chain)}) to Python code")
+            self.fact(Kind.ENCODED, node, text=" → ".join(chain), flags=("serious",))
             self._analyze_payload(payload, chain, node)
             self.analyzed.add(id(node))
 
@@ -945,11 +897,9 @@ class PythonAnalyzer(ast.NodeVisitor):
             return
         text = payload.decode("utf-8", "replace")
         inner = analyze_source(self.path, text, chain=(*self.chain, *chain), line_offset=self._line(node) - 1,
-                               depth=self.depth + 1, setup=self.is_setup)
-        for h in inner.hits:
-            self.report.hits.append(CodeHit(h.rule, h.severity, h.confidence, self._line(node),
-                                            f"{h.message} (inside the decoded payload, line {h.line - self._line(node) + 1})",
-                                            h.snippet, h.chain))
+                               depth=self.depth + 1, setup=self.is_setup, judge=False)
+        line = self._line(node)
+        self.report.facts += [f.at(line, f" (inside the decoded payload, line {f.line - line + 1})") for f in inner.facts]
         self.report.capabilities |= inner.capabilities
 
     def _file_call(self, node: ast.Call, q: str) -> None:
@@ -962,25 +912,17 @@ class PythonAnalyzer(ast.NodeVisitor):
                 "read_text", "read_bytes") and "secret-path" in self.tags_of(node.func.value):
             path = f"{path} (a credential store)" if path else "a credential store"
             self.report.capabilities.add("credential-files")
-            at_load = self.function_depth == 0 and not self.in_main_guard
-            self.hit("credential-file-access", Severity.HIGH if at_load else Severity.MEDIUM, Confidence.MEDIUM, node,
-                     f"reads {path}")
+            self.fact(Kind.READ, node, api=q, text=path, flags=("secret-path", "named-store"))
             return
         if secret:
             self.report.capabilities.add("credential-files")
-            at_load = self.function_depth == 0 and not self.in_main_guard
-            # Cloud SDKs, SSH and Docker clients read these inside functions; at import or install time nobody should.
-            self.hit("credential-file-access", Severity.HIGH if at_load else Severity.MEDIUM, Confidence.MEDIUM, node,
-                     f"reads a credential or secret store ({_escape(path, 60)})" + (" at import or install time" if at_load else ""))
+            self.fact(Kind.READ, node, api=q, text=_escape(path, 60), flags=("secret-path",))
         mode = self.fold(node.args[1]) if len(node.args) > 1 else None
         writes = (mode is not None and any(c in mode for c in "wa")) or (
             isinstance(node.func, ast.Attribute) and node.func.attr in ("write_text", "write_bytes"))
         if writes and _matches(pieces, _PERSIST):
             self.report.capabilities.add("persistence")
-            at_load = self.function_depth == 0 and not self.in_main_guard
-            self.hit("persistence", Severity.CRITICAL if at_load else Severity.MEDIUM, Confidence.HIGH, node,
-                     f"writes to a persistence location ({_escape(path, 60)})"
-                     + (" at import or install time" if at_load else ""))
+            self.fact(Kind.WRITE, node, api=q, text=_escape(path, 60), flags=("persistence",))
         if writes:
             content = node.args[0] if isinstance(node.func, ast.Attribute) and node.func.attr in (
                 "write_text", "write_bytes") and node.args else None
@@ -993,10 +935,9 @@ class PythonAnalyzer(ast.NodeVisitor):
             return
         if isinstance(node.value, str) and WEBHOOK.search(node.value):
             self.report.capabilities.add("webhook")
-            self.hit("webhook-exfiltration", Severity.LOW, Confidence.MEDIUM, node,
-                     "a chat webhook or bot URL (Discord, Telegram, Slack): a common exfiltration channel")
+            self.fact(Kind.WEBHOOK_URL, node)
         if isinstance(node.value, str) and PACKERS.search(node.value):
-            self.hit("obfuscated-code", Severity.MEDIUM, Confidence.MEDIUM, node, "a PyArmor-style packed runtime")
+            self.fact(Kind.OBFUSCATION, node, flags=("packer",), text="a PyArmor-style packed runtime")
 
     # -- the module as a whole --------------------------------------------------------------------
     def finish(self, tree: ast.Module) -> None:
@@ -1005,18 +946,14 @@ class PythonAnalyzer(ast.NodeVisitor):
         if self.module_level_effects and (self.is_init or self.is_setup or self.depth > 0):
             for cap, at in self.module_level_effects:
                 where = "install time (setup.py)" if self.is_setup else "import time"
-                own = at - self.offset
-                self.report.hits.append(CodeHit(
-                    "install-time-code", Severity.HIGH if cap == "network" else Severity.MEDIUM, Confidence.HIGH, at,
-                    f"{cap} access at {where}, before any function is called",
-                    _escape(self.lines[own - 1]) if 0 < own <= len(self.lines) else "", self.chain))
+                self.fact_at(Kind.LOAD_EFFECT, at, api=cap, text=f"at {where}",
+                             reach=Reach.INSTALL if self.is_setup else Reach.LOAD)
         long_lines = [(i, text) for i, text in enumerate(self.lines, 1) if len(text) > HIDDEN_WHITESPACE]
         for i, text in long_lines:
             m = _HIDDEN_CODE.search(text)
             if m and _HIDDEN_WORDS.search(m.group(1)):
-                self.report.hits.append(CodeHit("obfuscated-code", Severity.HIGH, Confidence.HIGH, i + self.offset,
-                                                f"code hidden after {m.start(1)} characters of a line, most of them "
-                                                "whitespace", _escape(m.group(1)), self.chain))
+                self.fact_at(Kind.OBFUSCATION, i + self.offset, snippet=_escape(m.group(1)), flags=("hidden-code",),
+                             text=f"code hidden after {m.start(1)} characters of a line, most of them whitespace")
 
     def _setup_py(self, tree: ast.Module) -> None:
         for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
@@ -1034,11 +971,10 @@ class PythonAnalyzer(ast.NodeVisitor):
                         sinks[kind] = min(sinks.get(kind, n.lineno), n.lineno)
             if sinks:
                 first = min(sinks.values())
-                self.report.hits.append(CodeHit(
-                    "install-time-code", Severity.CRITICAL, Confidence.HIGH, first + self.offset,
-                    f"setup.py overrides the {', '.join(sorted(b.rsplit('.', 1)[-1] for b in bases))} command "
-                    f"(class {cls.name}, line {cls.lineno}) with {' and '.join(sorted(sinks))}: it runs when the "
-                    "package is installed", _escape(self.lines[first - 1]), self.chain))
+                self.fact_at(Kind.HOOK, first + self.offset, reach=Reach.INSTALL,
+                             text=f"setup.py overrides the {', '.join(sorted(b.rsplit('.', 1)[-1] for b in bases))} "
+                                  f"command (class {cls.name}, line {cls.lineno}) with {' and '.join(sorted(sinks))}: "
+                                  "it runs when the package is installed")
 
 
 
@@ -1174,19 +1110,27 @@ def _decode(kind: str, data: bytes) -> bytes | None:
 
 
 _TOLERANT = [
-    (re.compile(r"\bexec\b\s*\(?\s*(urllib2?|urllib\.request|requests)\.\w+\("), "download-and-execute",
+    (re.compile(r"\bexec\b\s*\(?\s*(urllib2?|urllib\.request|requests)\.\w+\("), REMOTE,
      "code downloaded from the network is executed"),
-    (re.compile(r"\b(exec|eval)\s*\(\s*(base64|codecs|zlib|marshal|__import__)"), "dynamic-code-execution",
-     "exec/eval of decoded data"),
+    (re.compile(r"\b(exec|eval)\s*\(\s*(base64|codecs|zlib|marshal|__import__)"), DECODED, "exec/eval of decoded data"),
 ]
 
 
 def analyze_source(path: str, text: str, *, chain: tuple[str, ...] = (), line_offset: int = 0, depth: int = 0,
-                   setup: bool = False) -> FileReport:
-    """Analyze one file's Python source. Never raises for bad input."""
+                   setup: bool = False, judge: bool = True) -> FileReport:
+    """Analyze one file's Python source: its facts, and (with `judge`) the rules' findings on them. Never raises
+    for bad input."""
     too_big = _too_big(text)
     if too_big:
-        return _line_scan(path, text, chain, line_offset, parsed=True, partial=too_big)
+        report = _line_scan(path, text, chain, line_offset, parsed=True, partial=too_big)
+    else:
+        report = _parsed(path, text, chain, line_offset, depth, setup)
+    if judge:
+        report.hits = evaluate(report.facts, Context(path, "python", setup or path.rsplit("/", 1)[-1] == "setup.py"))
+    return report
+
+
+def _parsed(path: str, text: str, chain: tuple[str, ...], line_offset: int, depth: int, setup: bool) -> FileReport:
     analyzer = PythonAnalyzer(path, text, chain, line_offset, depth)
     analyzer.is_setup = analyzer.is_setup or setup
     try:
@@ -1197,8 +1141,8 @@ def analyze_source(path: str, text: str, *, chain: tuple[str, ...] = (), line_of
         analyzer.visit(tree)
         analyzer.finish(tree)
     except RecursionError:
-        analyzer.report.hits.append(CodeHit("obfuscated-code", Severity.MEDIUM, Confidence.LOW, 1 + line_offset,
-                                            "nested too deeply to analyze", "", chain))
+        analyzer.fact_at(Kind.OBFUSCATION, 1 + line_offset, snippet="", flags=("too-deep",),
+                         text="nested too deeply to analyze")
     return analyzer.report
 
 
@@ -1216,9 +1160,8 @@ def _too_big(text: str) -> str:
 def _tolerant(path: str, text: str, chain: tuple[str, ...], offset: int) -> FileReport:
     """A file that does not parse: report that, and look for the obvious sinks line by line."""
     report = _line_scan(path, text, chain, offset, parsed=False)
-    report.hits.insert(0, CodeHit(
-        "unparseable-code", Severity.LOW, Confidence.MEDIUM, 1 + offset,
-        "the file is not valid Python: it cannot be analyzed fully (and may be hiding code)", "", chain))
+    report.facts.insert(0, Fact(Kind.UNPARSEABLE, 1 + offset, chain=chain, reach=Reach.LOAD, top=True,
+                                text="the file is not valid Python: it cannot be analyzed fully (and may be hiding code)"))
     return report
 
 
@@ -1226,12 +1169,10 @@ def _line_scan(path: str, text: str, chain: tuple[str, ...], offset: int, *, par
     """The obvious sinks, line by line: for files that do not parse or are too large to parse."""
     report = FileReport(path, parsed=parsed, partial=partial)
     for i, line in enumerate(text.splitlines(), 1):
-        for pattern, rule, message in _TOLERANT:
-            if pattern.search(line) and rule:
-                severe = rule == "download-and-execute"
-                report.hits.append(CodeHit(rule, Severity.CRITICAL if severe else Severity.HIGH,
-                                           Confidence.HIGH if severe else Confidence.LOW, i + offset, message,
-                                           _escape(line), chain))
+        for pattern, tag, message in _TOLERANT:
+            if pattern.search(line):
+                report.facts.append(Fact(Kind.EXEC, i + offset, "exec", frozenset({tag}), message,
+                                         frozenset({"line-scan"}), chain, _escape(line), Reach.LOAD, True))
     return report
 
 
@@ -1247,11 +1188,11 @@ def analyze_pth(path: str, text: str) -> FileReport:
         report.capabilities |= inner.capabilities
         sinks = inner.capabilities & {"network", "dns", "process", "credential-files", "reverse-shell"}
         if dangerous or sinks:
-            report.hits.append(CodeHit(
-                "install-time-code", Severity.CRITICAL, Confidence.HIGH, i,
-                f".pth line runs code at every Python start-up with {', '.join(sorted(sinks)) or 'suspicious calls'}",
-                _escape(line)))
-        report.hits += inner.hits
+            report.facts.append(Fact(
+                Kind.HOOK, i, snippet=_escape(line), reach=Reach.STARTUP, top=True,
+                text=f".pth line runs code at every Python start-up with {', '.join(sorted(sinks)) or 'suspicious calls'}"))
+        report.facts += inner.facts
+    report.hits = evaluate(report.facts, Context(path, "python"))
     return report
 
 
