@@ -133,7 +133,7 @@ _JS_DANGER = re.compile(r"child_process|\beval\s*\(|new\s+Function|process\.env|
 
 
 def _escape(text: str, limit: int = 160) -> str:
-    return printable(text.strip(), limit)
+    return printable(text.strip()[: limit + 1], limit)  # cut first: escaping never shortens, lines can be megabytes
 
 
 def _cut(text: str, limit: int) -> str:

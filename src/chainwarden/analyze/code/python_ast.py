@@ -29,6 +29,7 @@ import math
 import re
 import zlib
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from chainwarden.analyze.code.facts import (
@@ -56,6 +57,7 @@ from chainwarden.analyze.code.patterns import (
     WEBHOOK,
     _Prefiltered,
 )
+from chainwarden.analyze.code.flow import ATTR, CALL, GLOB, PARAM, RET, Edge, Flow, placeholder
 from chainwarden.analyze.code.rules import Context, evaluate
 from chainwarden.analyze.code.text import command_facts, network_command
 from chainwarden.model import Severity, printable
@@ -110,18 +112,49 @@ DECODERS = {
     "marshal.loads": "marshal",
 }
 ENV_READ = {"os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items", "os.environ.keys", "os.environ.values",
-            "os.getenvb"}
+            "os.getenvb", "os.environ.__str__", "os.environ.__repr__"}
+ENV_WHOLE = {"os.environ.copy", "os.environ.items", "os.environ.values", "os.environ.__str__", "os.environ.__repr__"}
+# The host's identity: who and where the code runs (a beacon sends these home).
+HOST_CALLS = {"socket.gethostname", "socket.getfqdn", "platform.node", "platform.uname", "platform.system",
+              "platform.platform", "platform.release", "platform.version", "platform.machine", "platform.processor",
+              "getpass.getuser", "os.getlogin", "os.getcwd", "os.getcwdb", "os.uname", "uuid.getnode", "os.getuid",
+              "psutil.users", "win32api.GetUserName", "win32api.GetComputerName"}
+HOST_ENV = re.compile(r"^(USER|USERNAME|LOGNAME|COMPUTERNAME|HOSTNAME|USERDOMAIN)$", re.IGNORECASE)
+# Commands whose output is the host's identity or the whole environment.
+HOST_COMMANDS = re.compile(r"^\s*(whoami|hostname|id|uname|ipconfig|ifconfig|systeminfo|pwd|ip\s+a|net\s+user|"
+                           r"net\s+config|curl\s+\S*(ipinfo|ipify|ifconfig\.me|icanhazip)\S*)\b", re.IGNORECASE)
+ENV_COMMANDS = re.compile(r"^\s*(env|printenv|set)\s*$", re.IGNORECASE)
+PROCESS_OUTPUT = {"subprocess.check_output", "subprocess.getoutput", "subprocess.getstatusoutput", "subprocess.run",
+                  "subprocess.Popen", "os.popen", "commands.getoutput"}
+# Calls that keep a secret in: a digest or a signature is sent, not the key (``hmac.new(key, msg)``).
+SANITIZERS = ("hashlib.", "hmac.", "bcrypt.", "nacl.signing.", "jwt.encode")
+# Callables whose function argument runs now or soon (a thread, an exit handler): they make a function reachable.
+RUNNERS = {"threading.Thread", "threading.Timer", "multiprocessing.Process", "atexit.register", "builtins.map",
+           "builtins.filter", "builtins.sorted", "asyncio.run", "asyncio.create_task", "asyncio.ensure_future",
+           "asyncio.gather", "_thread.start_new_thread", "thread.start_new_thread", "multiprocessing.Pool",
+           "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "signal.signal"}
+RUNNER_METHODS = {"submit", "map", "apply", "apply_async", "run_in_executor", "start_new_thread", "run_until_complete",
+                  "create_task", "call_soon", "call_later", "imap", "starmap", "map_async"}
+THREAD_BASES = {"threading.Thread", "multiprocessing.Process", "Thread", "Process"}
+# Keyword arguments that log in to a service (a key used so is not leaked): requests' auth=, a password=.
+_CREDENTIAL_KEY = re.compile(r"^(authorization|proxy-authorization|auth|token|access_?token|api_?key|api-key|x-api-key|"
+                             r"x-auth-token|x-access-token|private-token|password|passwd|passphrase|bearer|bearer_?token|"
+                             r"client_?secret|secret_?key|aws_secret_access_key|aws_access_key_id|key)$", re.IGNORECASE)
+_SETUP_ARGS = {"install", "develop", "egg_info", "bdist_wheel", "build", "build_ext", "build_py", "dist_info",
+               "editable_wheel", "bdist_egg", "easy_install", "sdist"}
 SPYING = {"pyperclip.paste": "clipboard", "win32clipboard.GetClipboardData": "clipboard",
           "PIL.ImageGrab.grab": "screenshot", "pyautogui.screenshot": "screenshot", "mss.mss": "screenshot",
           "pynput.keyboard.Listener": "keylogging", "keyboard.on_press": "keylogging", "keyboard.hook": "keylogging"}
 _BUILTINS = set(dir(builtins)) | {"execfile"}
 INSTALL_COMMANDS = {"install", "develop", "egg_info", "build", "build_py", "build_ext", "sdist", "bdist_wheel",
                     "bdist_egg", "easy_install"}
+BUILD_COMMANDS = {"build", "build_py", "build_ext", "build_clib", "build_scripts", "sdist"}  # they compile: processes are normal
 
 
 def _escape(text: str, limit: int = 160) -> str:
-    """A snippet that is safe to print (model.printable), stripped and cut to `limit`."""
-    return printable(text.strip(), limit)
+    """A snippet that is safe to print (model.printable), stripped and cut to `limit` (cut before it is escaped:
+    escaping never shortens, and a line can be megabytes long)."""
+    return printable(text.strip()[: limit + 1], limit)
 
 
 def entropy(text: str) -> float:
@@ -170,11 +203,101 @@ class PythonAnalyzer(ast.NodeVisitor):
         self._returns: list[list[ast.expr]] = []  # per enclosing function: the values its body returns
         self.function_depth = 0
         self.in_main_guard = False
-        self.module_level_effects: list[tuple[str, int]] = []  # (capability, line) of calls at import time
-        self.returns_tainted: dict[str, set[str]] = {}
         self.is_setup = path.rsplit("/", 1)[-1] == "setup.py"
         self.is_init = path.endswith("__init__.py")
         self.analyzed: set[int] = set()  # decoder calls whose payload was analyzed already (id of the node)
+        # across functions (flow.py): what the file defines, and who calls what
+        self.flow = Flow()
+        self.defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}  # "f", "Class.method", "f.inner"
+        self.def_keys: dict[int, str] = {}  # id(def node) -> its key
+        self.classes: dict[str, ast.ClassDef] = {}
+        self.methods: dict[str, str] = {}  # method name -> "Class.method", for names only one class defines
+        self.class_attrs: dict[str, set[str]] = {}  # class -> the attributes its methods set on self
+        self.locals: dict[str, set[str]] = {}  # function key -> the names it binds (parameters included)
+        self.module_names: set[str] = set()  # names bound at module level
+        self.owners: list[str] = [""]  # the functions being visited, innermost last ("" module level)
+        self.selves: list[tuple[str, str] | None] = [None]  # per function: (class, name of self) for methods
+        self.visited: set[str] = set()  # functions whose body has been visited
+        self.params: dict[str, list[str]] = {}  # function key -> its parameters, by index (self left out)
+        self._chains: dict[str, list[str]] = {}
+        self.effects: list[tuple[str, int, str, bool, str]] = []  # (capability, line, owner, top, snippet)
+
+    # -- what the file defines (before the visit: a call may come before what it calls) ------------------
+    def collect(self, tree: ast.Module) -> None:
+        """One walk over the statements (expressions are not entered): functions and methods (by key), classes,
+        the names each function binds, the attributes methods set on ``self``, the names bound at module level."""
+        seen_methods: dict[str, set[str]] = {}
+        declared: dict[str, set[str]] = {}  # function key -> its global/nonlocal names
+        # (statement, function key or "", key prefix for definitions, class whose body this is, (class, self name))
+        stack: list[tuple[ast.stmt, str, str, str, tuple[str, str] | None]] = [
+            (st, "", "", "", None) for st in reversed(tree.body)]
+        while stack:
+            node, fn, prefix, cls, me = stack.pop()
+            bound: list[ast.AST] = []  # targets whose names the statement binds
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                key = f"{prefix}{node.name}"
+                self.defs.setdefault(key, node)
+                self.def_keys[id(node)] = key
+                params = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
+                self.locals[key] = set(params) | {a.arg for a in (node.args.vararg, node.args.kwarg) if a}
+                if fn:
+                    self.locals[fn].add(node.name)
+                inner = me
+                if cls:
+                    seen_methods.setdefault(node.name, set()).add(cls)
+                    if params and not any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list):
+                        inner = (cls, params[0])
+                stack += [(st, key, f"{key}.", "", inner) for st in reversed(node.body)]
+                continue
+            if isinstance(node, ast.ClassDef):
+                self.classes.setdefault(node.name, node)
+                stack += [(st, fn, f"{node.name}.", node.name, me) for st in reversed(node.body)]
+                continue
+            if isinstance(node, ast.Assign):
+                bound = list(node.targets)
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                bound = [node.target]
+            elif isinstance(node, ast.For | ast.AsyncFor):
+                bound = [node.target]
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                bound = [i.optional_vars for i in node.items if i.optional_vars is not None]
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                names = {(a.asname or a.name).split(".")[0] for a in node.names}
+                if fn:
+                    self.locals[fn] |= names
+                elif not cls:
+                    self.module_names |= names
+            elif isinstance(node, ast.Global | ast.Nonlocal) and fn:
+                declared.setdefault(fn, set()).update(node.names)
+            elif isinstance(node, ast.Expr) and me is not None and isinstance(node.value, ast.Call) and \
+                    isinstance(node.value.func, ast.Attribute):
+                bound = [node.value.func.value]  # self.x.append(...)
+            for target in bound:
+                for n in _walk(target):
+                    if isinstance(n, ast.Name):
+                        if fn:
+                            self.locals[fn].add(n.id)
+                        elif not cls:
+                            self.module_names.add(n.id)
+                    elif me is not None and isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and \
+                            n.value.id == me[1]:
+                        self.class_attrs.setdefault(me[0], set()).add(n.attr)
+            for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                for child in reversed(getattr(node, field_name, None) or []):
+                    if isinstance(child, ast.ExceptHandler | ast.match_case):
+                        if isinstance(child, ast.ExceptHandler) and child.name and fn:
+                            self.locals[fn].add(child.name)
+                        stack += [(st, fn, prefix, cls, me) for st in reversed(child.body)]
+                    else:
+                        stack.append((child, fn, prefix, cls, me))
+        for key, names in declared.items():
+            self.locals[key] -= names
+        self.methods = {m: f"{next(iter(c))}.{m}" for m, c in seen_methods.items()
+                        if len(c) == 1 and not m.startswith("__") and m not in self.defs}
+
+    @property
+    def owner(self) -> str:
+        return self.owners[-1]
 
     # -- the state tags_of reads: every change bumps the version -------------------------------
     def _push(self) -> None:
@@ -247,7 +370,8 @@ class PythonAnalyzer(ast.NodeVisitor):
         return _escape(self.lines[line - 1]) if 0 < line <= len(self.lines) else ""
 
     def _reach(self) -> tuple[Reach, bool]:
-        """When the code being visited runs, and whether it is at module level (not in a function)."""
+        """When the code being visited runs, and whether it is at module level (not in a function). Functions
+        that module-level code calls are found when the whole file has been read (`_resolve`)."""
         top = self.function_depth == 0 and not self.in_main_guard
         return ((Reach.INSTALL if self.is_setup else Reach.LOAD) if top else Reach.CALL), top
 
@@ -266,7 +390,7 @@ class PythonAnalyzer(ast.NodeVisitor):
         """Record what the code at `node` does (the rules judge it)."""
         reach, top = self._reach()
         f = Fact(kind, self._line(node), api, frozenset(data), text, frozenset(flags), self.chain, self._snippet(node),
-                 reach, top, lang="python")
+                 reach, top, owner=self.owner, lang="python")
         self.report.facts.append(f)
         return f
 
@@ -482,27 +606,79 @@ class PythonAnalyzer(ast.NodeVisitor):
                           text=f"imports {m}: the code is packed (PyArmor or similar), so what it does cannot be read")
 
     def visit_If(self, node: ast.If) -> None:
-        guard = isinstance(node.test, ast.Compare) and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__"
-        if guard and self.function_depth == 0:
-            was, self.in_main_guard = self.in_main_guard, True
-            self.generic_visit(node)
-            self.in_main_guard = was
+        """``if __name__ == "__main__":`` runs only as a script (in ``setup.py`` that is at install time); ``if
+        sys.argv[-1] == "publish":`` only for that command, which no installer runs: neither body is load time."""
+        test = node.test
+        main = isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__" \
+            and not self.is_setup
+        if (main or self._command_guard(test)) and self.function_depth == 0 and not self.in_main_guard:
+            self.visit(test)
+            self.in_main_guard = True
+            for stmt in node.body:
+                self.visit(stmt)
+            self.in_main_guard = False
+            for stmt in node.orelse:
+                self.visit(stmt)
         else:
             self.generic_visit(node)
 
+    def _command_guard(self, test: ast.expr) -> bool:
+        """A test of ``sys.argv`` against a word that is not a command installers run (``publish``, ``upload``)."""
+        if not isinstance(test, ast.Compare):
+            return False
+        sides = [test.left, *test.comparators]
+        argv = any(self.qualname(n) == "sys.argv" for side in sides for n in _walk(side)
+                   if isinstance(n, ast.Attribute | ast.Name))
+        words = [self.fold(side) for side in sides]
+        return argv and any(w is not None and w.strip().lower() not in _SETUP_ARGS for w in words)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.generic_visit(node)
+
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        key = self.def_keys.get(id(node), node.name)
+        for dec in node.decorator_list:
+            self.visit(dec)
+            if self.qualname(dec) == "atexit.register":  # runs at exit: as good as called here
+                self.flow.edges.append(Edge(self.owner, key, (), self._line(node), self._snippet(node), self._reach()[1]))
+        method = self._method_of(node)
         self.function_depth += 1
         self._push()
+        self.owners.append(key)
+        params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+        if method is not None and params:
+            self.selves.append((method, params[0]))
+            params = params[1:]
+        else:
+            self.selves.append(None)
+        params += [a.arg for a in node.args.kwonlyargs]
+        for i, name in enumerate(params):
+            self._taint(name, (f"{PARAM}{key}:{i}",))
+        self.params[key] = params
         self._returns.append([])
-        self.generic_visit(node)
-        tainted_returns: set[str] = set()
+        for field_name in ("args", "body", "returns"):
+            value = getattr(node, field_name, None)
+            for child in (value if isinstance(value, list) else [value] if value is not None else []):
+                self.visit(child)
+        returned: set[str] = set()
         for value in self._returns.pop():  # every return under the function, nested functions' too
-            tainted_returns |= self.tags_of(value)
-        if tainted_returns:
-            self.returns_tainted[node.name] = tainted_returns
-            self.version += 1
+            returned |= self.tags_of(value)
+        if returned:
+            self.flow.returns[key] |= returned
+        self.visited.add(key)
+        self.version += 1
+        self.selves.pop()
+        self.owners.pop()
         self._pop()
         self.function_depth -= 1
+
+    def _method_of(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+        """The class a function is a method of (not a static method), or None."""
+        key = self.def_keys.get(id(node), "")
+        cls = key.rsplit(".", 1)[0] if "." in key else ""
+        if cls not in self.classes or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list):
+            return None
+        return cls
 
     def visit_Return(self, node: ast.Return) -> None:
         self.generic_visit(node)
@@ -581,6 +757,10 @@ class PythonAnalyzer(ast.NodeVisitor):
                             self._set_string(n.id, folded)
             if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and tags:  # d[k] = secret
                 self._taint(t.value.id, tags)
+            if tags and isinstance(t, ast.Attribute | ast.Subscript):  # self.x = secret, self.x[k] = secret
+                attr = self._self_attr(t if isinstance(t, ast.Attribute) else t.value)
+                if attr is not None:
+                    self.flow.attrs[attr] |= tags
             if isinstance(t, ast.Name) and isinstance(value, ast.Name) and value.id in self.aliases:
                 self._set_alias(t.id, self.aliases[value.id])  # e = exec alias chains
             elif isinstance(t, ast.Name):
@@ -648,9 +828,12 @@ class PythonAnalyzer(ast.NodeVisitor):
             value = node.value  # type: ignore[attr-defined]
             return _constant_tags(value) if type(value) is str else _NO_TAGS
         if t is ast.Name:
-            return self._name_tags(node.id)  # type: ignore[attr-defined]
+            name = node.id  # type: ignore[attr-defined]
+            return _ENV_DUMP if self.aliases.get(name) == "os.environ" else self._name_tags(name)
         if t in _LEAVES:
             return _NO_TAGS
+        if t is ast.Attribute and node.attr == "environ" and self.qualname(node) == "os.environ":  # type: ignore[attr-defined]
+            return _ENV_DUMP  # the whole environment, as a value
         key = id(node)
         kept = self._tags_memo.get(key)
         if kept is not None and kept[0] == self.version:
@@ -658,9 +841,18 @@ class PythonAnalyzer(ast.NodeVisitor):
         tags: frozenset[str] = _NO_TAGS
         if t is ast.Call or t is ast.Attribute or t is ast.Subscript:
             tags = self._node_tags(node)
+            if tags is _SANITIZED:
+                self._tags_memo[key] = (self.version, _NO_TAGS)
+                return _NO_TAGS
+        elif t is ast.Dict:
+            tags = self._dict_tags(node)  # type: ignore[arg-type]
+            self._tags_memo[key] = (self.version, tags)
+            return tags
         scope = self.scope
         names, paths = scope.tags, scope.paths
         module_names = self.scopes[0].tags if len(self.scopes) > 1 else {}
+        globs = self.module_names if len(self.scopes) > 1 else ()
+        base = t is ast.Attribute or t is ast.Subscript or t is ast.Compare  # os.environ.get, os.environ[k], k in os.environ
         for field_name in _FIELDS.get(t) or _node_fields(t):  # the children, leaves answered here
             value = getattr(node, field_name, None)
             if value is None:
@@ -669,9 +861,14 @@ class PythonAnalyzer(ast.NodeVisitor):
                 ct = type(child)
                 if ct is ast.Name:
                     name = child.id
-                    if name not in names and name not in paths and name not in module_names:
+                    if self.aliases.get(name) == "os.environ":
+                        more = _ENV if base else _ENV_DUMP
+                    elif name not in names and name not in paths and name not in module_names and name not in globs:
                         continue
-                    more = self._name_tags(name)
+                    else:
+                        more = self._name_tags(name)
+                elif base and ct is ast.Attribute and child.attr == "environ" and self.qualname(child) == "os.environ":
+                    more = _ENV
                 elif ct is ast.Constant:
                     v = child.value
                     if type(v) is not str:
@@ -694,52 +891,84 @@ class PythonAnalyzer(ast.NodeVisitor):
         if path is not None and scope.path_flags.get(name, 0) & _SECRET:
             out = out | _SECRET_PATH
         module = self.scopes[0]
-        if module is not scope and name.isupper():
+        if module is not scope and name not in scope.tags and name in self.module_names and \
+                name not in self.locals.get(self.owner, ()):
+            out = out | {GLOB + name}  # a module-level variable, as it is once the module has run (flow.py)
             more = module.tags.get(name)
             if more:
                 out = out | more
         return out
 
+    def _dict_tags(self, node: ast.Dict) -> frozenset[str]:
+        """A dict's data; a secret under a key that logs in (``{"Authorization": f"Bearer {key}"}``, a password) is
+        how a client uses its own key, not a leak (the whole environment or a credential file stays a secret)."""
+        out: frozenset[str] = _NO_TAGS
+        for k, v in zip(node.keys, node.values):
+            more = self.tags_of(v) | (self.tags_of(k) if k is not None else _NO_TAGS)
+            if more and k is not None and isinstance(k, ast.Constant) and isinstance(k.value, str) and \
+                    _CREDENTIAL_KEY.match(k.value.strip()):
+                more = _as_credential(more)
+            out = out | more
+        return out
+
     def _node_tags(self, n: ast.AST) -> frozenset[str]:
-        """The tags a call, attribute or subscript adds by itself (its children are `tags_of`'s job)."""
+        """The tags a call, attribute or subscript adds by itself (its children are `tags_of`'s job); `_SANITIZED`
+        for a call that keeps its arguments' secrets in (a digest, a signature)."""
         if type(n) is ast.Subscript:  # os.environ["AWS_SECRET_ACCESS_KEY"] (its own qualname is builtins.<key> or None)
             base = n.value
             if (type(base) is ast.Attribute and base.attr == "environ" or type(base) is ast.Name) and \
                     self.qualname(base) == "os.environ":
-                key = self.fold(n.slice)
-                return _ENV_SECRET if key is not None and SECRET_ENV.search(key) else _ENV
+                return self._env_key(self.fold(n.slice))
             return _NO_TAGS
-        if type(n) is ast.Attribute and n.attr != "environ":  # of attributes, only os.environ is a source
-            return _NO_TAGS
+        if type(n) is ast.Attribute:  # of attributes, os.environ is a source, and self.x what the class stores in it
+            if n.attr != "environ":
+                attr = self._self_attr(n)
+                return frozenset({ATTR + attr}) if attr is not None else _NO_TAGS
         tags: set[str] = set()
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
                 "read_text", "read_bytes", "read") and "secret-path" in self.tags_of(n.func.value):
-            tags.add("secret")
+            tags |= _SECRET_READ
         q = self.qualname(n.func if isinstance(n, ast.Call) else n)
+        if q is not None and isinstance(n, ast.Call) and q.startswith(SANITIZERS):
+            return _SANITIZED
         tags |= self._source_tags(n, q)
         return frozenset(tags) if tags else _NO_TAGS
 
+    def _env_key(self, key: str | None) -> frozenset[str]:
+        """The tags of one environment variable, by its name."""
+        if key is None:
+            return _ENV
+        if SECRET_ENV.search(key):
+            return _ENV_SECRET
+        return _ENV_HOST if HOST_ENV.match(key) else _ENV
+
     def _source_tags(self, n: ast.AST, q: str | None) -> set[str]:
         tags: set[str] = set()
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in self.returns_tainted:
-            tags |= self.returns_tainted[n.func.id]
+        if isinstance(n, ast.Call):
+            for key in self._callees(n.func):  # one of the file's functions: what it returns (resolved in flow.py)
+                if key not in self.visited or self.flow.returns.get(key):
+                    tags |= {RET + key, CALL + str(id(n))}
+                    self.flow.calls[str(id(n))] = (key, self._arguments(key, n.args, n.keywords))
         if q is None:
             return tags
         if q in ("builtins.open", "io.open") and isinstance(n, ast.Call) and n.args and "secret-path" in self.tags_of(n.args[0]):
-            tags.add("secret")
+            tags |= _SECRET_READ
         if q == "os.environ":
             tags.add("env")
             if isinstance(n, ast.Subscript):
-                key = self.fold(n.slice)
-                if key is not None and SECRET_ENV.search(key):
-                    tags.add("secret")
+                tags |= self._env_key(self.fold(n.slice))
         if q in ENV_READ and isinstance(n, ast.Call):
             tags.add("env")
-            key = self.fold(n.args[0]) if n.args else None
-            if key is not None and SECRET_ENV.search(key):
-                tags.add("secret")
-            if q in ("os.environ.copy", "os.environ.items", "os.environ.values"):
-                tags.add("secret")  # the whole environment
+            if n.args:
+                tags |= self._env_key(self.fold(n.args[0]))
+            if q in ENV_WHOLE:
+                tags |= _ENV_DUMP  # the whole environment
+        if isinstance(n, ast.Call) and q in PROCESS_OUTPUT and n.args:
+            command = self._command_text(n.args[0])
+            if ENV_COMMANDS.match(command):
+                tags |= _ENV_DUMP
+            elif HOST_COMMANDS.match(command):
+                tags.add(HOST_INFO)
         if isinstance(n, ast.Call) and q in FETCH:
             tags.add("remote")
         if isinstance(n, ast.Call) and q in DECODERS:
@@ -748,11 +977,18 @@ class PythonAnalyzer(ast.NodeVisitor):
                 or (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("read_text", "read_bytes")):
             path = self._path_text(n)
             if path is not None and _matches(path, _SECRET):
-                tags.add("secret")
-        if isinstance(n, ast.Call) and q in ("socket.gethostname", "platform.node", "getpass.getuser", "os.getlogin",
-                                              "platform.uname"):
-            tags.add("host-info")
+                tags |= _SECRET_READ
+        if isinstance(n, ast.Call) and q in HOST_CALLS:
+            tags.add(HOST_INFO)
         return tags
+
+    def _command_text(self, node: ast.AST) -> str:
+        """A command as far as it folds (a string, or a list of strings joined by spaces)."""
+        folded = self.fold(node)
+        if folded is None and isinstance(node, ast.List | ast.Tuple):
+            parts = [self.fold(e) for e in node.elts]
+            folded = " ".join(p for p in parts if p is not None)
+        return folded or ""
 
     def _path_text(self, call: ast.Call) -> tuple[str, int] | None:
         """The literal text of a path being opened, read or written (the pieces of a join or a Path expression),
@@ -767,11 +1003,18 @@ class PythonAnalyzer(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
         q = self.qualname(node.func)
-        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.attr in (
+        self._edges(node, q)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in (
                 "append", "extend", "update", "add", "insert", "setdefault", "write", "writelines"):
             added = set().union(*(self.tags_of(a) for a in node.args)) if node.args else set()
             if added:
-                self._taint(node.func.value.id, added)
+                receiver = node.func.value
+                if isinstance(receiver, ast.Name):
+                    self._taint(receiver.id, added)
+                else:
+                    attr = self._self_attr(receiver)
+                    if attr is not None:
+                        self.flow.attrs[attr] |= added
         if q is None and isinstance(node.func, ast.Attribute) and node.func.attr in (
                 "read_text", "read_bytes", "write_text", "write_bytes", "open"):
             self._file_call(node, "")
@@ -780,22 +1023,19 @@ class PythonAnalyzer(ast.NodeVisitor):
         if q.startswith("builtins.") and q.split(".", 1)[1] in ("exec", "eval", "compile", "execfile"):
             q = f"builtins.{q.split('.', 1)[1]}"
         # What the arguments carry matters only at a sink (network, DNS, process, code execution).
-        args_tags: set[str] = set().union(*(self.tags_of(a) for a in [*node.args, *(k.value for k in node.keywords)])) \
-            if (node.args or node.keywords) and q in _ARG_SINKS else set()
+        args_tags: set[str] = self._sink_arguments(node, q) if (node.args or node.keywords) and q in _ARG_SINKS else set()
         import_time = self.function_depth == 0 and not self.in_main_guard
 
         if q in NETWORK or q in FETCH:
             self.report.capabilities.add("network")
-            if import_time:
-                self.module_level_effects.append(("network", self._line(node)))
+            self._effect("network", node)
             if q == "urllib.request.urlretrieve" and len(node.args) > 1 and isinstance(node.args[1], ast.Name):
                 self._taint(node.args[1].id, ("remote",))
             if args_tags:
                 self.fact(Kind.SEND, node, api=q, data=args_tags)
         if q in DNS:
             self.report.capabilities.add("dns")
-            if import_time:
-                self.module_level_effects.append(("dns", self._line(node)))
+            self._effect("dns", node)
             host = node.args[0] if node.args else None
             built = host is not None and self._built_hostname(host)
             if args_tags or built:
@@ -804,11 +1044,11 @@ class PythonAnalyzer(ast.NodeVisitor):
                           flags=("built-host",) if built else ())
         if q in PROCESS:
             self.report.capabilities.add("process")
-            if import_time:
-                self.module_level_effects.append(("process", self._line(node)))
+            self._effect("process", node)
             self._process_call(node, q, args_tags)
         if q in EXEC:
             self.report.capabilities.add("dynamic-code")
+            self._effect("code execution", node)
             self._exec_call(node, q, args_tags, import_time)
         if q in UNSAFE_LOAD:
             self.report.capabilities.add("dynamic-code")
@@ -833,6 +1073,114 @@ class PythonAnalyzer(ast.NodeVisitor):
             self.fact(Kind.SHELL_SOCKET, node, api=q,
                       text="a shell is started on a network socket's file descriptors (socket + os.dup2 + shell)")
             self.report.capabilities.add("reverse-shell")
+
+    def _sink_arguments(self, node: ast.Call, q: str) -> set[str]:
+        """What a sink call's arguments carry. A key passed to log in (``auth=``, ``password=``) is the client's own;
+        the environment handed to a process (``env=``) is not sent anywhere."""
+        out: set[str] = set()
+        for a in node.args:
+            out |= self.tags_of(a)
+        for k in node.keywords:
+            if k.arg in ("env", "cwd") and q in PROCESS:
+                continue
+            more = self.tags_of(k.value)
+            out |= _as_credential(more) if k.arg is not None and _CREDENTIAL_KEY.match(k.arg) else more
+        return out
+
+    def _effect(self, capability: str, node: ast.AST) -> None:
+        """Network, DNS, process or code execution: judged once the file is read, by when the code runs."""
+        self.effects.append((capability, self._line(node), self.owner, self._reach()[1], self._snippet(node)))
+
+    # -- calls between the file's own functions -------------------------------------------------------
+    def _callees(self, func: ast.AST) -> list[str]:
+        """The file's functions a call target means: ``f`` (nested first), ``self.m`` / ``Class.m`` / a method name
+        only one class defines, ``Class(...)`` (its ``__init__``, and ``run`` for a thread)."""
+        if isinstance(func, ast.Name):
+            name = func.id
+            if name in self.aliases:
+                return []
+            for owner in reversed(self.owners):
+                key = f"{owner}.{name}" if owner else name
+                if key in self.defs:
+                    return [key]
+            cls = self.classes.get(name)
+            if cls is not None:
+                out = [k for k in (f"{name}.__init__", f"{name}.__new__", f"{name}.__post_init__") if k in self.defs]
+                bases = {self.qualname(b) or "" for b in cls.bases}
+                if bases & THREAD_BASES and f"{name}.run" in self.defs:
+                    out.append(f"{name}.run")
+                return out
+            return []
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            base, attr = func.value.id, func.attr
+            me = self.selves[-1]
+            if me is not None and base == me[1]:
+                for owner_class in self._class_chain(me[0]):
+                    if f"{owner_class}.{attr}" in self.defs:
+                        return [f"{owner_class}.{attr}"]
+            if base in self.classes and f"{base}.{attr}" in self.defs and base not in self.aliases:
+                return [f"{base}.{attr}"]
+            key = self.methods.get(attr)
+            if key is not None and base not in self.aliases:
+                return [key]
+        return []
+
+    def _class_chain(self, cls: str) -> list[str]:
+        """The class and its bases defined in this file (nearest first, bounded)."""
+        kept = self._chains.get(cls)
+        if kept is not None:
+            return kept
+        out = [cls]
+        for name in out:
+            node = self.classes.get(name)
+            if node is None or len(out) > 8:
+                break
+            out += [b.id for b in node.bases if isinstance(b, ast.Name) and b.id in self.classes and b.id not in out]
+        self._chains[cls] = out
+        return out
+
+    def _arguments(self, key: str, args: list[ast.expr], keywords: list[ast.keyword]) -> tuple[frozenset[str], ...]:
+        """The tags of each argument of a call of `key`, by the callee's parameter index."""
+        params = self.params.get(key) or _param_names(self.defs.get(key))
+        out = [self.tags_of(a) if not isinstance(a, ast.Starred) else _NO_TAGS for a in args]
+        for k in keywords:
+            if k.arg is not None and k.arg in params:
+                i = params.index(k.arg)
+                out += [_NO_TAGS] * (i + 1 - len(out))
+                out[i] = out[i] | self.tags_of(k.value)
+        return tuple(out)
+
+    def _edges(self, node: ast.Call, q: str | None) -> None:
+        """Record the calls of the file's own functions: the call itself, and functions handed to a thread, an
+        exit handler or an executor (they run), or to anything else (they may run later)."""
+        top = self._reach()[1]
+        line, snippet = self._line(node), ""
+        keys = self._callees(node.func)
+        if keys:
+            snippet = self._snippet(node)
+        for key in keys:
+            self.flow.edges.append(Edge(self.owner, key, self._arguments(key, node.args, node.keywords), line, snippet, top))
+        runs = q in RUNNERS or (isinstance(node.func, ast.Attribute) and node.func.attr in RUNNER_METHODS)
+        handed = [a for a in node.args if isinstance(a, ast.Name | ast.Attribute)]
+        handed += [k.value for k in node.keywords if isinstance(k.value, ast.Name | ast.Attribute)]
+        for value in handed:
+            keys = [] if isinstance(value, ast.Name) and value.id in self.classes else self._callees(value)
+            for key in keys:
+                snippet = snippet or self._snippet(node)
+                passed = next((k.value for k in node.keywords if k.arg == "args"), None)
+                args = self._arguments(key, list(passed.elts), []) if isinstance(passed, ast.Tuple | ast.List) else ()
+                self.flow.edges.append(Edge(self.owner, key, args, line, snippet, top, runs))
+
+    def _self_attr(self, node: ast.AST) -> str | None:
+        """``self.x`` inside a method of class C: "C.x" (when the class's methods set it)."""
+        me = self.selves[-1]
+        if me is None or not isinstance(node, ast.Attribute) or not isinstance(node.value, ast.Name) or \
+                node.value.id != me[1]:
+            return None
+        for cls in self._class_chain(me[0]):
+            if node.attr in self.class_attrs.get(cls, ()):
+                return f"{cls}.{node.attr}"
+        return None
 
     def _built_hostname(self, node: ast.AST) -> bool:
         """A host name made of constants and variables (an f-string, a join, a format, a concatenation)."""
@@ -861,7 +1209,7 @@ class PythonAnalyzer(ast.NodeVisitor):
         if PERSISTENCE.search(text):
             self.report.capabilities.add("persistence")
 
-    def _exec_call(self, node: ast.Call, q: str, tags: set[str], import_time: bool) -> None:
+    def _exec_call(self, node: ast.Call, q: str, tags: set[str], import_time: bool) -> None:  # noqa: ARG002
         arg = node.args[0] if node.args else None
         if arg is None:
             return
@@ -899,7 +1247,8 @@ class PythonAnalyzer(ast.NodeVisitor):
         inner = analyze_source(self.path, text, chain=(*self.chain, *chain), line_offset=self._line(node) - 1,
                                depth=self.depth + 1, setup=self.is_setup, judge=False)
         line = self._line(node)
-        self.report.facts += [f.at(line, f" (inside the decoded payload, line {f.line - line + 1})") for f in inner.facts]
+        self.report.facts += [replace(f.at(line, f" (inside the decoded payload, line {f.line - line + 1})"),
+                                      owner=self.owner) for f in inner.facts]
         self.report.capabilities |= inner.capabilities
 
     def _file_call(self, node: ast.Call, q: str) -> None:
@@ -941,13 +1290,26 @@ class PythonAnalyzer(ast.NodeVisitor):
 
     # -- the module as a whole --------------------------------------------------------------------
     def finish(self, tree: ast.Module) -> None:
-        if self.is_setup:
-            self._setup_py(tree)
-        if self.module_level_effects and (self.is_init or self.is_setup or self.depth > 0):
-            for cap, at in self.module_level_effects:
-                where = "install time (setup.py)" if self.is_setup else "import time"
-                self.fact_at(Kind.LOAD_EFFECT, at, api=cap, text=f"at {where}",
-                             reach=Reach.INSTALL if self.is_setup else Reach.LOAD)
+        """Resolve what flows through the file's functions and which of them run at load or install time; then
+        the load-time effects, the install command overrides and code hidden after whitespace."""
+        commands = self._install_commands() if self.is_setup else []
+        install: set[str] = set()
+        for _, _, keys in commands:
+            install |= set(keys) | self.flow.reached(keys)
+        loaded = self.flow.reached([""])
+        module_reach = Reach.INSTALL if self.is_setup else Reach.LOAD
+        reach_of: dict[str, tuple[Reach, bool]] = {"": (module_reach, True)}
+        reach_of.update({fn: (module_reach, False) for fn in loaded})
+        reach_of.update({fn: (Reach.INSTALL, False) for fn in install})
+        self._resolve(reach_of)
+        where = "install time (setup.py)" if self.is_setup else "import time"
+        always = self.is_setup or self.depth > 0
+        for cap, line, owner, top, snippet in self.effects:
+            if cap != "code execution" and (top or owner in loaded):
+                self.fact_at(Kind.LOAD_EFFECT, line, snippet=snippet, api=cap, text=f"at {where}", reach=module_reach,
+                             flags=() if always else ("if-loaded",))
+        for cls, bases, keys in commands:
+            self._install_hook(cls, bases, set(keys) | self.flow.reached(keys))
         long_lines = [(i, text) for i, text in enumerate(self.lines, 1) if len(text) > HIDDEN_WHITESPACE]
         for i, text in long_lines:
             m = _HIDDEN_CODE.search(text)
@@ -955,28 +1317,50 @@ class PythonAnalyzer(ast.NodeVisitor):
                 self.fact_at(Kind.OBFUSCATION, i + self.offset, snippet=_escape(m.group(1)), flags=("hidden-code",),
                              text=f"code hidden after {m.start(1)} characters of a line, most of them whitespace")
 
-    def _setup_py(self, tree: ast.Module) -> None:
-        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
-            bases = {self.qualname(b) or "" for b in cls.bases}
-            if not any(b.rsplit(".", 1)[-1] in INSTALL_COMMANDS for b in bases):
-                continue
-            self.report.capabilities.add("install-hook")
-            sinks: dict[str, int] = {}
-            for n in ast.walk(cls):
-                if isinstance(n, ast.Call):
-                    q = self.qualname(n.func) or ""
-                    kind = ("network" if q in NETWORK or q in FETCH or q in DNS else "process" if q in PROCESS
-                            else "code execution" if q in EXEC else "")
-                    if kind:
-                        sinks[kind] = min(sinks.get(kind, n.lineno), n.lineno)
-            if sinks:
-                first = min(sinks.values())
-                self.fact_at(Kind.HOOK, first + self.offset, reach=Reach.INSTALL,
-                             text=f"setup.py overrides the {', '.join(sorted(b.rsplit('.', 1)[-1] for b in bases))} "
-                                  f"command (class {cls.name}, line {cls.lineno}) with {' and '.join(sorted(sinks))}: "
-                                  "it runs when the package is installed")
+    def _resolve(self, reach_of: dict[str, tuple[Reach, bool]]) -> None:
+        """Placeholders replaced (flow.py), facts raised at the calls their parameters come from, and facts in
+        functions that run at load or install time given that reach."""
+        flow = self.flow
+        module = self.scopes[0]
+        flow.globals = {name: frozenset(tags) for name, tags in module.tags.items()}
+        for name, flags in module.path_flags.items():
+            if flags & _SECRET:
+                flow.globals[name] = flow.globals.get(name, _NO_TAGS) | _SECRET_PATH
+        facts = [replace(f, data=flow.expand(f.data)) if any(placeholder(t) for t in f.data) else f
+                 for f in self.report.facts]
+        facts += flow.propagate(facts, reach_of)
+        out = []
+        for f in facts:
+            if f.reach is Reach.CALL and f.owner and f.owner in reach_of:
+                f = replace(f, reach=reach_of[f.owner][0])
+            out.append(f)
+        self.report.facts = out
 
+    def _install_commands(self) -> list[tuple[ast.ClassDef, set[str], list[str]]]:
+        """setup.py's classes that override an install command: (class, its command bases, its methods' keys)."""
+        out = []
+        for name, cls in self.classes.items():
+            bases = {(self.qualname(b) or "").rsplit(".", 1)[-1] for b in cls.bases} & INSTALL_COMMANDS
+            if bases:
+                self.report.capabilities.add("install-hook")
+                out.append((cls, bases, [k for k in self.defs if k.startswith(f"{name}.") and k.count(".") == 1]))
+        return out
 
+    def _install_hook(self, cls: ast.ClassDef, bases: set[str], functions: set[str]) -> None:
+        """An install command override with network, process or code execution in what it runs (its methods and the
+        functions they call). Build commands compile: a process there (cmake, a compiler) is not counted."""
+        build = bases <= BUILD_COMMANDS
+        sinks: dict[str, int] = {}
+        body = range(cls.lineno + self.offset, (cls.end_lineno or cls.lineno) + self.offset + 1)
+        for cap, line, owner, _, _ in self.effects:
+            if (owner in functions or (not owner and line in body)) and not (build and cap == "process"):
+                sinks[cap] = min(sinks.get(cap, line), line)
+        if sinks:
+            first = min(sinks.values())
+            self.fact_at(Kind.HOOK, first, reach=Reach.INSTALL,
+                         text=f"setup.py overrides the {', '.join(sorted(bases))} command (class {cls.name}, line "
+                              f"{cls.lineno + self.offset}) with {' and '.join(sorted(sinks))}: it runs when the package "
+                              "is installed")
 
 
 def _constant_hint(value: str) -> bool:
@@ -1003,6 +1387,24 @@ _NO_TAGS: frozenset[str] = frozenset()
 _SECRET_PATH = frozenset({"secret-path"})
 _ENV = frozenset({"env"})
 _ENV_SECRET = frozenset({"env", "secret"})
+_ENV_HOST = frozenset({"env", HOST_INFO})
+_ENV_DUMP = frozenset({"env", "secret", ENV_DUMP})  # the whole environment
+_SECRET_READ = frozenset({"secret", SECRET_FILE})  # a credential store's content
+_SANITIZED = frozenset({"<sanitized>"})
+
+
+def _as_credential(tags: frozenset[str]) -> frozenset[str]:
+    """A secret-named variable used to log in (an Authorization header, a password) is how a client uses its own
+    key, not a leak; the whole environment or a credential file there is still a secret."""
+    if "secret" in tags and not tags & {ENV_DUMP, SECRET_FILE}:
+        return tags - {"secret"}
+    return tags
+
+
+def _param_names(fn: ast.FunctionDef | ast.AsyncFunctionDef | None) -> list[str]:
+    if fn is None:
+        return []
+    return [a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)]
 
 
 def _method(cls: type) -> Callable[[PythonAnalyzer, Any], None]:
@@ -1126,7 +1528,9 @@ def analyze_source(path: str, text: str, *, chain: tuple[str, ...] = (), line_of
     else:
         report = _parsed(path, text, chain, line_offset, depth, setup)
     if judge:
-        report.hits = evaluate(report.facts, Context(path, "python", setup or path.rsplit("/", 1)[-1] == "setup.py"))
+        is_setup = setup or path.rsplit("/", 1)[-1] == "setup.py"
+        report.hits = evaluate(report.facts, Context(path, "python", is_setup,
+                                                     loaded=is_setup or depth > 0 or path.endswith("__init__.py")))
     return report
 
 
@@ -1138,6 +1542,7 @@ def _parsed(path: str, text: str, chain: tuple[str, ...], line_offset: int, dept
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return _tolerant(path, text, chain, line_offset)
     try:
+        analyzer.collect(tree)
         analyzer.visit(tree)
         analyzer.finish(tree)
     except RecursionError:

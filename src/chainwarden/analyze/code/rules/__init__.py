@@ -30,6 +30,7 @@ class Context:
     path: str
     lang: str = "python"
     setup: bool = False  # a setup.py: its module level runs at install time
+    loaded: bool = True  # the file runs when the package is imported or installed (an __init__.py, a setup.py)
 
 
 Check = Callable[[Sequence[Fact], Context], Iterable[CodeHit]]
@@ -41,6 +42,7 @@ def _modules() -> list[ModuleType]:
         dns_exfiltration,
         download_and_execute,
         dynamic_code_execution,
+        host_beacon,
         install_time_code,
         obfuscated_code,
         persistence,
@@ -54,7 +56,7 @@ def _modules() -> list[ModuleType]:
 
     return [secret_exfiltration, dns_exfiltration, dynamic_code_execution, download_and_execute, obfuscated_code,
             install_time_code, credential_file_access, persistence, webhook_exfiltration, reverse_shell,
-            self_publishing, raw_ip_network, unparseable_code]
+            self_publishing, raw_ip_network, host_beacon, unparseable_code]
 
 
 _CHECKS: list[tuple[Rule, Check]] = []

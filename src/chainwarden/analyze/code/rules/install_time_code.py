@@ -21,6 +21,6 @@ def check(facts: Sequence[Fact], ctx: Context) -> Iterable[CodeHit]:
     for f in facts:
         if f.kind is Kind.HOOK:
             yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f, f.text)
-        elif f.kind is Kind.LOAD_EFFECT:
+        elif f.kind is Kind.LOAD_EFFECT and ("if-loaded" not in f.flags or ctx.loaded):
             yield hit(RULE.id, Severity.HIGH if f.api == "network" else Severity.MEDIUM, Confidence.HIGH, f,
                       f"{f.api} access {f.text}, before any function is called")

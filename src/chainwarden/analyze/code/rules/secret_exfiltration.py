@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from chainwarden.analyze.code.facts import ENV_DUMP, HOST_INFO, SECRET, SECRET_FILE, WEBHOOK, CodeHit, Fact, Kind
+from chainwarden.analyze.code.facts import ENV_DUMP, SECRET, SECRET_FILE, WEBHOOK, CodeHit, Fact, Kind
 from chainwarden.analyze.code.rules import Context, Rule, hit
 from chainwarden.model import Confidence, Severity
 
@@ -27,14 +27,10 @@ def check(facts: Sequence[Fact], ctx: Context) -> Iterable[CodeHit]:
         if f.kind is not Kind.SEND or WEBHOOK in f.data:
             continue
         if SECRET not in f.data:
-            if HOST_INFO in f.data and f.reach.early and f.lang == "javascript":
-                yield hit(RULE.id, Severity.HIGH, Confidence.MEDIUM, f,
-                          f"host name or user name is sent over the network when the code is loaded or installed "
-                          f"({f.api}{f.via})")
             continue
         if "command" in f.flags:
             yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f, f.text)
-        elif f.reach.early or f.data & {ENV_DUMP, SECRET_FILE} or f.lang == "python":
+        elif f.reach.early or f.data & {ENV_DUMP, SECRET_FILE}:
             yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f,
                       f"secret data (credentials, tokens, the environment) reaches a network call ({f.api}{f.via})")
         else:  # one secret-named variable, inside a function: how API clients send their keys
