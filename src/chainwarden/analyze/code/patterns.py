@@ -38,10 +38,10 @@ SECRET_PATHS = _Prefiltered(re.compile(
     r"(\.aws[/\\](credentials|config)|\.ssh([/\\]|$)|id_rsa|id_ed25519|\.npmrc|\.pypirc|\.git-credentials|\.netrc|"
     r"/etc/passwd|/etc/shadow|\.kube[/\\]config|\.docker[/\\]config\.json|Login Data|Local State|\bCookies\b|"
     r"Local Storage[/\\]leveldb|discord[/\\]Local Storage|Exodus|electrum|\.bitcoin|wallet\.dat|\.gnupg|keychain|"
-    r"\.config[/\\]gcloud|\.azure[/\\])",
+    r"\.config[/\\]gcloud|\.azure[/\\]|/proc/(self|\d+)/environ)",
     re.IGNORECASE), ("aws", "ssh", "id_rsa", "id_ed25519", "npmrc", "pypirc", "git-credentials", "netrc", "passwd",
                      "shadow", "kube", "docker", "login data", "local state", "cookies", "leveldb", "discord", "exodus",
-                     "electrum", "bitcoin", "wallet.dat", "gnupg", "keychain", "gcloud", "azure"))
+                     "electrum", "bitcoin", "wallet.dat", "gnupg", "keychain", "gcloud", "azure", "environ"))
 SECRET_PART = re.compile(
     r"^(\.aws|\.ssh|id_rsa|id_ed25519|\.npmrc|\.pypirc|\.git-credentials|\.netrc|Login Data|Local State|Cookies|"
     r"leveldb|Local Storage|wallet\.dat|Exodus|\.electrum|\.bitcoin|\.gnupg|\.kube|\.docker|/etc/passwd|/etc/shadow)$"

@@ -1120,9 +1120,9 @@ class PythonAnalyzer(ast.NodeVisitor):
                         return [f"{owner_class}.{attr}"]
             if base in self.classes and f"{base}.{attr}" in self.defs and base not in self.aliases:
                 return [f"{base}.{attr}"]
-            key = self.methods.get(attr)
-            if key is not None and base not in self.aliases:
-                return [key]
+            method = self.methods.get(attr)
+            if method is not None and base not in self.aliases:
+                return [method]
         return []
 
     def _class_chain(self, cls: str) -> list[str]:
