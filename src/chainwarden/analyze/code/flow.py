@@ -8,7 +8,9 @@ a function is written down as placeholder tags, resolved at the end:
 - ``ret:<fn>``: what ``fn`` returns by itself (a secret it reads, a download it makes);
 - ``call:<id>``: what one call site gets back of its own arguments (``fn`` returns its parameter);
 - ``attr:<Class>.<name>``: what is ever stored in ``self.<name>`` by the class's methods;
-- ``glob:<name>``: what the module-level variable ``<name>`` holds.
+- ``glob:<name>``: what the module-level variable ``<name>`` holds;
+- ``file:<k>``: a path the code wrote a file to: a file written with downloaded or decoded data is
+  `REMOTE_FILE` (running it is running what was downloaded), any other a written file.
 
 `Flow.expand` replaces the last four by what they stand for. A fact (a network send, a process, ``exec``)
 that a parameter reaches is raised again at every call of its function whose argument carries data
@@ -26,10 +28,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from chainwarden.analyze.code.facts import Fact, Reach
+from chainwarden.analyze.code.facts import DECODED, REMOTE, REMOTE_FILE, Fact, Reach
 
-PARAM, RET, CALL, ATTR, GLOB = "param:", "ret:", "call:", "attr:", "glob:"
-_PLACEHOLDERS = (PARAM, RET, CALL, ATTR, GLOB)
+PARAM, RET, CALL, ATTR, GLOB, FILE = "param:", "ret:", "call:", "attr:", "glob:", "file:"
+_PLACEHOLDERS = (PARAM, RET, CALL, ATTR, GLOB, FILE)
+WRITTEN = "written-file"  # data tag: a file the code itself wrote
 MAX_DERIVED = 2000  # facts raised at call sites, per file
 MAX_HOPS = 6  # functions a parameter's data is followed up through
 
@@ -64,6 +67,7 @@ class Flow:
         self.attrs: dict[str, set[str]] = defaultdict(set)
         self.globals: dict[str, frozenset[str]] = {}
         self.calls: dict[str, tuple[str, tuple[frozenset[str], ...]]] = {}  # call id -> (callee, argument tags)
+        self.files: list[tuple[str, frozenset[str]]] = []  # files written: (path text, what was written)
         self.edges: list[Edge] = []
         self._memo: dict[str, frozenset[str]] = {}
 
@@ -72,7 +76,7 @@ class Flow:
         """`tags` with every ret/call/attr/glob placeholder replaced by what it stands for (params kept)."""
         out: set[str] = set()
         for t in tags:
-            if t.startswith((RET, CALL, ATTR, GLOB)):
+            if t.startswith((RET, CALL, ATTR, GLOB, FILE)):
                 out |= self._one(t)
             else:
                 out.add(t)
@@ -95,10 +99,30 @@ class Flow:
             value = frozenset().union(*(self.expand(args[i]) for i in returned if i < len(args)))
         elif tag.startswith(ATTR):
             value = self.expand(self.attrs.get(tag[len(ATTR):], ()))
+        elif tag.startswith(FILE):
+            index = tag[len(FILE):]
+            content = self.expand(self.files[int(index)][1]) if index.isdigit() and int(index) < len(self.files) \
+                else frozenset()
+            value = frozenset({REMOTE_FILE if {REMOTE, DECODED, REMOTE_FILE} & content else WRITTEN})
         else:
             value = self.expand(self.globals.get(tag[len(GLOB):], ()))
         self._memo[tag] = value
         return value
+
+    def written(self, path: str, content: Iterable[str]) -> str:
+        """Record a file the code writes (`path`: its text as far as it folds); the placeholder that stands for it."""
+        self.files.append((path, frozenset(content)))
+        return f"{FILE}{len(self.files) - 1}"
+
+    def files_named(self, command: str) -> frozenset[str]:
+        """The placeholders of the written files a command line names (by the file's name: ``temp.pyw``,
+        ``C:/x/server.exe``)."""
+        out = set()
+        for i, (path, _) in enumerate(self.files):
+            name = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+            if len(name) >= 4 and "." in name and name in command:
+                out.add(f"{FILE}{i}")
+        return frozenset(out)
 
     # -- reachability -------------------------------------------------------------------------
     def reached(self, roots: Iterable[str]) -> set[str]:

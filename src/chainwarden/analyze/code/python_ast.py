@@ -220,6 +220,7 @@ class PythonAnalyzer(ast.NodeVisitor):
         self.visited: set[str] = set()  # functions whose body has been visited
         self.params: dict[str, list[str]] = {}  # function key -> its parameters, by index (self left out)
         self._chains: dict[str, list[str]] = {}
+        self.handles: dict[str, ast.AST] = {}  # file objects opened for writing -> the path expression
         self.effects: list[tuple[str, int, str, bool, str]] = []  # (capability, line, owner, top, snippet)
 
     # -- what the file defines (before the visit: a call may come before what it calls) ------------------
@@ -728,7 +729,51 @@ class PythonAnalyzer(ast.NodeVisitor):
                     for n in _walk(item.optional_vars):
                         if isinstance(n, ast.Name):
                             self._taint(n.id, tags)
+                if isinstance(item.optional_vars, ast.Name):
+                    self._note_handle(item.optional_vars.id, item.context_expr)
         self.generic_visit(node)
+
+    # -- files written, and then run ------------------------------------------------------------
+    def _opened_for_writing(self, node: ast.AST) -> ast.AST | None:
+        """``open(path, "wb")`` (or ``io.open``/``codecs.open``, mode ``w``/``a``/``x``): the path expression."""
+        if not isinstance(node, ast.Call) or not node.args:
+            return None
+        if self.qualname(node.func) not in ("builtins.open", "io.open", "codecs.open"):
+            return None
+        mode_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
+        mode = self.fold(mode_node) if mode_node is not None else None
+        return node.args[0] if mode is not None and any(c in mode for c in "wax") else None
+
+    def _note_handle(self, name: str, value: ast.AST) -> None:
+        path = self._opened_for_writing(value)
+        if path is not None:
+            self.handles[name] = path
+        else:
+            self.handles.pop(name, None)
+
+    def _record_write(self, path: ast.AST | None, content: Iterable[str], text: str = "") -> None:
+        """A file written at `path` with data tagged `content`: running that path later runs what was written."""
+        if path is not None and not text:
+            folded = self.fold(path)
+            text = folded if folded is not None else self._pieces(path)[0]
+        tag = self.flow.written(text, content)
+        if isinstance(path, ast.Name):
+            self._taint(path.id, (tag,))
+
+    def _downloaded_to(self, node: ast.Call, text: str) -> None:
+        """A downloader command's output file (``curl -o F``, ``wget -O F``, ``Invoke-WebRequest -OutFile F``,
+        ``certutil -urlcache -f URL F``): written with downloaded data."""
+        items: list[ast.AST] = []
+        for a in node.args:
+            items += list(a.elts) if isinstance(a, ast.List | ast.Tuple) else [a]
+        for i, item in enumerate(items[:-1]):
+            flag = self.fold(item)
+            if flag is not None and flag.strip() in ("-o", "-O", "--output", "--output-document", "-OutFile", "-outfile"):
+                self._record_write(items[i + 1], {REMOTE})
+                return
+        m = _OUTPUT_FILE.search(text)
+        if m is not None:
+            self._record_write(None, {REMOTE}, m.group(1).strip("'\""))
 
     def _assign(self, targets: list[ast.expr], value: ast.AST) -> None:
         tags = self.tags_of(value)
@@ -742,6 +787,7 @@ class PythonAnalyzer(ast.NodeVisitor):
             ints = consts if len(consts) == len(value.elts) else None
         for t in targets:
             if isinstance(t, ast.Name):
+                self._note_handle(t.id, value)
                 if pieces[0]:
                     self._set_path(t.id, pieces)
                 if ints is not None and self.scope.ints.get(t.id) != ints:
@@ -1004,6 +1050,14 @@ class PythonAnalyzer(ast.NodeVisitor):
         self.generic_visit(node)
         q = self.qualname(node.func)
         self._edges(node, q)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("write", "writelines") and node.args:
+            receiver = node.func.value
+            path = self.handles.get(receiver.id) if isinstance(receiver, ast.Name) else self._opened_for_writing(receiver)
+            if path is not None:
+                self._record_write(path, self.tags_of(node.args[0]))
+        if q == "shutil.copyfileobj" and len(node.args) > 1 and isinstance(node.args[1], ast.Name) and \
+                node.args[1].id in self.handles:
+            self._record_write(self.handles[node.args[1].id], self.tags_of(node.args[0]))
         if isinstance(node.func, ast.Attribute) and node.func.attr in (
                 "append", "extend", "update", "add", "insert", "setdefault", "write", "writelines"):
             added = set().union(*(self.tags_of(a) for a in node.args)) if node.args else set()
@@ -1029,8 +1083,8 @@ class PythonAnalyzer(ast.NodeVisitor):
         if q in NETWORK or q in FETCH:
             self.report.capabilities.add("network")
             self._effect("network", node)
-            if q == "urllib.request.urlretrieve" and len(node.args) > 1 and isinstance(node.args[1], ast.Name):
-                self._taint(node.args[1].id, ("remote",))
+            if q == "urllib.request.urlretrieve" and len(node.args) > 1:
+                self._record_write(node.args[1], {REMOTE})
             if args_tags:
                 self.fact(Kind.SEND, node, api=q, data=args_tags)
         if q in DNS:
@@ -1203,6 +1257,8 @@ class PythonAnalyzer(ast.NodeVisitor):
                       text=f"the command for {q} is spelled with character codes: {_escape(hidden[0], 100)}")
         run = self.fact(Kind.RUN, node, api=q, data=tags, text=text.strip())
         self.report.facts += command_facts(text, run)
+        if network_command(text):
+            self._downloaded_to(node, text)
         if network_command(text) and SECRET in tags:
             self.fact(Kind.SEND, node, api=q, data=tags, flags=("command",),
                       text=f"secret or environment data is passed to a network command run with {q}")
@@ -1228,7 +1284,7 @@ class PythonAnalyzer(ast.NodeVisitor):
             if len(literal) > 20:  # code in a string: what it does is judged, not that it is a string
                 self._analyze_payload(literal.encode("utf-8", "replace"), ("string literal",), node)
         else:
-            self.fact(Kind.EXEC, node, api=name, data=tags, flags=("computed",))
+            self.fact(Kind.EXEC, node, api=name, data=tags, flags=("computed",), text=self._pieces(arg)[0][:300])
 
     def _decoder(self, node: ast.Call) -> None:
         decoded = self.decode_call(node)
@@ -1275,6 +1331,8 @@ class PythonAnalyzer(ast.NodeVisitor):
         if writes:
             content = node.args[0] if isinstance(node.func, ast.Attribute) and node.func.attr in (
                 "write_text", "write_bytes") and node.args else None
+            if content is not None and isinstance(node.func, ast.Attribute):
+                self._record_write(node.func.value, self.tags_of(content))
             text = self.fold(content) if content is not None else None
             if text is not None and len(text) > 40 and _looks_like_python(text.encode("utf-8", "replace")):
                 self._analyze_payload(text.encode("utf-8", "replace"), ("written to a file",), node)
@@ -1326,8 +1384,13 @@ class PythonAnalyzer(ast.NodeVisitor):
         for name, flags in module.path_flags.items():
             if flags & _SECRET:
                 flow.globals[name] = flow.globals.get(name, _NO_TAGS) | _SECRET_PATH
-        facts = [replace(f, data=flow.expand(f.data)) if any(placeholder(t) for t in f.data) else f
-                 for f in self.report.facts]
+        facts = []
+        for f in self.report.facts:
+            if f.kind is Kind.RUN or (f.kind is Kind.EXEC and "line-scan" not in f.flags):
+                named = flow.files_named(f.text)
+                if named:
+                    f = replace(f, data=f.data | named)
+            facts.append(replace(f, data=flow.expand(f.data)) if any(placeholder(t) for t in f.data) else f)
         facts += flow.propagate(facts, reach_of)
         out = []
         for f in facts:
@@ -1373,6 +1436,7 @@ def _constant_hint(value: str) -> bool:
 _ARG_SINKS = NETWORK | FETCH | DNS | PROCESS | EXEC
 _HIDDEN_CODE = re.compile(rf"[ \t]{{{HIDDEN_WHITESPACE},}}(\S.*)$")
 _HIDDEN_WORDS = re.compile(r"(import|exec|eval|__import__|\bos\.|subprocess|base64)")
+_OUTPUT_FILE = re.compile(r"(?:\s-o|\s-O|--output(?:-document)?|-OutFile)\s+(\"[^\"]+\"|'[^']+'|\S+)", re.IGNORECASE)
 _LOCAL_SUFFIX = re.compile(r"^\.?(local|localdomain|lan|home|internal|localhost|home\.arpa)\.?$", re.IGNORECASE)
 
 

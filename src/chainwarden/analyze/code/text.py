@@ -17,19 +17,30 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from chainwarden.analyze.code.facts import SECRET, Fact, Kind
+from chainwarden.analyze.code.facts import HOST_INFO, SECRET, Fact, Kind
 from chainwarden.analyze.code.patterns import PERSISTENCE, SECRET_PATHS
 from chainwarden.model import printable
 
 NET_TOOL = re.compile(r"\b(curl|wget|nc|ncat|netcat|Invoke-WebRequest|iwr|Invoke-RestMethod|irm)\b", re.IGNORECASE)
+_FETCH = r"(curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod)"
 DOWNLOAD_RUN = re.compile(
-    r"\b(curl|wget)\b[^|;&\n]*\|\s*(sudo\s+)?(ba|z|da|k)?sh\b"
-    r"|\b(curl|wget)\b[^\n]*?(&&|;|\|\|)\s*(sudo\s+)?((ba|z|da)?sh\s|source\s|\.\s+/|chmod\s+[+0-7ugoax]+|node\s|"
-    r"python3?\s|perl\s|\./)"
+    # piped into an interpreter: curl … | sh, wget -qO- … | python3, iwr … | iex
+    r"\b(curl|wget)\b[^|;&\n]*\|\s*(sudo\s+)?((ba|z|da|k)?sh|python[23]?(\.\d+)?|perl|ruby|node|php)\b"
+    rf"|\b{_FETCH}\b[^\n]*\|\s*(iex|invoke-expression)\b"
+    rf"|\b(iex|invoke-expression)\b\s*\(*\s*(\(?\s*new-object\s+(system\.)?net\.webclient\s*\)?\s*\.\s*downloadstring|{_FETCH}\b)"
+    # downloaded, then run: curl -o f … && ./f, wget … ; sh f, … && start f.exe, -OutFile f; Start-Process f
+    r"|\b(curl|wget)\b[^\n]*?(&&|;|\|\||&)\s*(sudo\s+)?((ba|z|da)?sh\s|source\s|\.\s+/|chmod\s+[+0-7ugoax]+|node\s|"
+    r"python[23]?\s|perl\s|\./|start\s+\S|cmd\s+/c|call\s|msiexec|rundll32|regsvr32)"
+    rf"|\b{_FETCH}\b[^\n]*-outfile[^\n]*\b(start-process|saps|invoke-item|ii|start)\b"
+    r"|downloadfile\s*\([^\n]*\b(start-process|saps|invoke-item|start)\b"
+    # encoded or hidden PowerShell, Windows' own downloaders and script hosts
     r"|powershell[^\n]*(\s-e(nc(odedcommand)?)?\b|\biex\b|invoke-expression|downloadstring|downloadfile"
     r"|-w(indowstyle)?\s+hidden)"
-    r"|\bcertutil\b[^\n]*-urlcache|\bbitsadmin\b[^\n]*/transfer|\bmshta\s+https?:",
+    r"|\bcertutil\b[^\n]*-urlcache|\bbitsadmin\b[^\n]*/transfer|\bmshta\s+[\"']?(https?:|vbscript:|javascript:)",
     re.IGNORECASE)
+HOST_IN_SHELL = re.compile(r"\$\(\s*(whoami|hostname|id|uname|pwd)\b|`\s*(whoami|hostname|id|uname|pwd)\b|"
+                           r"\$\{?(USER|USERNAME|LOGNAME|HOSTNAME)\b|%(USERNAME|COMPUTERNAME|USERDOMAIN)%|"
+                           r"\$env:(USERNAME|COMPUTERNAME|USERDOMAIN)\b", re.IGNORECASE)
 ENV_IN_SHELL = re.compile(r"(^|[|;&(`]\s*)(env|printenv|set)\s*(\||>|$)|\$\{?[A-Z0-9_]*(TOKEN|SECRET|PASSWORD|_KEY|"
                           r"AWS_[A-Z_]+)\b")
 REVERSE_SHELL = re.compile(r"/dev/tcp/|\bnc(at)?\b[^|;&\n]*\s-[a-z]*e\s|\bbash\s+-i\b[^\n]*[<>]&|mkfifo[^\n]*\bnc\b"
@@ -58,6 +69,8 @@ def command_facts(command: str, base: Fact) -> list[Fact]:
     if NET_TOOL.search(command) and (ENV_IN_SHELL.search(command) or SECRET_PATHS.search(command)):
         fact(Kind.SEND, "a command sends the environment, a secret variable or a credential file with a network "
                         f"tool{suffix}", "command", data=frozenset({SECRET}))
+    elif NET_TOOL.search(command) and HOST_IN_SHELL.search(command):
+        fact(Kind.SEND, api or "a network command", "command", data=frozenset({HOST_INFO}))
     elif SECRET_PATHS.search(command):
         fact(Kind.READ, printable(secret_path(command).strip(), 60), "command", "secret-path")
     if REVERSE_SHELL.search(command):

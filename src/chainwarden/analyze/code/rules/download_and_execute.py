@@ -1,7 +1,8 @@
 """download-and-execute: downloaded code or files are run.
 
 Facts read: `EXEC` with downloaded data; `RUN` with downloaded data, or of a file written with
-downloaded data (`REMOTE_FILE`: high confidence when it runs at install or load time); `FETCH_RUN`,
+downloaded or decoded data (`REMOTE_FILE`: write-then-run; high confidence in Python, where the file is
+followed by its path, and in JavaScript when it runs at install or load time); `FETCH_RUN`,
 a command line that downloads and runs (``curl … | sh``, ``iwr … | iex``, an encoded PowerShell
 command; its description in `text`).
 """
@@ -19,7 +20,10 @@ RULE = Rule("download-and-execute", "critical", "Downloaded code or files are ru
 
 def check(facts: Sequence[Fact], ctx: Context) -> Iterable[CodeHit]:
     for f in facts:
-        if f.kind is Kind.EXEC and REMOTE in f.data and "decoded-literal" not in f.flags:
+        if f.kind is Kind.EXEC and REMOTE_FILE in f.data and not f.data & {REMOTE} and "decoded-literal" not in f.flags:
+            yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f,
+                      f"{f.api}() runs code from a file the package wrote with downloaded or decoded data{f.via}")
+        elif f.kind is Kind.EXEC and REMOTE in f.data and "decoded-literal" not in f.flags:
             if "line-scan" in f.flags:
                 message = f.text
             elif "callback" in f.flags:
@@ -30,7 +34,8 @@ def check(facts: Sequence[Fact], ctx: Context) -> Iterable[CodeHit]:
         elif f.kind is Kind.RUN and REMOTE in f.data:
             yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f, f"downloaded data reaches {f.api}{f.via}")
         elif f.kind is Kind.RUN and REMOTE_FILE in f.data:
-            yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH if f.reach.early else Confidence.MEDIUM, f,
-                      f"a downloaded file is run with {f.api}{f.via}")
+            confidence = Confidence.HIGH if f.reach.early or f.lang == "python" else Confidence.MEDIUM
+            yield hit(RULE.id, Severity.CRITICAL, confidence, f,
+                      f"a file written with downloaded or decoded data is run with {f.api}{f.via}")
         elif f.kind is Kind.FETCH_RUN:
             yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f, f.text)

@@ -1,6 +1,6 @@
 """dynamic-code-execution: decoded or computed code is executed.
 
-Facts read: `EXEC`. Code decoded from a literal (`decoded-literal`, the chain in `text`) or decoded
+Facts read: `EXEC`, and `RUN` of a decoded command line (a command hidden in base64 and run). Code decoded from a literal (`decoded-literal`, the chain in `text`) or decoded
 data reaching ``exec``/``eval``/``Function``: critical. Code taken from secret data: high. Computed
 code at install time (and, in Python, at import time or anywhere in ``setup.py``): medium, low
 confidence. Downloaded code is `download-and-execute`'s; a string literal is not reported (the
@@ -20,6 +20,10 @@ RULE = Rule("dynamic-code-execution", "critical", "Decoded or computed code is e
 
 def check(facts: Sequence[Fact], ctx: Context) -> Iterable[CodeHit]:
     for f in facts:
+        if f.kind is Kind.RUN and DECODED in f.data and not f.data & {REMOTE}:
+            yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f,
+                      f"{f.api} runs a command decoded from an encoded literal or decoded data{f.via}")
+            continue
         if f.kind is not Kind.EXEC:
             continue
         name = f.api

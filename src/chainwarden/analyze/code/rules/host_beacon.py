@@ -26,7 +26,7 @@ def check(facts: Sequence[Fact], ctx: Context) -> Iterable[CodeHit]:
     for f in facts:
         if f.kind is not Kind.SEND or HOST_INFO not in f.data or f.data & {SECRET, WEBHOOK}:
             continue
-        what = f.api if "command" not in f.flags else f"a network command run with {f.api}"
+        what = f.api if "command" not in f.flags else f"a network command{f' run with {f.api}' if f.api else ''}"
         if f.reach.early:
             yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f,
                       f"the host's identity (host name, user name, working directory or system details) is sent over "
