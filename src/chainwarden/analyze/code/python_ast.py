@@ -57,7 +57,7 @@ from chainwarden.analyze.code.patterns import (
     WEBHOOK,
     _Prefiltered,
 )
-from chainwarden.analyze.code.flow import ATTR, CALL, GLOB, PARAM, RET, Edge, Flow, placeholder
+from chainwarden.analyze.code.flow import ATTR, CALL, FILE, GLOB, PARAM, RET, Edge, Flow, placeholder
 from chainwarden.analyze.code.rules import Context, evaluate
 from chainwarden.analyze.code.text import command_facts, network_command
 from chainwarden.model import Severity, printable
@@ -221,6 +221,7 @@ class PythonAnalyzer(ast.NodeVisitor):
         self.params: dict[str, list[str]] = {}  # function key -> its parameters, by index (self left out)
         self._chains: dict[str, list[str]] = {}
         self.handles: dict[str, ast.AST] = {}  # file objects opened for writing -> the path expression
+        self.read_handles: dict[str, ast.AST] = {}  # file objects opened for reading -> the path expression
         self.effects: list[tuple[str, int, str, bool, str]] = []  # (capability, line, owner, top, snippet)
 
     # -- what the file defines (before the visit: a call may come before what it calls) ------------------
@@ -734,22 +735,48 @@ class PythonAnalyzer(ast.NodeVisitor):
         self.generic_visit(node)
 
     # -- files written, and then run ------------------------------------------------------------
-    def _opened_for_writing(self, node: ast.AST) -> ast.AST | None:
-        """``open(path, "wb")`` (or ``io.open``/``codecs.open``, mode ``w``/``a``/``x``): the path expression."""
+    def _opened(self, node: ast.AST) -> tuple[ast.AST, bool] | None:
+        """``open(path, mode)`` (or ``io.open``/``codecs.open``): the path expression, and whether the mode writes
+        (``w``/``a``/``x``); None for anything else."""
         if not isinstance(node, ast.Call) or not node.args:
             return None
         if self.qualname(node.func) not in ("builtins.open", "io.open", "codecs.open"):
             return None
         mode_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
-        mode = self.fold(mode_node) if mode_node is not None else None
-        return node.args[0] if mode is not None and any(c in mode for c in "wax") else None
+        mode = self.fold(mode_node) if mode_node is not None else "r"
+        return node.args[0], mode is not None and any(c in mode for c in "wax")
+
+    def _opened_for_writing(self, node: ast.AST) -> ast.AST | None:
+        """``open(path, "wb")`` (or ``io.open``/``codecs.open``, mode ``w``/``a``/``x``): the path expression."""
+        opened = self._opened(node)
+        return opened[0] if opened is not None and opened[1] else None
 
     def _note_handle(self, name: str, value: ast.AST) -> None:
-        path = self._opened_for_writing(value)
-        if path is not None:
-            self.handles[name] = path
+        opened = self._opened(value)
+        self.handles.pop(name, None)
+        self.read_handles.pop(name, None)
+        if opened is not None:
+            (self.handles if opened[1] else self.read_handles)[name] = opened[0]
+
+    def _own_source(self, arg: ast.AST) -> bool:
+        """``f.read()`` (or ``open(path).read()``, inside ``compile(...)`` or not) of a ``.py`` file the code did not
+        write itself: the package's own source (``exec(f.read(), about)`` of ``__version__.py``). That file is
+        analysed as itself; running it is importing it."""
+        if isinstance(arg, ast.Call) and self.qualname(arg.func) == "builtins.compile" and arg.args:
+            arg = arg.args[0]
+        if not (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "read"):
+            return False
+        receiver = arg.func.value
+        if isinstance(receiver, ast.Name):
+            path = self.read_handles.get(receiver.id)
         else:
-            self.handles.pop(name, None)
+            opened = self._opened(receiver)
+            path = opened[0] if opened is not None and not opened[1] else None
+        if path is None or any(t.startswith(FILE) or t in (REMOTE, DECODED) for t in self.tags_of(path)):
+            return False
+        folded = self.fold(path)
+        text = folded if folded is not None else self._pieces(path)[0]
+        return text.rstrip().endswith(".py")
 
     def _record_write(self, path: ast.AST | None, content: Iterable[str], text: str = "") -> None:
         """A file written at `path` with data tagged `content`: running that path later runs what was written."""
@@ -1283,6 +1310,8 @@ class PythonAnalyzer(ast.NodeVisitor):
             self.fact(Kind.EXEC, node, api=name, data=tags, flags=("literal",))
             if len(literal) > 20:  # code in a string: what it does is judged, not that it is a string
                 self._analyze_payload(literal.encode("utf-8", "replace"), ("string literal",), node)
+        elif self._own_source(arg):
+            self.fact(Kind.EXEC, node, api=name, data=tags, flags=("own-source",), text=self._pieces(arg)[0][:300])
         else:
             self.fact(Kind.EXEC, node, api=name, data=tags, flags=("computed",), text=self._pieces(arg)[0][:300])
 
