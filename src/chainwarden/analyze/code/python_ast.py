@@ -49,6 +49,7 @@ from chainwarden.analyze.code.facts import (
     Reach,
 )
 from chainwarden.analyze.code.patterns import (
+    CALLBACK_HOST,
     PACKERS,
     PERSISTENCE,
     SECRET_ENV,
@@ -92,6 +93,14 @@ NETWORK = {
     "httpx.AsyncClient", "aiohttp.ClientSession", "aiohttp.request", "urllib3.PoolManager", "urllib3.request",
     "websocket.create_connection", "paramiko.SSHClient",
 }
+# constructors of objects whose methods send (`SEND_METHODS`): sockets, HTTP connections and sessions, mail, FTP
+CONNECTIONS = {
+    "socket.socket", "socket.create_connection", "http.client.HTTPConnection", "http.client.HTTPSConnection",
+    "ftplib.FTP", "smtplib.SMTP", "smtplib.SMTP_SSL", "telnetlib.Telnet", "requests.Session", "requests.session",
+    "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "urllib3.PoolManager", "websocket.create_connection",
+}
+SEND_METHODS = {"send", "sendall", "sendto", "request", "urlopen", "post", "put", "patch", "get", "putrequest",
+                "sendmail", "send_message", "storbinary", "write"}
 FETCH = {"urllib.request.urlopen", "urllib.request.urlretrieve", "urllib2.urlopen", "requests.get", "requests.post", "requests.request",
          "httpx.get", "httpx.post", "httpx.request", "urllib.urlopen", "urllib3.request"}
 DNS = {"socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo", "socket.gethostbyaddr",
@@ -222,6 +231,8 @@ class PythonAnalyzer(ast.NodeVisitor):
         self._chains: dict[str, list[str]] = {}
         self.handles: dict[str, ast.AST] = {}  # file objects opened for writing -> the path expression
         self.read_handles: dict[str, ast.AST] = {}  # file objects opened for reading -> the path expression
+        self.built_hosts: set[str] = set()  # variables holding a host name built from variable data
+        self.connections: dict[str, str] = {}  # variables holding a socket or HTTP client -> its constructor
         self.effects: list[tuple[str, int, str, bool, str]] = []  # (capability, line, owner, top, snippet)
 
     # -- what the file defines (before the visit: a call may come before what it calls) ------------------
@@ -732,6 +743,7 @@ class PythonAnalyzer(ast.NodeVisitor):
                             self._taint(n.id, tags)
                 if isinstance(item.optional_vars, ast.Name):
                     self._note_handle(item.optional_vars.id, item.context_expr)
+                    self._note_connection(item.optional_vars.id, item.context_expr)
         self.generic_visit(node)
 
     # -- files written, and then run ------------------------------------------------------------
@@ -757,6 +769,15 @@ class PythonAnalyzer(ast.NodeVisitor):
         self.read_handles.pop(name, None)
         if opened is not None:
             (self.handles if opened[1] else self.read_handles)[name] = opened[0]
+
+    def _note_connection(self, name: str, value: ast.AST) -> None:
+        """``conn = http.client.HTTPConnection(...)``, ``s = socket.socket()``, ``session = requests.Session()``:
+        what is later sent through `name`'s methods leaves over the network."""
+        q = self.qualname(value.func) if isinstance(value, ast.Call) else None
+        if q in CONNECTIONS:
+            self.connections[name] = q
+        else:
+            self.connections.pop(name, None)
 
     def _own_source(self, arg: ast.AST) -> bool:
         """``f.read()`` (or ``open(path).read()``, inside ``compile(...)`` or not) of a ``.py`` file the code did not
@@ -815,6 +836,11 @@ class PythonAnalyzer(ast.NodeVisitor):
         for t in targets:
             if isinstance(t, ast.Name):
                 self._note_handle(t.id, value)
+                self._note_connection(t.id, value)
+                if isinstance(value, ast.JoinedStr | ast.BinOp | ast.Call) and self._built_hostname(value):
+                    self.built_hosts.add(t.id)
+                else:
+                    self.built_hosts.discard(t.id)
                 if pieces[0]:
                     self._set_path(t.id, pieces)
                 if ints is not None and self.scope.ints.get(t.id) != ints:
@@ -1099,6 +1125,13 @@ class PythonAnalyzer(ast.NodeVisitor):
         if q is None and isinstance(node.func, ast.Attribute) and node.func.attr in (
                 "read_text", "read_bytes", "write_text", "write_bytes", "open"):
             self._file_call(node, "")
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in SEND_METHODS and isinstance(func.value, ast.Name) and \
+                func.value.id in self.connections and (node.args or node.keywords):
+            api = f"{self.connections[func.value.id]}.{func.attr}"
+            sent = self._sink_arguments(node, api)
+            if sent:
+                self.fact(Kind.SEND, node, api=api, data=sent)
         if q is None:
             return
         if q.startswith("builtins.") and q.split(".", 1)[1] in ("exec", "eval", "compile", "execfile"):
@@ -1107,6 +1140,8 @@ class PythonAnalyzer(ast.NodeVisitor):
         args_tags: set[str] = self._sink_arguments(node, q) if (node.args or node.keywords) and q in _ARG_SINKS else set()
         import_time = self.function_depth == 0 and not self.in_main_guard
 
+        if q in NETWORK or q in FETCH or q in DNS:
+            self._callback_service(node, q)
         if q in NETWORK or q in FETCH:
             self.report.capabilities.add("network")
             self._effect("network", node)
@@ -1263,11 +1298,26 @@ class PythonAnalyzer(ast.NodeVisitor):
                 return f"{cls}.{node.attr}"
         return None
 
+    def _callback_service(self, node: ast.Call, q: str) -> None:
+        """A request to (or a host name resolved under) a public out-of-band testing service or request catcher:
+        the request itself tells whoever reads it that, and where, the code ran (`host-beacon`)."""
+        target = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("url", "host")), None)
+        if target is None:
+            return
+        folded = self.fold(target)
+        m = CALLBACK_HOST.search(folded if folded is not None else self._pieces(target)[0])
+        if m is not None:
+            self.fact(Kind.SEND, node, api=q, data={HOST_INFO}, flags=("callback-service",), text=m.group(0))
+
     def _built_hostname(self, node: ast.AST) -> bool:
-        """A host name made of constants and variables (an f-string, a join, a format, a concatenation)."""
+        """A host name made of constants and variables (an f-string, a join, a format, a concatenation), or a
+        variable that holds one."""
+        if isinstance(node, ast.Name):
+            return node.id in self.built_hosts
         if self.fold(node) is not None:
             return False
         constant = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        constant += self._pieces(node)[0].split("/")  # the domain may sit in a variable: f"{data}.{DOMAIN}"
         dynamic = any(isinstance(n, ast.Name | ast.Call | ast.Attribute | ast.Subscript) for n in ast.walk(node))
         domainish = any("." in c and re.search(r"[A-Za-z]", c) and not _LOCAL_SUFFIX.match(c) for c in constant)
         return dynamic and domainish and isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call)
@@ -1282,7 +1332,10 @@ class PythonAnalyzer(ast.NodeVisitor):
         if hidden:
             self.fact(Kind.OBFUSCATION, node, api=q, flags=("chr-command",),
                       text=f"the command for {q} is spelled with character codes: {_escape(hidden[0], 100)}")
-        run = self.fact(Kind.RUN, node, api=q, data=tags, text=text.strip())
+        # the path pieces of variable arguments too (``cmd = tmp + "\\x.exe"``): a file the code wrote is
+        # matched by its name against the fact's text; command lines are judged on `text` alone
+        pieces = " ".join(self._pieces(a)[0] for a in node.args if not isinstance(a, ast.Constant))
+        run = self.fact(Kind.RUN, node, api=q, data=tags, text=f"{text} {pieces}".strip())
         self.report.facts += command_facts(text, run)
         if network_command(text):
             self._downloaded_to(node, text)

@@ -18,9 +18,10 @@ import re
 from dataclasses import replace
 
 from chainwarden.analyze.code.facts import HOST_INFO, SECRET, Fact, Kind
-from chainwarden.analyze.code.patterns import PERSISTENCE, SECRET_PATHS
+from chainwarden.analyze.code.patterns import CALLBACK_HOST, PERSISTENCE, SECRET_PATHS
 from chainwarden.model import printable
 
+LOOKUP_TOOL = re.compile(r"\b(nslookup|dig|host|ping|Resolve-DnsName)\b", re.IGNORECASE)
 NET_TOOL = re.compile(r"\b(curl|wget|nc|ncat|netcat|Invoke-WebRequest|iwr|Invoke-RestMethod|irm)\b", re.IGNORECASE)
 _FETCH = r"(curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod)"
 DOWNLOAD_RUN = re.compile(
@@ -71,6 +72,10 @@ def command_facts(command: str, base: Fact) -> list[Fact]:
                         f"tool{suffix}", "command", data=frozenset({SECRET}))
     elif NET_TOOL.search(command) and HOST_IN_SHELL.search(command):
         fact(Kind.SEND, api or "a network command", "command", data=frozenset({HOST_INFO}))
+    elif (NET_TOOL.search(command) or LOOKUP_TOOL.search(command)) and CALLBACK_HOST.search(command):
+        callback = CALLBACK_HOST.search(command)
+        fact(Kind.SEND, callback.group(0) if callback else "", "command", "callback-service",
+             data=frozenset({HOST_INFO}))
     elif SECRET_PATHS.search(command):
         fact(Kind.READ, printable(secret_path(command).strip(), 60), "command", "secret-path")
     if REVERSE_SHELL.search(command):
