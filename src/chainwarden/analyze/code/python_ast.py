@@ -132,6 +132,9 @@ HOST_ENV = re.compile(r"^(USER|USERNAME|LOGNAME|COMPUTERNAME|HOSTNAME|USERDOMAIN
 # Commands whose output is the host's identity or the whole environment.
 HOST_COMMANDS = re.compile(r"^\s*(whoami|hostname|id|uname|ipconfig|ifconfig|systeminfo|pwd|ip\s+a|net\s+user|"
                            r"net\s+config|curl\s+\S*(ipinfo|ipify|ifconfig\.me|icanhazip)\S*)\b", re.IGNORECASE)
+DOWNLOADER_COMMAND = re.compile(r"^\s*(curl|wget\s+[^|;&]*-O\s*-|wget\s+[^|;&]*-qO-|iwr|irm|Invoke-WebRequest|"
+                                r"Invoke-RestMethod|powershell[^|;&]*(DownloadString|Invoke-RestMethod|irm\s))\b",
+                                re.IGNORECASE)
 ENV_COMMANDS = re.compile(r"^\s*(env|printenv|set)\s*$", re.IGNORECASE)
 PROCESS_OUTPUT = {"subprocess.check_output", "subprocess.getoutput", "subprocess.getstatusoutput", "subprocess.run",
                   "subprocess.Popen", "os.popen", "commands.getoutput"}
@@ -1068,6 +1071,8 @@ class PythonAnalyzer(ast.NodeVisitor):
                 tags |= _ENV_DUMP
             elif HOST_COMMANDS.match(command):
                 tags.add(HOST_INFO)
+            elif DOWNLOADER_COMMAND.match(command):  # the output of ``curl URL``: downloaded data
+                tags.add(REMOTE)
         if isinstance(n, ast.Call) and q in FETCH:
             tags.add("remote")
         if isinstance(n, ast.Call) and q in DECODERS:
@@ -1108,6 +1113,11 @@ class PythonAnalyzer(ast.NodeVisitor):
             path = self.handles.get(receiver.id) if isinstance(receiver, ast.Name) else self._opened_for_writing(receiver)
             if path is not None:
                 self._record_write(path, self.tags_of(node.args[0]))
+            written = self.fold(node.args[0])  # code written to a file (a temporary file run next): judged as code
+            if written is not None and len(written) > 40 and id(node) not in self.analyzed and \
+                    _looks_like_python(written.encode("utf-8", "replace")):
+                self.analyzed.add(id(node))
+                self._analyze_payload(written.encode("utf-8", "replace"), ("written to a file",), node)
         if q == "shutil.copyfileobj" and len(node.args) > 1 and isinstance(node.args[1], ast.Name) and \
                 node.args[1].id in self.handles:
             self._record_write(self.handles[node.args[1].id], self.tags_of(node.args[0]))
