@@ -234,3 +234,10 @@ def test_the_output_of_a_downloader_command_run_as_a_command_is_download_and_exe
         "subprocess.getoutput(str(banner))\n"
     )
     assert ("download-and-execute", "critical", 3) in _rules("setup.py", source)
+
+
+def test_eval_fetched_by_evaluating_its_spelled_out_name_is_an_obfuscator_s_loader() -> None:
+    source = '_a = eval("\\x65\\166\\x61\\154")\n_b = _a("\\143\\x6f\\155\\160\\151\\x6c\\145")\n_a(_b(src, "", "exec"))\n'
+    rules = _rules("pkg/__init__.py", source)
+    assert ("obfuscated-code", "high", 1) in rules and ("dynamic-code-execution", "critical", 3) in rules
+    assert not _rules("pkg/calc.py", 'def calc(expr):\n    return eval(expr, {"__builtins__": {}})\n')

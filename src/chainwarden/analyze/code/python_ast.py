@@ -234,6 +234,7 @@ class PythonAnalyzer(ast.NodeVisitor):
         self._chains: dict[str, list[str]] = {}
         self.handles: dict[str, ast.AST] = {}  # file objects opened for writing -> the path expression
         self.read_handles: dict[str, ast.AST] = {}  # file objects opened for reading -> the path expression
+        self.hidden_builtins: set[str] = set()  # names bound to a builtin fetched with eval("eval")
         self.built_hosts: set[str] = set()  # variables holding a host name built from variable data
         self.connections: dict[str, str] = {}  # variables holding a socket or HTTP client -> its constructor
         self.effects: list[tuple[str, int, str, bool, str]] = []  # (capability, line, owner, top, snippet)
@@ -773,6 +774,13 @@ class PythonAnalyzer(ast.NodeVisitor):
         if opened is not None:
             (self.handles if opened[1] else self.read_handles)[name] = opened[0]
 
+    def _builtin_by_eval(self, value: ast.AST) -> str | None:
+        """``eval("\\x65val")``: a dangerous builtin fetched by evaluating its (spelled-out) name; the name."""
+        if not (isinstance(value, ast.Call) and value.args and self.qualname(value.func) == "builtins.eval"):
+            return None
+        name = self.fold(value.args[0])
+        return name.strip() if name is not None and name.strip() in _HIDDEN_BUILTINS else None
+
     def _note_connection(self, name: str, value: ast.AST) -> None:
         """``conn = http.client.HTTPConnection(...)``, ``s = socket.socket()``, ``session = requests.Session()``:
         what is later sent through `name`'s methods leaves over the network."""
@@ -863,8 +871,16 @@ class PythonAnalyzer(ast.NodeVisitor):
                 attr = self._self_attr(t if isinstance(t, ast.Attribute) else t.value)
                 if attr is not None:
                     self.flow.attrs[attr] |= tags
-            if isinstance(t, ast.Name) and isinstance(value, ast.Name) and value.id in self.aliases:
+            hidden = self._builtin_by_eval(value) if isinstance(t, ast.Name) else None
+            if hidden is not None and isinstance(t, ast.Name):  # e = eval("eval"): an obfuscator's loader
+                self._set_alias(t.id, f"builtins.{hidden}")
+                self.hidden_builtins.add(t.id)
+                self.fact(Kind.OBFUSCATION, value, api=hidden, flags=("builtin-by-eval",),
+                          text=f"the builtin {hidden} is fetched by evaluating its name: an obfuscator hides its loader")
+            elif isinstance(t, ast.Name) and isinstance(value, ast.Name) and value.id in self.aliases:
                 self._set_alias(t.id, self.aliases[value.id])  # e = exec alias chains
+                if value.id in self.hidden_builtins:
+                    self.hidden_builtins.add(t.id)
             elif isinstance(t, ast.Name):
                 q = self.qualname(value) if isinstance(value, ast.Attribute | ast.Call | ast.Subscript) else None
                 if q and (q in EXEC or q in PROCESS or q in NETWORK or q in DNS or q in DECODERS or q.startswith("builtins.")):
@@ -1376,7 +1392,9 @@ class PythonAnalyzer(ast.NodeVisitor):
         elif self._own_source(arg):
             self.fact(Kind.EXEC, node, api=name, data=tags, flags=("own-source",), text=self._pieces(arg)[0][:300])
         else:
-            self.fact(Kind.EXEC, node, api=name, data=tags, flags=("computed",), text=self._pieces(arg)[0][:300])
+            hidden = isinstance(node.func, ast.Name) and node.func.id in self.hidden_builtins
+            self.fact(Kind.EXEC, node, api=name, data=tags, flags=("computed", "hidden-builtin") if hidden else
+                      ("computed",), text=self._pieces(arg)[0][:300])
 
     def _decoder(self, node: ast.Call) -> None:
         decoded = self.decode_call(node)
@@ -1525,6 +1543,7 @@ def _constant_hint(value: str) -> bool:
     low = value.lower()
     return "hook" in low or "telegram" in low or "/bot" in low or "rmor" in low or "pytransform" in low
 
+_HIDDEN_BUILTINS = {"eval", "exec", "compile", "__import__", "getattr", "globals"}
 _ARG_SINKS = NETWORK | FETCH | DNS | PROCESS | EXEC
 _HIDDEN_CODE = re.compile(rf"[ \t]{{{HIDDEN_WHITESPACE},}}(\S.*)$")
 _HIDDEN_WORDS = re.compile(r"(import|exec|eval|__import__|\bos\.|subprocess|base64)")

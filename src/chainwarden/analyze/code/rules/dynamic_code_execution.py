@@ -43,6 +43,9 @@ def check(facts: Sequence[Fact], ctx: Context) -> Iterable[CodeHit]:
         elif SECRET in f.data and f.lang == "javascript":
             yield hit(RULE.id, Severity.HIGH, Confidence.MEDIUM, f,
                       f"{name}() runs code taken from secret or environment data{f.via}")
+        elif "hidden-builtin" in f.flags:
+            yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f,
+                      f"computed code is run through {name}(), itself fetched by evaluating its name (an obfuscator's loader){f.via}")
         elif "computed" in f.flags:
             if f.lang == "python" and (f.reach.early or ctx.setup):
                 yield hit(RULE.id, Severity.MEDIUM, Confidence.LOW, f,

@@ -19,6 +19,7 @@ RULE = Rule("obfuscated-code", "high", "Encoded, packed or hidden code")
 
 MARKERS = {
     "chr-command": (Severity.HIGH, Confidence.HIGH),
+    "builtin-by-eval": (Severity.HIGH, Confidence.HIGH),
     "hidden-code": (Severity.HIGH, Confidence.HIGH),
     "obfuscator-io": (Severity.HIGH, Confidence.HIGH),
     "packer": (Severity.MEDIUM, Confidence.MEDIUM),
