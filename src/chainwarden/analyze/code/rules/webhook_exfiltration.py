@@ -1,6 +1,7 @@
 """webhook-exfiltration: data posted to a Discord, Telegram or Slack webhook or bot.
 
-Facts read: `SEND` whose data carries a webhook URL (critical with secret data, medium otherwise),
+Facts read: `SEND` whose data carries a webhook URL (critical with secret data or the host's identity, or when it
+runs at install, start-up or load time; medium otherwise),
 `WEBHOOK_URL` (the URL alone in a literal: low).
 """
 
@@ -22,6 +23,9 @@ def check(facts: Sequence[Fact], ctx: Context) -> Iterable[CodeHit]:
                       "a chat webhook or bot URL (Discord, Telegram, Slack): a common exfiltration channel")
         elif f.kind is Kind.SEND and WEBHOOK in f.data:
             stolen = sorted(f.data & {SECRET, ENV, HOST_INFO})
-            yield hit(RULE.id, Severity.CRITICAL if SECRET in f.data else Severity.MEDIUM, Confidence.HIGH, f,
+            # secrets, the host's identity, or anything at all posted when the package is installed or loaded: the
+            # author's chat hears about every machine it lands on
+            serious = SECRET in f.data or HOST_INFO in f.data or f.reach.early
+            yield hit(RULE.id, Severity.CRITICAL if serious else Severity.MEDIUM, Confidence.HIGH, f,
                       f"data is posted to a chat webhook or bot ({f.api}{f.via})"
                       + (f", including {', '.join(stolen)} data" if stolen else ""))
