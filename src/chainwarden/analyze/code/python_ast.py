@@ -848,7 +848,8 @@ class PythonAnalyzer(ast.NodeVisitor):
             if isinstance(t, ast.Name):
                 self._note_handle(t.id, value)
                 self._note_connection(t.id, value)
-                if isinstance(value, ast.JoinedStr | ast.BinOp | ast.Call) and self._built_hostname(value):
+                if (isinstance(value, ast.JoinedStr | ast.BinOp) or isinstance(value, ast.Call) and isinstance(
+                        value.func, ast.Attribute) and value.func.attr in ("format", "join")) and self._built_hostname(value):
                     self.built_hosts.add(t.id)
                 else:
                     self.built_hosts.discard(t.id)
@@ -1340,13 +1341,18 @@ class PythonAnalyzer(ast.NodeVisitor):
         variable that holds one."""
         if isinstance(node, ast.Name):
             return node.id in self.built_hosts
-        if self.fold(node) is not None:
+        if not isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call) or self.fold(node) is not None:
             return False
-        constant = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-        constant += self._pieces(node)[0].split("/")  # the domain may sit in a variable: f"{data}.{DOMAIN}"
-        dynamic = any(isinstance(n, ast.Name | ast.Call | ast.Attribute | ast.Subscript) for n in ast.walk(node))
-        domainish = any("." in c and re.search(r"[A-Za-z]", c) and not _LOCAL_SUFFIX.match(c) for c in constant)
-        return dynamic and domainish and isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call)
+        nodes = list(ast.walk(node))
+        if not any(isinstance(n, ast.Name | ast.Call | ast.Attribute | ast.Subscript) for n in nodes[1:]):
+            return False
+
+        def domainish(values: Iterable[str]) -> bool:
+            return any("." in c and re.search(r"[A-Za-z]", c) and not _LOCAL_SUFFIX.match(c) for c in values)
+
+        constant = [n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        # the domain may sit in a variable: f"{data}.{DOMAIN}"
+        return domainish(constant) or domainish(self._pieces(node)[0].split("/"))
 
     def _process_call(self, node: ast.Call, q: str, tags: set[str]) -> None:
         folded = [self.fold(a) for a in node.args]
