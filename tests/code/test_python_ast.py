@@ -251,3 +251,42 @@ def test_a_post_to_a_hard_coded_chat_webhook_at_load_time_or_with_the_host_s_ide
     assert ("webhook-exfiltration", "critical", 3) in _rules("pkg/cli.py", identity)
     report = f"import requests\ndef report(msg):\n    requests.post({hook}, json={{'content': msg}})\n"
     assert ("webhook-exfiltration", "medium", 3) in _rules("pkg/cli.py", report)
+
+
+def test_an_srv_lookup_in_the_host_s_own_domain_inside_a_function_is_not_exfiltration() -> None:
+    source = (
+        "import socket\n"
+        "import dns.resolver\n"
+        "def discover(domain=None):\n"
+        "    if domain is None:\n"
+        "        domain = socket.getfqdn()\n"
+        "    rr = f'_mqtt._tcp.{domain}'\n"
+        "    return list(dns.resolver.query(rr, 'SRV'))\n"
+    )
+    assert not {r for r in _rules("paho/client.py", source) if r[1] == "critical"}
+
+
+def test_the_environment_handed_to_a_helper_as_env_is_not_in_what_it_returns() -> None:
+    source = (
+        "import os, urllib.request\n"
+        "from . import acquire\n"
+        "def update():\n"
+        "    dest = acquire.download_wheel(name='pip', env=os.environ)\n"
+        "    return urllib.request.urlopen('https://index.example.test/' + dest.name)\n"
+    )
+    assert not {r for r in _rules("venvtool/update.py", source) if r[0] == "secret-exfiltration"}
+
+
+def test_downloaded_data_reaching_a_command_through_a_cli_s_functions_on_call_is_medium() -> None:
+    source = (
+        "import subprocess, urllib.request\n"
+        "def latest():\n"
+        "    return urllib.request.urlopen('https://dist.example.test/latest.txt').read().decode()\n"
+        "def callit(cmd):\n"
+        "    subprocess.Popen(cmd, shell=True)\n"
+        "def main():\n"
+        "    callit('install-node ' + latest())\n"
+        "if __name__ == '__main__':\n"
+        "    main()\n"
+    )
+    assert ("download-and-execute", "medium", 7) in _rules("nodetool.py", source)

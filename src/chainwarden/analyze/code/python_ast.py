@@ -995,6 +995,8 @@ class PythonAnalyzer(ast.NodeVisitor):
                     more = _constant_tags(v)
                 elif child is None:  # dict keys of ** items
                     continue
+                elif ct is ast.keyword and child.arg == "env":  # f(..., env=os.environ): configuration handed on,
+                    continue  # not data the call returns (a process helper, a downloader run with the environment)
                 else:
                     more = self.tags_of(child)
                 if more and not more <= tags:

@@ -1,7 +1,7 @@
 """dns-exfiltration: data sent out in the host names a package resolves.
 
-Facts read: `RESOLVE`. Secret data in the name, or a name built from environment or host data:
-critical. A name built from other variable data: medium (high at install time), low confidence; built only from
+Facts read: `RESOLVE`. Secret data in the name, or a name built from environment or host data at install,
+start-up or load time: critical (inside a function, a lookup in the host's own domain is what SRV clients do). A name built from other variable data: medium (high at install time), low confidence; built only from
 the function's own parameters: nothing here (the data a call passes is raised at the call).
 `text` may name the secret environment variables the file reads.
 """
@@ -22,7 +22,7 @@ def check(facts: Sequence[Fact], ctx: Context) -> Iterable[CodeHit]:
         if f.kind is not Kind.RESOLVE:
             continue
         built = "built-host" in f.flags
-        if SECRET in f.data or (built and f.data & {ENV, HOST_INFO}):
+        if SECRET in f.data or (built and f.data & {ENV, HOST_INFO} and f.reach.early):
             named = f" (the file reads {f.text})" if f.text else ""
             yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f,
                       f"environment, secret or host data{named} is sent out as a DNS name ({f.api}{f.via})")

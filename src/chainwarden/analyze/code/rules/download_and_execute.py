@@ -1,6 +1,7 @@
 """download-and-execute: downloaded code or files are run.
 
-Facts read: `EXEC` with downloaded data; `RUN` with downloaded data, or of a file written with
+Facts read: `EXEC` with downloaded data; `RUN` with downloaded data (medium, low confidence when it got
+there through the file's functions in code that only runs when called), or of a file written with
 downloaded or decoded data (`REMOTE_FILE`: write-then-run; high confidence in Python, where the file is
 followed by its path, and in JavaScript when it runs at install or load time); `FETCH_RUN`,
 a command line that downloads and runs (``curl … | sh``, ``iwr … | iex``, an encoded PowerShell
@@ -31,6 +32,11 @@ def check(facts: Sequence[Fact], ctx: Context) -> Iterable[CodeHit]:
             else:
                 message = f"{f.api}() runs code downloaded from the network{f.via}"
             yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f, message)
+        elif f.kind is Kind.RUN and REMOTE in f.data and f.via and not f.reach.early and f.lang == "python":
+            # handed through the file's functions to a command only the user's call runs: a version number or a
+            # name fetched by an installer's CLI ends up in a command line as often as a stage does
+            yield hit(RULE.id, Severity.MEDIUM, Confidence.LOW, f,
+                      f"downloaded data reaches {f.api}{f.via}, in code that runs when called")
         elif f.kind is Kind.RUN and REMOTE in f.data:
             yield hit(RULE.id, Severity.CRITICAL, Confidence.HIGH, f, f"downloaded data reaches {f.api}{f.via}")
         elif f.kind is Kind.RUN and REMOTE_FILE in f.data:
