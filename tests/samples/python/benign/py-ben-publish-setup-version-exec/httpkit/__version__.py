@@ -1,0 +1,2 @@
+__title__ = "httpkit"
+__version__ = "1.0.0"
