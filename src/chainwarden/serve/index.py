@@ -137,7 +137,7 @@ class GuardedIndex:
         self._loading: dict[str, asyncio.Future[ProjectView]] = {}
         self._analysing: dict[str, asyncio.Task[Analysis]] = {}
         self._analysis_slots = asyncio.Semaphore(1)  # 2 cores shared with the request path: one archive at a time
-        self._background: set[asyncio.Task[Any]] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self._served_once: set[str] = set()
         self._names = None
 
@@ -327,7 +327,13 @@ class GuardedIndex:
         if f.sha256 is None or f.sha256 in self._analysing:
             return
         row = FileRow(f.sha256, f.filename, name, f.version, "upstream", f.url, f.size, f.metadata_sha256)
-        task = asyncio.get_running_loop().create_task(self.analyse(row))
+
+        async def analyse_then_judge() -> None:
+            await self.analyse(row)
+            with contextlib.suppress(NotFound, UpstreamUnknown):
+                await self.view(name)  # the release is judged again with its analysis, and the change audited
+
+        task = asyncio.get_running_loop().create_task(analyse_then_judge())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
