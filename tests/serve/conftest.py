@@ -120,3 +120,38 @@ def index(tmp_path_factory: pytest.TempPathFactory, upstream: RegistryServer) ->
 @pytest.fixture
 def client_env(tmp_path: Path) -> dict[str, str]:
     return quiet_env(tmp_path / "client-home")
+
+
+class LocalIndex:
+    """The app in this process, reached through httpx's ASGI transport: for the protocol and fault tests, which need
+    no real client and start in milliseconds. ``async with LocalIndex(...) as (app, client)``."""
+
+    def __init__(self, tmp: Path, upstream: str | None, policy: str = scenario.INTERNAL_POLICY, *,
+                 as_of: str = "2026-11-21") -> None:
+        from datetime import UTC, datetime
+
+        from chainwarden.serve.app import App, ServeConfig
+
+        policy_file = tmp / "chainwarden.toml"
+        policy_file.write_text(policy, encoding="utf-8")
+        moment = datetime.fromisoformat(as_of).replace(tzinfo=UTC)
+        self.store = tmp / "store"
+        self.app = App(ServeConfig(str(self.store), upstream, str(policy_file), moment.timestamp()))
+
+    def token(self, *scopes: str) -> str:
+        from chainwarden.serve.store import EmbeddedStore
+
+        store = EmbeddedStore(self.store)
+        try:
+            return store.add_token("tests", scopes)
+        finally:
+            store.close()
+
+    async def __aenter__(self) -> tuple[object, httpx.AsyncClient]:
+        self.app.start()
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://index.test")
+        return self.app, self.client
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+        await self.app.stop()

@@ -394,9 +394,7 @@ class GuardedIndex:
 
     async def file(self, sha256: str, filename: str) -> tuple[Path, FileRow]:
         """A file that may be sent now, or `Denied` / `NotFound`."""
-        row = self.store.file(sha256, filename)
-        if row is None:
-            raise NotFound(f"no file {filename} with sha256 {sha256} on this index")
+        row = self.store.file(sha256, filename) or await self._learn(sha256, filename)
         if row.origin == "internal":
             path = self.store.blob_path(sha256)
             if path is None:
@@ -429,6 +427,17 @@ class GuardedIndex:
             self.store.audit.record(AuditEvent("served", row.project, row.version, reasons=(f"analysis: {analysis.verdict}",),
                                                file=filename))
         return path, row
+
+    async def _learn(self, sha256: str, filename: str) -> FileRow:
+        """A file this store has not listed yet (a lockfile's URL, a new store): its project's page is read first."""
+        project = _project_of(filename)
+        if project is not None:
+            with contextlib.suppress(NotFound, UpstreamUnknown):
+                await self.view(project)
+            row = self.store.file(sha256, filename)
+            if row is not None:
+                return row
+        raise NotFound(f"no file {filename} with sha256 {sha256} on this index")
 
     def _deny(self, row: FileRow, reasons: tuple[str, ...], state: str) -> None:
         self.store.audit.record(AuditEvent("denied", row.project, row.version, reasons=reasons, file=row.filename,
@@ -491,6 +500,15 @@ class GuardedIndex:
         if ok:
             self._views.pop(f.project, None)
         return ok
+
+
+def _project_of(filename: str) -> str | None:
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
+    try:
+        return str(parse_wheel_filename(filename)[0] if filename.endswith(".whl") else parse_sdist_filename(filename)[0])
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
 
 
 def sha256_of(path: Path) -> str:

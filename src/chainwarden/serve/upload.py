@@ -69,6 +69,7 @@ async def copy_upload(read: Callable[[int], Awaitable[bytes]], folder: Path) -> 
     """Copy an upload to a file in `folder`, hashing it on the way; (path, digests, size). Past the cap: 413."""
     hashes: dict[str, Any] = {"sha256": hashlib.sha256(), "md5": hashlib.md5(usedforsecurity=False),
                               "blake2_256": hashlib.blake2b(digest_size=32)}
+    folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=".upload-", dir=folder)
     size = 0
     with os.fdopen(fd, "wb") as out:
