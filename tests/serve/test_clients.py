@@ -166,3 +166,32 @@ def test_twine_needs_an_upload_token_and_an_internal_name(index: Index, client_e
     assert r.returncode != 0 and "403" in r.stdout + r.stderr
     audit = json.loads(index.cli("index", "audit", "--store", str(index.store), "--event", "upload-refused", "--json").stdout)
     assert any("not an internal name" in r for e in audit for r in e["reasons"])
+
+
+def test_admin_commands_against_the_store_and_the_running_server(index: Index, client_env: dict[str, str],
+                                                                 tmp_path: Path) -> None:
+    store = ["--store", str(index.store)]
+    held = index.cli("index", "held", *store)
+    assert held.returncode == 0 and "HELD     steady-lib 2.1.0" in held.stdout and "cooldown" in held.stdout
+    assert "BLOCKED  py-formatter-util 1.2.2" in held.stdout
+    admin = index.cli("index", "token", "ops", "--scope", "admin", *store).stdout.strip()
+    server = ["--server", index.url, "--token", admin]
+    no_expiry = index.cli("index", "approve", "steady-lib==2.1.0", "--author", "ana", "--reason", "diff reviewed", *server)
+    assert no_expiry.returncode == 2 and "--expires" in no_expiry.stderr
+    ok = index.cli("index", "approve", "steady-lib==2.1.0", "--author", "ana", "--reason", "diff reviewed",
+                   "--expires", "2099-12-31", *server)
+    assert ok.returncode == 0, ok.stderr
+    assert "approve steady-lib==2.1.0 by ana: diff reviewed; expires 2099-12-31" in ok.stdout
+    r = run([*PIP, "download", "--index-url", index.simple, "--only-binary", ":all:", "--no-deps", "-d", str(tmp_path),
+             "steady-lib"], client_env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert [p.name for p in tmp_path.glob("*.whl")] == ["steady_lib-2.1.0-py3-none-any.whl"]
+    block = index.cli("index", "block", "report-kit", "--author", "sec", "--reason", "do not use", *server)
+    assert block.returncode == 0, block.stderr
+    r = run([*PIP, "download", "--index-url", index.simple, "--only-binary", ":all:", "-d", str(tmp_path / "b"),
+             "report-kit"], client_env)
+    assert r.returncode != 0 and "No matching distribution found for report-kit" in r.stdout + r.stderr
+    status = index.cli("index", "status", *server)
+    assert status.returncode == 0 and "blocked" in status.stdout and "internal projects: acme-billing" in status.stdout
+    audit = index.cli("index", "audit", "--project", "steady-lib", *server)
+    assert "approved" in audit.stdout and "released" in audit.stdout and "by ana" in audit.stdout

@@ -29,6 +29,7 @@ Parsed into a frozen `ServePolicy`; every error names the file, the line and wha
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -73,18 +74,18 @@ class ServePolicy:
         """`name` (PEP 503-normalised) is one of ours: it never resolves upstream. `also`: the [sources]
         internal-packages globs of the same policy."""
         norm = canonicalize_name(name)
-        if any(norm.startswith(canonicalize_name(p) if p[-1:].isalnum() else p.lower()) for p in self.internal_prefixes):
+        if any(norm.startswith(_normal(p)) for p in self.internal_prefixes):
             return True
-        for pattern in (*self.internal, *also):
-            if pattern.startswith("@"):
-                continue  # an npm scope: not a Python name
-            pat = pattern.lower() if any(c in pattern for c in "*?[") else canonicalize_name(pattern)
-            if fnmatch.fnmatchcase(norm, pat):
-                return True
-        return False
+        return any(fnmatch.fnmatchcase(norm, _normal(p)) for p in (*self.internal, *also)
+                   if not p.startswith("@"))  # "@scope/*": an npm scope, not a Python name
 
     def cooldown_for(self, name: str) -> timedelta:
         return self.cooldown_overrides.get(canonicalize_name(name), self.cooldown)
+
+
+def _normal(pattern: str) -> str:
+    """A name, prefix or glob in PEP 503 form: lower case, runs of "-", "_" and "." as one "-" (globs keep * ? [)."""
+    return re.sub(r"[-_.]+", "-", pattern.lower())
 
 
 def parse_serve(raw: object, err: Callable[[str, str], Exception]) -> ServePolicy:
