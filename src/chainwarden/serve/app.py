@@ -363,7 +363,7 @@ class App:
         token = self._token(headers)
         if token is None or not ({"upload", "admin"} & token.scopes):
             await _text(send, 401 if token is None else 403, "uploads need a token with the upload scope "
-                        "(chainwarden index token create NAME --scope upload)",
+                        "(chainwarden index token NAME --scope upload --store DIR)",
                         extra=[(b"www-authenticate", b'Basic realm="chainwarden"')] if token is None else [])
             return
         length = headers.get("content-length", "")

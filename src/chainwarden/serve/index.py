@@ -231,9 +231,12 @@ class GuardedIndex:
         served: list[ServedFile] = []
         withheld: dict[str, dec.VersionDecision] = {}
         until: list[datetime] = []
+        known = {k.version: k for k in self.store.decisions(project=name)}  # one query, not one per release
         for r in releases:
             d = dec.judge(r.version, found[r.version], overrides, now)
-            self._record(name, d)
+            before = known.get(r.version)
+            if before is None or before.state != d.state or before.reasons != d.reasons:
+                self._record(name, d)
             if d.until is not None:
                 until.append(d.until)
             if not d.served:
