@@ -102,6 +102,13 @@ def test_uv_pip_install_resolves_to_the_newest_allowed_versions(index: Index, cl
     assert installed(target) == {"report-kit": "3.1.1", "py-formatter-util": "1.2.1", "steady-lib": "2.0.0"}
 
 
+def test_a_held_release_is_uvs_no_version(index: Index, client_env: dict[str, str], tmp_path: Path) -> None:
+    r = run([UV, "pip", "install", "--python", sys.executable, "--index-url", index.simple, "--only-binary", ":all:",
+             "--target", str(tmp_path / "site"), "steady-lib==2.1.0"], client_env)
+    assert r.returncode != 0
+    assert "no version of steady-lib==2.1.0" in r.stdout + r.stderr
+
+
 def test_uv_lock_and_sync_lock_what_the_index_allows(index: Index, client_env: dict[str, str], tmp_path: Path) -> None:
     project = tmp_path / "app"
     project.mkdir()
