@@ -128,3 +128,16 @@ def test_the_serve_section_is_parsed_with_line_numbers(tmp_path: Path) -> None:
     path.write_text('[serve]\ncoldown = "3d"\n')
     with pytest.raises(PolicyError, match="serve.coldown: unknown key"):
         load_policy(path)
+
+
+def test_the_scanner_commands_never_load_the_server_stack() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from chainwarden.cli.main import main, build_parser\n"
+            "build_parser()\n"
+            "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('uvicorn', 'starlette', 'chainwarden.serve'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
