@@ -141,3 +141,15 @@ def test_the_scanner_commands_never_load_the_server_stack() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_admin_commands_on_a_folder_that_is_no_store_say_so(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.serve.conftest import CLI
+
+    out = subprocess.run([*CLI, "index", "held", "--store", str(tmp_path / "typo")], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 2 and "no index store in" in out.stderr and not (tmp_path / "typo").exists()
+    assert sys.executable in CLI

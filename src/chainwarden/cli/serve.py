@@ -188,10 +188,15 @@ def _index(args: argparse.Namespace) -> int:
     store = None
     try:
         if not remote:
-            from chainwarden.serve.store import EmbeddedStore, StoreError
+            from chainwarden.serve.store import DB_FILE, EmbeddedStore, StoreError
 
+            folder = _store_dir(args.store)
+            if command != "token" and not (folder / DB_FILE).is_file():
+                print(f"chainwarden: error: no index store in {folder} (chainwarden serve --store DIR makes one; "
+                      "or name a running index with --server URL)", file=sys.stderr)
+                return EXIT_USAGE
             try:
-                store = EmbeddedStore(_store_dir(args.store))
+                store = EmbeddedStore(folder)
             except StoreError as exc:
                 print(f"chainwarden: error: {exc.diagnostics()}", file=sys.stderr)
                 return EXIT_USAGE
