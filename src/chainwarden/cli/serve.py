@@ -7,19 +7,21 @@ server stack (uvicorn, the store, the app); each command imports what it needs w
 from __future__ import annotations
 
 import argparse
-import getpass
-import json
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DEFAULT_PORT = 3141
 
 
 def _as_of(text: str) -> datetime:
+    from datetime import UTC, datetime
+
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -28,6 +30,8 @@ def _as_of(text: str) -> datetime:
 
 
 def _author() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -60,7 +64,7 @@ def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         p.add_argument("--json", action="store_true", help="print JSON")
 
     def who(p: argparse.ArgumentParser, expires: bool) -> None:
-        p.add_argument("--author", default=_author(), help="who decides (default: your login name)")
+        p.add_argument("--author", help="who decides (default: your login name)")
         p.add_argument("--reason", required=True, help="why: it is recorded with the decision and in the audit log")
         p.add_argument("--expires", metavar="DATE", required=expires, help="when it ends, e.g. 2027-03-31"
                        + ("" if expires else " (default: never)"))
@@ -84,7 +88,7 @@ def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     target(wv)
     rv = isub.add_parser("revoke", help="end an approval, waiver or block early (its number: index status --json, overrides)")
     rv.add_argument("id", type=int, metavar="NUMBER")
-    rv.add_argument("--author", default=_author())
+    rv.add_argument("--author", help="who revokes (default: your login name)")
     rv.add_argument("--reason", required=True)
     target(rv)
     au = isub.add_parser("audit", help="the audit log, filtered: who decided what, when and why")
@@ -176,10 +180,14 @@ def _remote(args: argparse.Namespace, method: str, action: str, payload: dict[st
 
 
 def _index(args: argparse.Namespace) -> int:
+    import json
+
     from chainwarden.model import shown
     from chainwarden.serve import admin
 
     command = args.index_command
+    if hasattr(args, "author") and not args.author:
+        args.author = _author()
     if command is None:
         print("chainwarden: error: index needs an action: status, held, approve, block, waive, revoke, audit, token",
               file=sys.stderr)
@@ -247,6 +255,8 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _print(command: str, result: Any) -> None:
+    from datetime import UTC, datetime
+
     from chainwarden.model import shown
 
     if command == "status":
