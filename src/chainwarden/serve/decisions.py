@@ -49,7 +49,6 @@ from chainwarden.model import (
     NameMatch,
     PackageId,
     Project,
-    Severity,
 )
 
 SERVED, HELD, BLOCKED = "served", "held", "blocked"
@@ -210,11 +209,10 @@ def _typosquat(name: str, record: ProjectRecord | None, matches: Sequence[NameMa
         return None
     facts = record.facts_for(None) if record is not None else None
     for m in matches:
-        judged = typosquat.judge(name, Ecosystem.PYPI, m, facts, None, ctx)
-        if judged is None:
-            continue
-        severity, confidence = judged
-        if severity.rank >= Severity.HIGH.rank and confidence.rank >= Confidence.MEDIUM.rank:
+        judged = typosquat.judge(name, Ecosystem.PYPI, m, facts, None, ctx)  # None: exempt, or the name alone
+        # the project's newness is checked above from its own upload times, so the rule's severity (which weighs
+        # the same evidence, and only MEDIUM without a JSON API) is not asked for; its confidence in the match is
+        if judged is not None and judged.confidence.rank >= Confidence.MEDIUM.rank:
             return Signal("typosquat", "block", f"typosquat: {name} looks like {m.target} ({m.transformation}"
                           + (f", {m.detail}" if m.detail else "") + f"), a popular package, and {name} is new "
                           f"(first release {day(first)})")
