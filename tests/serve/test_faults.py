@@ -40,7 +40,7 @@ def test_upstream_down_serves_the_cached_page_and_file_marked_stale(tmp_path: Pa
         go_down(own_upstream)
         stale = await client.get("/simple/steady-lib/", headers={"Accept": JSON})
         assert stale.status_code == 200
-        assert "upstream failed (could not connect" in stale.headers["x-chainwarden-stale"]
+        assert stale.headers["x-chainwarden-stale"].startswith("upstream failed (")  # refused, or a kept-alive connection closed
         assert stale.json()["versions"] == ["2.0.0"] and "upstream failed" in stale.json()["_chainwarden"]["stale"]
         assert stale.headers["cache-control"] == "max-age=0"
         got = await client.get(file_path)
