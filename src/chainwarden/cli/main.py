@@ -46,6 +46,8 @@ COMMANDS = {
     "diff": ("chainwarden.cli.package", "cmd_diff"),
     "policy": ("chainwarden.cli.policy", "cmd_policy"),
     "review": ("chainwarden.cli.review", "cmd_review"),
+    "serve": ("chainwarden.cli.serve", "run"),
+    "index": ("chainwarden.cli.serve", "run"),
 }
 
 
@@ -218,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", nargs="?", help="rule id (omit to list every rule)")
+    from chainwarden.cli import serve as serve_cli  # argparse only: the server stack loads when `serve` runs
+
+    serve_cli.add_parsers(sub, _Parser)
     return parser
 
 

@@ -71,13 +71,14 @@ from chainwarden._files import FileRefused, read_text
 from chainwarden.analyze import ANALYZERS, OptionValue, by_id
 from chainwarden.analyze.code import CODE_RULES
 from chainwarden.analyze.review import REVIEW_RULES
+from chainwarden.decide.serve_policy import ServePolicy, parse_serve
 from chainwarden.model import Ecosystem, Finding, Severity, Skip, Verdict, excerpt
 
 __all__ = ["STARTER_POLICY", "Action", "AdvisoriesPolicy", "Approvals", "DnsPolicy", "Ignore", "Policy", "PolicyError", "SourcesPolicy", "decide", "find_policy",
            "load_policy", "rule_ids"]
 
 CONFIG_NAME = "chainwarden.toml"
-_KEYS = {"fail-on", "registry-snapshot", "rules", "dns", "sources", "ignore", "approvals", "advisories"}
+_KEYS = {"fail-on", "registry-snapshot", "rules", "dns", "sources", "ignore", "approvals", "advisories", "serve"}
 _IGNORE_KEYS = {"rule", "package", "versions", "reason", "expires"}
 _APPROVAL_KEYS = {"required", "packages"}
 
@@ -207,6 +208,7 @@ class Policy:
     ignores: tuple[Ignore, ...] = ()
     approvals: Approvals = field(default_factory=Approvals)
     advisories: AdvisoriesPolicy = field(default_factory=AdvisoriesPolicy)
+    serve: ServePolicy = field(default_factory=ServePolicy)  # [serve]: chainwarden serve (decide.serve_policy)
 
     def decision(self, finding: Finding, today: dt.date | None = None) -> Decision:
         """The action for a finding and the policy entry that chose it (`chainwarden policy explain`)."""
@@ -302,7 +304,7 @@ def _parse(table: dict[str, Any], path: Path, text: str, prefix: str) -> Policy:
                   dns=_dns(table.get("dns", {}), err), sources=_sources(table.get("sources", {}), err),
                   rule_fail_on=rule_fail_on, ignores=_ignores(table.get("ignore", []), text, path, prefix),
                   approvals=_approvals(table.get("approvals", {}), err),
-                  advisories=_advisories(table.get("advisories", {}), err))
+                  advisories=_advisories(table.get("advisories", {}), err), serve=parse_serve(table.get("serve", {}), err))
 
 
 def _ignores(raw: object, text: str, path: Path, prefix: str) -> tuple[Ignore, ...]:

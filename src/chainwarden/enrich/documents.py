@@ -400,7 +400,8 @@ def _status(rec: ProjectRecord, value: Any) -> None:
         rec.project_status_reason = reason if isinstance(reason, str) and reason else None
 
 
-def _version_of_file(filename: str) -> str | None:
+def version_of_file(filename: str) -> str | None:
+    """The version in a wheel or sdist file name (PEP 427 / PEP 625, with the older sdist spellings), or None."""
     if len(filename) > MAX_TEXT:
         return None
     try:
@@ -426,7 +427,7 @@ def parse_simple_json(body: bytes, index_url: str, resolve: Resolve = _as_is) ->
     for f in files:
         if not isinstance(f, dict) or not isinstance(f.get("filename"), str):
             continue
-        v = _version_of_file(f["filename"])
+        v = version_of_file(f["filename"])
         if v:
             by_version.setdefault(v, []).append(f)
     declared = data.get("versions")
@@ -479,8 +480,9 @@ class _Anchors(HTMLParser):
             self._attrs = None
 
 
-def parse_simple_html(body: bytes, index_url: str, resolve: Resolve = _as_is) -> ProjectRecord:
-    """A PEP 503 HTML project page: versions from file names, yanked from ``data-yanked``; no dates."""
+def simple_html_links(body: bytes) -> tuple[list[tuple[str, dict[str, str | None]]], dict[str, str]]:
+    """A PEP 503 HTML page's links (the file name, and the anchor's attributes as given) and its ``<meta>`` values;
+    read for at most `MAX_HTML_SECONDS`, at most `MAX_VERSIONS` links, else `DocumentError`."""
     parser = _Anchors()
     text = body.decode("utf-8", errors="replace")
     started = time.monotonic()
@@ -495,10 +497,16 @@ def parse_simple_html(body: bytes, index_url: str, resolve: Resolve = _as_is) ->
         raise
     except Exception as exc:
         raise DocumentError(f"expected a PEP 503 HTML page: {shown(str(exc), 200)}") from exc
+    return parser.files, parser.meta
+
+
+def parse_simple_html(body: bytes, index_url: str, resolve: Resolve = _as_is) -> ProjectRecord:
+    """A PEP 503 HTML project page: versions from file names, yanked from ``data-yanked``; no dates."""
+    links, meta = simple_html_links(body)
     rec = ProjectRecord(exists=True, index_url=index_url, source="simple-html")
     by_version: dict[str, list[dict[str, str | None]]] = {}
-    for filename, attrs in parser.files:
-        v = _version_of_file(filename)
+    for filename, attrs in links:
+        v = version_of_file(filename)
         if v:
             by_version.setdefault(v, []).append(attrs)
             ref = _pypi_ref(filename, attrs.get("href"), None, None, "data-yanked" in attrs, resolve)
@@ -509,8 +517,8 @@ def parse_simple_html(body: bytes, index_url: str, resolve: Resolve = _as_is) ->
             rec.yanked[v] = next((a["data-yanked"] or "" for a in fs if a.get("data-yanked")), "")
     rec.versions = _pep440_sorted(list(by_version))
     rec.latest_version = _latest_stable(rec.versions, rec.yanked)
-    if "pypi:project-status" in parser.meta:
-        _status(rec, {"status": parser.meta["pypi:project-status"], "reason": parser.meta.get("pypi:project-status-reason")})
+    if "pypi:project-status" in meta:
+        _status(rec, {"status": meta["pypi:project-status"], "reason": meta.get("pypi:project-status-reason")})
     return rec
 
 
