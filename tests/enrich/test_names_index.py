@@ -75,3 +75,25 @@ def test_without_keeping_nothing_is_written(tmp_path: Path) -> None:
 def test_an_index_built_from_names_that_cannot_be_table_keys_is_refused() -> None:
     with pytest.raises(ValueError, match="line break"):
         NameIndex(PopularNames(Ecosystem.PYPI, {"a\nb": 1}, "test", "today"))
+
+
+def test_indexes_no_run_has_read_for_two_weeks_are_removed_when_a_new_one_is_written(tmp_path: Path) -> None:
+    import os
+    import time
+
+    folder = tmp_path / "cache" / "names"
+    folder.mkdir(parents=True)
+    old, recent, other = folder / "pypi-0000.index", folder / "pypi-1111.index", folder / "npm-2222.index"
+    for p in (old, recent, other):
+        p.write_bytes(b"an index of another list or revision")
+    month_ago = time.time() - 30 * 86400
+    os.utime(old, (month_ago, month_ago))
+    os.utime(other, (month_ago, month_ago))
+    index_for(Ecosystem.PYPI, tmp_path / "data", tmp_path / "cache")
+    left = sorted(p.name for p in folder.iterdir())
+    assert not old.exists() and recent.exists() and other.exists()  # another ecosystem's waits for its own write
+    (kept,) = [n for n in left if n not in (recent.name, other.name)]
+    os.utime(folder / kept, (month_ago, month_ago))
+    names._index.cache_clear()
+    index_for(Ecosystem.PYPI, tmp_path / "data", tmp_path / "cache")  # read: marked as used
+    assert (folder / kept).stat().st_mtime > time.time() - 60

@@ -34,6 +34,7 @@ import re
 import stat
 import sys
 import tempfile
+import time
 import unicodedata
 import zlib
 from array import array
@@ -510,9 +511,12 @@ def _index(ecosystem: Ecosystem, source: str, digest: str, cache: str) -> NameIn
     path = Path(cache) / "names" / f"{ecosystem.value}-{digest}.index" if cache else None
     if path is not None and path.is_file():
         try:
-            return NameIndex.load(_mapped(path))
+            index = NameIndex.load(_mapped(path))
         except (OSError, ValueError):
             pass  # damaged or unreadable: built again, and written over
+        else:
+            _mark_used(path)
+            return index
     index = NameIndex(PopularNames.load(ecosystem, Path(source)) if source else _shipped(ecosystem))
     if path is not None:
         try:
@@ -522,7 +526,34 @@ def _index(ecosystem: Ecosystem, source: str, digest: str, cache: str) -> NameIn
             os.replace(out.name, path)
         except OSError:
             pass  # a cache that cannot be written: built again next run
+        else:
+            _prune(path)
     return index
+
+
+_UNUSED = 14 * 86400  # an index no run has read for two weeks (another list's, or an older chainwarden's) goes
+
+
+def _mark_used(path: Path) -> None:
+    """Touch a kept index once a day, so that `_prune` tells the ones in use (e.g. by another installed
+    version sharing the cache) from the ones left behind."""
+    try:
+        if path.stat().st_mtime < time.time() - 86400:
+            os.utime(path)
+    except OSError:
+        pass
+
+
+def _prune(kept: Path) -> None:
+    """Remove the indexes (and left-over temporary files) beside `kept` that no run has read for `_UNUSED`:
+    each is about 9 MB, and each new list or chainwarden revision writes one."""
+    ecosystem = kept.name.split("-", 1)[0]
+    for other in kept.parent.glob(f"{ecosystem}-*"):
+        try:
+            if other != kept and other.stat().st_mtime < time.time() - _UNUSED:
+                other.unlink()
+        except OSError:
+            pass
 
 
 def index_for(ecosystem: Ecosystem, directory: Path | None = None, cache_dir: Path | None = None, *,
