@@ -45,7 +45,7 @@ def _transitive(eg: EnrichedGraph, own: dict[PackageId, float]) -> dict[PackageI
     """Each package's own risk plus the own risk of every package it pulls in, each counted once, for the
     packages where that is above zero.
 
-    About linear in the graph (decision 0025; bench/bench_scan.py --growth prints it): the packages with
+    About linear in the graph (bench/bench_scan.py --growth prints the growth): the packages with
     risk are bits of a Python int; the strongly connected parts of the graph (npm graphs have cycles) are
     found once (Tarjan, iteratively), and each part's bits are its own and its children's, ORed in C (one
     OR per edge, of an int with a bit per package with risk); a
