@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import os
 import random
 import shutil
@@ -57,6 +58,9 @@ CHILD_TIMEOUT = 120.0  # seconds; a child still running is killed
 TOTAL_BUDGET = 280.0  # seconds for the whole bench (generation included); must stay under 5 minutes
 
 TARGETS = {"cold": 10.0, "warm": 2.0, "rss_mb": 200.0}
+GROWTH_TARGET = {"seconds": 20.0, "rss_mb": 1000.0}  # the offline scan of 20,000 packages (issue 14)
+GROWTH_BUDGET = 1800.0  # seconds for --growth (generation included)
+GROWTH_CHILD_TIMEOUT = 600.0
 
 
 # --------------------------------------------------------------------------- synthetic data
@@ -234,14 +238,44 @@ class Run:
 
 
 class Runner:
-    def __init__(self, project: Path, work: Path, server: RegistryServer | None, deadline: float, expected: int) -> None:
+    def __init__(self, project: Path, work: Path, server: RegistryServer | None, deadline: float, expected: int,
+                 child_timeout: float = CHILD_TIMEOUT) -> None:
         self.project = project
         self.work = work
         self.server = server
         self.deadline = deadline
         self.expected = expected
+        self.child_timeout = child_timeout
         self.count = 0
         self.env = _child_env()
+
+    def sbom(self, label: str, extra: list[str]) -> Run:
+        """`chainwarden sbom` (CycloneDX): it must exit 0 and list every package as a component."""
+        self.count += 1
+        out = self.work / f"sbom-{self.count}.json"
+        log = self.work / f"stderr-{self.count}.txt"
+        cmd = [sys.executable, "-m", "chainwarden", "sbom", str(self.project), "--no-progress", "--output", str(out), *extra]
+        seconds, status, usage, timed_out = self._child(label, cmd, log)
+        if status != 0:
+            raise BenchFailure(f"{label}: exit status {status}\n  command: {' '.join(cmd)}\n{_indent(log.read_text(errors='replace'))}")
+        try:
+            bom = json.loads(out.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BenchFailure(f"{label}: could not read the SBOM {out}: {exc}") from None
+        n = len(bom.get("components", []))
+        if n != self.expected:
+            raise BenchFailure(f"{label}: the SBOM lists {n} components, expected {self.expected}")
+        return Run(label, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / _rss_unit_per_mb(), 0, 0, n)
+
+    def _child(self, label: str, cmd: list[str], log: Path) -> tuple[float, int, Any, bool]:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 5:
+            raise BenchFailure(f"{label}: out of time budget")
+        limit = min(self.child_timeout, remaining)
+        result = _run_child(cmd, self.work, self.env, log, limit)
+        if result[3]:
+            raise BenchFailure(f"{label}: killed after {limit:.0f} s\n  command: {' '.join(cmd)}")
+        return result
 
     def scan(self, label: str, extra: list[str]) -> Run:
         self.count += 1
@@ -253,7 +287,7 @@ class Runner:
         remaining = self.deadline - time.monotonic()
         if remaining <= 5:
             raise BenchFailure(f"{label}: out of time budget ({TOTAL_BUDGET:.0f} s for the whole bench)")
-        limit = min(CHILD_TIMEOUT, remaining)
+        limit = min(self.child_timeout, remaining)
         seconds, status, usage, timed_out = _run_child(cmd, self.work, self.env, log, limit)
         new = self.server.requests[before:] if self.server else []
         stderr = log.read_text(encoding="utf-8", errors="replace").strip()
@@ -355,7 +389,28 @@ def main(argv: list[str] | None = None) -> int:
                         help="wheels per release (default 1, py3-none-any; up to 42 CPython/platform tags)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and print where it is")
     parser.add_argument("--concurrency", type=int, default=None, help="pass --concurrency N to chainwarden (default: its own)")
+    parser.add_argument("--growth", nargs="?", const="5000,10000,20000", default=None, metavar="N,N,...",
+                        help="instead: offline `scan` and `sbom` (--registry-snapshot) at each size "
+                             "(default 5000,10000,20000) and the growth exponent; about 10 minutes")
     args = parser.parse_args(argv)
+    if args.growth is not None:
+        try:
+            sizes = sorted({int(n) for n in args.growth.split(",")})
+        except ValueError:
+            parser.error("--growth takes sizes like 5000,10000,20000")
+        if len(sizes) < 2 or sizes[0] < 10:
+            parser.error("--growth needs two sizes or more, each >= 10")
+        tmp = Path(tempfile.mkdtemp(prefix="cw-bench-growth-"))
+        try:
+            return growth(sizes, tmp, time.monotonic() + GROWTH_BUDGET, args.wheels)
+        except BenchFailure as exc:
+            print(f"\nBENCH FAILED: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            if args.keep:
+                print(f"kept {tmp}")
+            else:
+                shutil.rmtree(tmp, ignore_errors=True)
     if args.packages < 10 or args.warm_runs < 1 or args.latency < 0:
         parser.error("--packages >= 10, --warm-runs >= 1, --latency >= 0")
 
@@ -436,6 +491,57 @@ def _bench(args: argparse.Namespace, tmp: Path, deadline: float) -> int:
     for name, value, target, note in rows:
         print(f"  {name:<34} {value:>9}   {target:<9} {note}")
     print("\n(timings are reported, not asserted; latency is simulated by the test server)")
+    return 0
+
+
+def exponent(sizes: list[int], values: list[float]) -> float:
+    """The slope of log(value) over log(size), least squares: 1 is linear growth, 2 quadratic."""
+    xs = [math.log(n) for n in sizes]
+    ys = [math.log(max(v, 1e-9)) for v in values]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def growth(sizes: list[int], tmp: Path, deadline: float, wheels: int) -> int:
+    """Offline `scan --format json` and `sbom` (CycloneDX) of the synthetic project at each size, one run
+    each, from a registry snapshot (no HTTP: what grows is chainwarden's own work), and the exponents."""
+    env = _child_env()
+    print(f"chainwarden: {_chainwarden_location(env)}")
+    print(f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs; growth over {sizes} packages")
+    tags = wheel_tags(wheels)
+    rows: list[tuple[int, Run, Run]] = []
+    for n in sizes:
+        base = tmp / str(n)
+        t0 = time.perf_counter()
+        pkgs, direct = make_packages(n)
+        write_snapshot(base / "snapshot", pkgs, tags)
+        write_project(base / "project", pkgs, direct, "http://127.0.0.1:9/simple", tags)
+        edges = sum(len(p.deps) for p in pkgs)
+        print(f"  {n} packages, {edges} edges: generated in {time.perf_counter() - t0:.0f} s", flush=True)
+        (base / "runs").mkdir()
+        runner = Runner(base / "project", base / "runs", None, deadline, n, child_timeout=GROWTH_CHILD_TIMEOUT)
+        offline = ["--registry-snapshot", str(base / "snapshot"), "--cache-dir", str(base / "cache")]
+        scan = runner.scan(f"scan {n}", offline)
+        sbom = runner.sbom(f"sbom {n}", offline)
+        print(f"    scan {scan.seconds:.1f} s ({scan.cpu:.1f} s CPU, {scan.rss_mb:.0f} MB); "
+              f"sbom {sbom.seconds:.1f} s ({sbom.cpu:.1f} s CPU, {sbom.rss_mb:.0f} MB)", flush=True)
+        rows.append((n, scan, sbom))
+        shutil.rmtree(base, ignore_errors=True)
+
+    print()
+    print(f"{'packages':>9} {'scan wall s':>12} {'CPU s':>7} {'peak MB':>8} {'sbom wall s':>12} {'CPU s':>7} {'peak MB':>8}")
+    for n, scan, sbom in rows:
+        print(f"{n:>9} {scan.seconds:>12.1f} {scan.cpu:>7.1f} {scan.rss_mb:>8.0f} {sbom.seconds:>12.1f} {sbom.cpu:>7.1f} {sbom.rss_mb:>8.0f}")
+    ns = [n for n, _, _ in rows]
+    print()
+    print(f"growth exponent (CPU time; 1 = linear, 2 = quadratic): scan {exponent(ns, [r.cpu for _, r, _ in rows]):.2f}, "
+          f"sbom {exponent(ns, [r.cpu for _, _, r in rows]):.2f}; peak memory: scan {exponent(ns, [r.rss_mb for _, r, _ in rows]):.2f}, "
+          f"sbom {exponent(ns, [r.rss_mb for _, _, r in rows]):.2f}")
+    n, scan, _ = rows[-1]
+    verdict = "ok" if scan.seconds < GROWTH_TARGET["seconds"] and scan.rss_mb < GROWTH_TARGET["rss_mb"] else "OVER TARGET"
+    print(f"{n}-package offline scan: {scan.seconds:.1f} s, {scan.rss_mb:.0f} MB "
+          f"(target < {GROWTH_TARGET['seconds']:.0f} s and < {GROWTH_TARGET['rss_mb']:.0f} MB at 20,000) {verdict}")
+    print("(timings are reported, not asserted)")
     return 0
 
 

@@ -319,3 +319,24 @@ def test_querybatch_failures_are_skips(tmp_registry: RegistryServer, tmp_path: P
     found = find_advisories({pkg: "1.2.2"}, loaded, osv_url=tmp_registry.url, offline=True)
     assert [a.id for a in found.by_package[pkg]] == ["MAL-2026-9001"]
     assert [s.reason for s in found.skips] == [f"--offline: the advisory service at {tmp_registry.url} was not asked"]
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "pure-python"])
+def test_records_nested_too_deeply_are_named_and_the_rest_imports(tmp_path: Path, loader: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """db update reads YAML with libyaml's loader when PyYAML has it, else the pure-Python one (which
+    answers deep nesting with a RecursionError, as json does): either way a named error, not a crash."""
+    import yaml
+
+    from chainwarden.enrich import advisories
+
+    if loader == "pure-python":
+        monkeypatch.setattr(advisories, "_YAML_LOADER", yaml.BaseLoader)
+    src = tmp_path / "src"
+    shutil.copytree(SET, src)
+    (src / "deep.yaml").write_text("id: PYSEC-deep\naffected: " + "[" * 50_000 + "]" * 50_000 + "\n")
+    (src / "deep.json").write_text('{"id": "GHSA-deep", "affected": ' + "[" * 200_000 + "]" * 200_000 + "}")
+    report = import_source(tmp_path / "cache", str(src))
+    assert report.records == 11
+    assert sorted(e.split(": ")[0].rsplit("/", 1)[-1].split(":")[0] for e in report.errors) == ["deep.json", "deep.yaml"]
+    assert all("expected YAML" in e or "expected JSON" in e for e in report.errors), report.errors

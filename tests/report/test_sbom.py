@@ -248,3 +248,26 @@ def test_dev_and_optional_direct_dependencies_are_told_apart() -> None:
     assert {"DEPENDS_ON", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF"} <= kinds
     bom = json.loads(sbom_cyclonedx.render(result))
     assert {c["name"]: c["scope"] for c in bom["components"]} == {"runtime-dep": "required", "dev-dep": "excluded", "opt-dep": "optional"}
+
+
+@pytest.mark.parametrize("projects", [1, 3])
+def test_the_dependencies_are_those_the_library_registers(projects: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """build() finds dependency entries through a dict (the library searches them all per edge: quadratic);
+    the document is the one the library's own register_dependency gives, cycles and shared children included."""
+    import random
+    import uuid
+
+    from cyclonedx.model.bom import Bom
+
+    rng = random.Random(projects)
+    deps = [Dependency(PackageId(Ecosystem.NPM, f"p{i}", "1.0.0"), (SourceLocation("app0/package-lock.json", i + 1),),
+                       direct=i < 5) for i in range(60)]
+    edges = tuple({Edge(deps[rng.randrange(60)].package, deps[rng.randrange(60)].package) for _ in range(150)})
+    result = _result(deps, edges=edges, projects=projects)
+    serial = uuid.UUID(int=7)
+    ours = sbom_cyclonedx.render(result, serial)
+    monkeypatch.setattr(sbom_cyclonedx._Dependencies, "register",
+                        lambda self, target, depends_on=None: Bom.register_dependency(self.bom, target, depends_on))
+    assert sbom_cyclonedx.render(result, serial) == ours
+    assert "register" not in ours and cyclonedx_errors(ours) is None
+    assert sum(len(d.get("dependsOn", [])) for d in json.loads(ours)["dependencies"]) >= len(edges)

@@ -41,26 +41,114 @@ def points(f: Finding) -> float:
     return round(SEVERITY_POINTS[f.severity] * CONFIDENCE_FACTOR[f.confidence], 2)
 
 
-def _descendants(eg: EnrichedGraph) -> dict[PackageId, set[PackageId]]:
-    children: dict[PackageId, set[PackageId]] = {}
+def _transitive(eg: EnrichedGraph, own: dict[PackageId, float]) -> dict[PackageId, float]:
+    """Each package's own risk plus the own risk of every package it pulls in, each counted once, for the
+    packages where that is above zero.
+
+    About linear in the graph (bench/bench_scan.py --growth prints the growth): the packages with
+    risk are bits of a Python int; the strongly connected parts of the graph (npm graphs have cycles) are
+    found once (Tarjan, iteratively), and each part's bits are its own and its children's, ORed in C (one
+    OR per edge, of an int with a bit per package with risk); a
+    part's points are counted by a popcount per binary digit of the own risks (in cents, so sums are exact). The
+    earlier form kept every package's whole set of descendants: 6.7 million set entries at 5,000 packages."""
+    number: dict[PackageId, int] = {}
+    for p in [d.package for d in eg.graph.dependencies] + [q for e in eg.graph.edges for q in (e.parent, e.child)]:
+        number.setdefault(p, len(number))
+    packages = list(number)
+    children: list[list[int]] = [[] for _ in packages]
     for e in eg.graph.edges:
-        children.setdefault(e.parent, set()).add(e.child)
-    memo: dict[PackageId, set[PackageId]] = {}
+        children[number[e.parent]].append(number[e.child])
+    cents = {number[p]: round(v * 100) for p, v in own.items() if p in number and round(v * 100)}
+    if not cents:
+        return {}
+    bit = {i: 1 << k for k, i in enumerate(sorted(cents))}
+    # A part's points are the sum of its bits' cents: by the binary digits of the cents, a popcount per digit
+    # (about 15 of them, however many distinct values there are).
+    weights: list[tuple[int, int]] = []
+    for digit in range(max(cents.values()).bit_length()):
+        m = 0
+        for i, c in cents.items():
+            if c >> digit & 1:
+                m |= bit[i]
+        if m:
+            weights.append((1 << digit, m))
 
-    def walk(p: PackageId) -> set[PackageId]:
-        if p in memo:
-            return memo[p]
-        seen: set[PackageId] = set()
-        stack = list(children.get(p, ()))
-        while stack:
-            q = stack.pop()
-            if q not in seen:
-                seen.add(q)
-                stack.extend(children.get(q, ()))
-        memo[p] = seen
-        return seen
+    out: dict[PackageId, float] = {}
+    mask: list[int] = [0] * len(packages)  # per part (indexed by its root), kept while a parent may still read it
+    points = [0] * len(packages)  # per part: the cents of its bits
+    part = [-1] * len(packages)
+    low = [0] * len(packages)
+    order = [-1] * len(packages)
+    stack: list[int] = []
+    on_stack = [False] * len(packages)
+    counter = 0
+    for start in range(len(packages)):
+        if order[start] >= 0:
+            continue
+        work = [(start, 0)]
+        while work:
+            v, at = work[-1]
+            if at == 0:
+                order[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                on_stack[v] = True
+            if at < len(children[v]):
+                work[-1] = (v, at + 1)
+                w = children[v][at]
+                if order[w] < 0:
+                    work.append((w, 0))
+                elif on_stack[w]:
+                    low[v] = min(low[v], order[w])
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                low[u] = min(low[u], low[v])
+            if low[v] != order[v]:
+                continue
+            members = []
+            while True:  # v is the root of a part: every node above it on the stack is in it
+                w = stack.pop()
+                on_stack[w] = False
+                part[w] = v
+                members.append(w)
+                if w == v:
+                    break
+            bits = 0
+            last = -1  # the last child part ORed in: when the part's bits are just that part's, so is its total
+            for w in members:
+                bits |= bit.get(w, 0)
+                for c in children[w]:
+                    if part[c] != v:
+                        last = part[c]
+                        bits |= mask[last]  # a finished part (Tarjan ends parts children first)
+            mask[v] = bits
+            if bits:
+                if last >= 0 and bits == mask[last]:
+                    total = points[last]
+                else:
+                    total = sum(c * (bits & m).bit_count() for c, m in weights)
+                points[v] = total
+                for w in members:
+                    out[packages[w]] = round(total / 100, 2)
+    return out
 
-    return {d.package: walk(d.package) for d in eg.graph.dependencies}
+
+def _along(chain: tuple[PackageId, ...], own: dict[PackageId, float], along: dict[PackageId, float],
+           known: dict[PackageId, tuple[PackageId, ...]]) -> float:
+    """The own risk summed along `chain` from its start, as `sum` would, in time linear in the graph: a known
+    path is its parent's path plus itself (dependency_paths builds them so), so each sum is the parent's plus one."""
+    if known.get(chain[-1]) is not chain:
+        return sum(own.get(q, 0.0) for q in chain)
+    start = len(chain)
+    while start > 0 and chain[start - 1] not in along:
+        start -= 1
+    total = along[chain[start - 1]] if start else 0.0
+    for i in range(start, len(chain)):
+        total += own.get(chain[i], 0.0)
+        along[chain[i]] = total  # every start of a known path is the known path of its last package
+    return total
 
 
 def compute(graphs: list[EnrichedGraph], findings: list[Finding], now: datetime) -> Metrics:
@@ -94,17 +182,18 @@ def compute(graphs: list[EnrichedGraph], findings: list[Finding], now: datetime)
                 contributions.setdefault(f.package, []).append(RiskContribution(f.rule, f.severity, f.confidence, points(f)))
         own = {p: round(sum(c.points for c in cs), 2) for p, cs in contributions.items()}
         project_risk += sum(own.values())
-        below = _descendants(eg)
+        transitive = _transitive(eg, own)
         root = eg.graph.project.root
         for dep in eg.graph.dependencies:
             p = dep.package
-            total = round(own.get(p, 0.0) + sum(own.get(q, 0.0) for q in below.get(p, ()) if q != p), 2)
+            total = transitive.get(p, 0.0)
             if total > 0:
                 risks.append(PackageRisk(p, root, own.get(p, 0.0), total, tuple(contributions.get(p, ()))))
         known_paths = dependency_paths(eg.graph)
+        along: dict[PackageId, float] = {}  # the points along a known path, summed in its order
         for p in own:
             chain = known_paths.get(p, (p,))
-            paths.append(RiskPath(root, chain, round(sum(own.get(q, 0.0) for q in chain), 2), p in known_paths))
+            paths.append(RiskPath(root, chain, round(_along(chain, own, along, known_paths), 2), p in known_paths))
 
     risks.sort(key=lambda r: (-r.transitive, -r.own, r.project, r.package))
     paths.sort(key=lambda r: (-r.points, len(r.packages), r.project, r.packages))

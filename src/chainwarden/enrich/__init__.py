@@ -204,8 +204,12 @@ def backends_for(
 
 
 async def _lookup_all(
-    names: list[tuple[Ecosystem, str]], backends: dict[Ecosystem, Backend], progress: Progress | None
+    names: list[tuple[Ecosystem, str]], backends: dict[Ecosystem, Backend], progress: Progress | None,
+    versions: dict[tuple[Ecosystem, str], set[str | None]],
 ) -> tuple[dict[tuple[Ecosystem, str], ProjectRecord], dict[tuple[Ecosystem, str], LookupFailed]]:
+    """Each name's record, holding the files of the `versions` the graphs read (None: the latest) and of the
+    release before each: a document lists every file of every release, and a real lock's 300 names list a
+    quarter of a million files that no check reads (docs/decisions/0025-parsed-records-beside-documents.md)."""
     from chainwarden.enrich.registry import LookupFailed
 
     records: dict[tuple[Ecosystem, str], ProjectRecord] = {}
@@ -216,7 +220,8 @@ async def _lookup_all(
     async def one(key: tuple[Ecosystem, str]) -> None:
         nonlocal done
         try:
-            records[key] = await backends[key[0]].lookup(key[1])
+            record = records[key] = await backends[key[0]].lookup(key[1])
+            record.keep_files(versions.get(key, {None}))
         except LookupFailed as exc:
             # a fresh one: the caught one's traceback holds the frames that read the answer (its body, its parse)
             failures[key] = LookupFailed(exc.reason, offline=exc.offline)
@@ -275,7 +280,7 @@ def enrich(
         try:
             project_dirs = [Path(g.project.directory or g.project.root) for g in graphs]
             backends, described = backends_for(options, project_dirs, need, fetcher)
-            records, failures = await _lookup_all(names, backends, progress)
+            records, failures = await _lookup_all(names, backends, progress, _versions_read(graphs))
             setups, private_records, source_skips = await _sources(graphs, project_dirs, backends, records, options, fetcher)
             if fetcher is not None:
                 source_skips += fetcher.notes()
@@ -341,6 +346,15 @@ def enrich(
     return EnrichOutcome(enriched, skips, described, requests_made, tuple(advisories.sources))
 
 
+def _versions_read(graphs: list[DependencyGraph]) -> dict[tuple[Ecosystem, str], set[str | None]]:
+    """The versions whose facts are read, by name: each pinned one, and the latest (None) of every name."""
+    out: dict[tuple[Ecosystem, str], set[str | None]] = {}
+    for g in graphs:
+        for d in g.dependencies:
+            out.setdefault((d.package.ecosystem, d.package.name), {None}).add(d.package.version)
+    return out
+
+
 def _advisory_checks(
     graphs: list[DependencyGraph], records: dict[tuple[Ecosystem, str], ProjectRecord]
 ) -> dict[PackageId, str | None]:
@@ -351,7 +365,7 @@ def _advisory_checks(
             if d.source_kind is not SourceKind.REGISTRY or d.package in out:
                 continue
             rec = records.get((d.package.ecosystem, d.package.name))
-            out[d.package] = d.package.version or (rec.facts_for(None).latest_version if rec is not None and rec.exists else None)
+            out[d.package] = d.package.version or (rec.latest_version if rec is not None and rec.exists else None)
     return out
 
 
@@ -391,7 +405,7 @@ def _name_matches(
         return out, labels
     for eco in sorted({g.project.ecosystem for g in graphs if g.dependencies}):
         try:
-            index = index_for(eco, options.popular_dir)
+            index = index_for(eco, options.popular_dir, options.cache_dir, keep=options.use_cache)
         except (PopularDataError, OSError, ValueError) as exc:
             why = exc.diagnostics() if isinstance(exc, PopularDataError) else describe(exc)
             skips.append(Skip(what=f"popular-names:{eco.value}", reason=f"could not load the popular-name list: {why}", stage="enrich"))

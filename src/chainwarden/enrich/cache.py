@@ -3,7 +3,11 @@
 Tables:
 - ``http_cache``: registry documents, revalidated with ETag / Last-Modified once
   their TTL has passed, with the URL each answer came from when a redirect took it
-  elsewhere (a cache: dropped when its layout changes);
+  elsewhere (a cache: dropped when its layout changes), and beside each document what
+  was read from it (``record``: enrich.documents.ProjectRecord.dump, with the revision
+  of the code that wrote it), so that a warm scan reads a compact record instead of
+  parsing the document again (docs/decisions/0025-parsed-records-beside-documents.md);
+  a new body clears it;
 - ``dns_cache``: what DNS said about a registrable domain, per resolver, with the time;
 - ``owners_seen``: state, never dropped: each owner set chainwarden has seen for a
   package on an index, with when it was first and last seen (for `owners-changed`);
@@ -37,7 +41,7 @@ from platformdirs import user_cache_dir
 
 from chainwarden._errors import describe
 
-SCHEMA_VERSION = 2  # 2: http_cache.final_url
+SCHEMA_VERSION = 3  # 2: http_cache.final_url; 3: http_cache.record, record_format
 DB_FILE = "chainwarden.sqlite3"  # the one database: this cache, the state and the advisory store (enrich.advisories)
 DEFAULT_TTL_SECONDS = 3600.0
 LOCK_TIMEOUT = 30.0  # how long to wait for another process's write lock before giving the cache up
@@ -58,6 +62,7 @@ class CachedResponse:
     last_modified: str | None
     fetched_at: float
     final_url: str = ""  # where the answer came from when a redirect took it to another URL
+    record_format: str | None = None  # the revision of the record kept beside the body (None: none kept)
 
     def fresh(self, ttl: float, now: float | None = None) -> bool:
         return (now if now is not None else time.time()) - self.fetched_at < ttl
@@ -176,7 +181,11 @@ class Store:
 
     def _migrate(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if row is None or int(row[0]) != SCHEMA_VERSION:
+        if row is not None and str(row[0]) == "2":  # the documents stay: only the records beside them are new
+            self._db.execute("ALTER TABLE http_cache ADD COLUMN record BLOB")
+            self._db.execute("ALTER TABLE http_cache ADD COLUMN record_format TEXT")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif row is None or int(row[0]) != SCHEMA_VERSION:
             self._db.execute("DROP TABLE IF EXISTS http_cache")
             self._db.execute(
                 """CREATE TABLE http_cache (
@@ -186,7 +195,9 @@ class Store:
                     last_modified TEXT,
                     body BLOB NOT NULL,
                     fetched_at REAL NOT NULL,
-                    final_url TEXT NOT NULL DEFAULT ''
+                    final_url TEXT NOT NULL DEFAULT '',
+                    record BLOB,
+                    record_format TEXT
                 )"""
             )
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -243,9 +254,9 @@ class Store:
         if not self._http:
             return None
         row = self._read(lambda: self._db.execute(
-            "SELECT status, etag, last_modified, fetched_at, final_url FROM http_cache WHERE url = ?", (url,)
-        ).fetchone())
-        return None if row is None else CachedResponse(url, row[0], row[1], row[2], row[3], row[4] or "")
+            "SELECT status, etag, last_modified, fetched_at, final_url, record_format FROM http_cache WHERE url = ?",
+            (url,)).fetchone())
+        return None if row is None else CachedResponse(url, row[0], row[1], row[2], row[3], row[4] or "", row[5])
 
     def body(self, url: str) -> bytes | None:
         """The cached body, or None when it is missing or damaged (then it is fetched again)."""
@@ -260,15 +271,36 @@ class Store:
             return None
 
     def put(self, url: str, status: int, body: bytes, etag: str | None, last_modified: str | None,
-            final_url: str = "") -> None:
+            final_url: str = "") -> float:
+        """Keep an answer (and drop the record read from the one before); returns its `fetched_at`."""
         packed = zlib.compress(body, 1)
+        now = time.time()
         self._write(lambda: self._db.execute(
-            "INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (url, status, etag, last_modified, packed, time.time(), final_url),
+            "INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            (url, status, etag, last_modified, packed, now, final_url),
         ))
+        return now
 
-    def touch(self, url: str) -> None:
-        self._write(lambda: self._db.execute("UPDATE http_cache SET fetched_at = ? WHERE url = ?", (time.time(), url)))
+    def touch(self, url: str) -> float:
+        """The answer is still good (HTTP 304): fresh again, its record too; returns the new `fetched_at`."""
+        now = time.time()
+        self._write(lambda: self._db.execute("UPDATE http_cache SET fetched_at = ? WHERE url = ?", (now, url)))
+        return now
+
+    def record(self, url: str, record_format: str) -> bytes | None:
+        """What was read from the cached answer (`put_record`) when the code of `record_format` wrote it."""
+        if not self._http:
+            return None
+        row = self._read(lambda: self._db.execute(
+            "SELECT record FROM http_cache WHERE url = ? AND record_format = ?", (url, record_format)).fetchone())
+        return bytes(row[0]) if row is not None and row[0] is not None else None
+
+    def put_record(self, url: str, fetched_at: float, record_format: str, record: bytes) -> None:
+        """Keep `record` beside the answer it was read from: the one of `fetched_at` (when another process has
+        since put a newer answer, nothing is kept)."""
+        self._write(lambda: self._db.execute(
+            "UPDATE http_cache SET record = ?, record_format = ? WHERE url = ? AND fetched_at = ?",
+            (record, record_format, url, fetched_at)))
 
     def dns_get(self, resolver: str, domain: str) -> tuple[str, str, float] | None:
         """(status, detail, checked_at) of the last answer cached for a domain, or None."""

@@ -17,14 +17,18 @@ membership tests use sets), and a PEP 503 HTML page is read for at most
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag
 
@@ -91,20 +95,129 @@ def _kind(filename: str) -> str:
     return "other"
 
 
-def _pypi_ref(filename: str, url: Any, sha256: Any, size: Any, yanked: Any, resolve: Resolve) -> ArtifactRef | None:
+Row = list[Any]  # one file as a document lists it, kept until its ArtifactRef is made (ReleaseFiles)
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+_SHA1 = re.compile(r"[0-9a-fA-F]{40}")
+
+
+def _pypi_row(filename: str, url: Any, sha256: Any, size: Any, yanked: Any, resolve: Resolve) -> Row | None:
+    """A PyPI file, its URL resolved (the sha256 of its fragment when the document gives none): None when it
+    names no URL (no file to fetch). `_pypi_ref` makes its ArtifactRef."""
     if not isinstance(url, str) or not url:
         return None
     href, fragment = urldefrag(url)
-    if not isinstance(sha256, str) and fragment.startswith("sha256="):
-        sha256 = fragment.removeprefix("sha256=")
-    digest = sha256.lower() if isinstance(sha256, str) and re.fullmatch(r"[0-9a-fA-F]{64}", sha256) else None
-    return ArtifactRef(filename, resolve(href), _kind(filename), digest,
-                       size=size if isinstance(size, int) and not isinstance(size, bool) else None, yanked=bool(yanked))
+    if not isinstance(sha256, str):
+        sha256 = fragment.removeprefix("sha256=") if fragment.startswith("sha256=") else None
+    return [filename, resolve(href), sha256, size if isinstance(size, int) and not isinstance(size, bool) else None,
+            bool(yanked)]
+
+
+def _pypi_ref(row: Row) -> ArtifactRef:
+    filename, url, sha256, size, yanked = row
+    digest = sha256.lower() if isinstance(sha256, str) and _SHA256.fullmatch(sha256) else None
+    return ArtifactRef(filename, url, _kind(filename), digest, size=size, yanked=yanked)
+
+
+def _npm_ref(row: Row) -> ArtifactRef:
+    filename, url, integrity, shasum = row
+    return ArtifactRef(filename, url, "npm-tarball", integrity=integrity, shasum=shasum, size=None)
+
+
+_MAKERS: dict[str, Callable[[Row], ArtifactRef]] = {"pypi": _pypi_ref, "npm": _npm_ref}
+
+
+class ReleaseFiles(Mapping[str, list[ArtifactRef]]):
+    """version -> the files the index lists for it, each version's `ArtifactRef`s made when it is first read.
+
+    A project document lists every file of every release (258,000 files for the 329 projects of one real
+    lock) and a scan reads those of one or two versions a package (the one that installs and the one before
+    it): until a version is read it is a compact row per file, unresolved (or a span of a cached record's
+    bytes, `ProjectRecord.dump`). `keep()` lets go of all but the versions named, for a caller that holds
+    many records and knows which versions it will read (enrich)."""
+
+    def __init__(self, flavour: str) -> None:
+        self.flavour = flavour  # "pypi" or "npm": which rows these are
+        self._rows: dict[str, list[Row] | tuple[int, int]] = {}  # rows, or a span of `_buffer`
+        self._counts: dict[str, int] = {}  # version -> how many files (kept by keep(): `has_files`)
+        self._buffer: bytes | memoryview = b""
+        self._built: dict[str, list[ArtifactRef]] = {}
+        self._kept = False
+
+    def add(self, version: str, rows: list[Row]) -> None:
+        self._rows[version] = rows
+        self._counts[version] = len(rows)
+
+    def append(self, version: str, row: Row) -> None:
+        rows = self._rows.setdefault(version, [])
+        assert isinstance(rows, list)
+        rows.append(row)
+        self._counts[version] = len(rows)
+
+    def has_files(self, version: str) -> bool:
+        return self._counts.get(version, 0) > 0
+
+    def __getitem__(self, version: str) -> list[ArtifactRef]:
+        built = self._built.get(version)
+        if built is not None:
+            return built
+        if version not in self._counts:
+            raise KeyError(version)
+        if self._kept:
+            raise RuntimeError(f"the files of version {version} were let go of (ReleaseFiles.keep): a bug in chainwarden")
+        raw = self._rows[version]
+        rows = json.loads(bytes(self._buffer[raw[0]:raw[1]])) if isinstance(raw, tuple) else raw
+        make = _MAKERS[self.flavour]
+        built = self._built[version] = [make(r) for r in rows]
+        return built
+
+    def __contains__(self, version: object) -> bool:
+        return version in self._counts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._counts)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def keep(self, versions: Iterable[str]) -> None:
+        """Make the ArtifactRefs of `versions` now and let go of every other version's rows."""
+        for v in versions:
+            if v in self._counts:
+                self[v]
+        self._rows, self._buffer, self._kept = {}, b"", True
+
+    def pack(self) -> tuple[list[list[Any]], bytes]:
+        """Every version's rows as JSON, one after the other, and where each is: what `ProjectRecord.dump` stores.
+        The rows are let go of (the bytes are what the record keeps from now on, about half their size)."""
+        if self._kept:
+            raise RuntimeError("ReleaseFiles.pack after keep: a bug in chainwarden")
+        parts: list[bytes] = []
+        spans: list[list[Any]] = []
+        at = 0
+        for v, raw in self._rows.items():
+            chunk = bytes(self._buffer[raw[0]:raw[1]]) if isinstance(raw, tuple) \
+                else json.dumps(raw, separators=(",", ":")).encode()
+            spans.append([v, at, at + len(chunk), self._counts[v]])
+            parts.append(chunk)
+            at += len(chunk)
+        buffer = b"".join(parts)
+        self._adopt(spans, buffer)
+        return spans, buffer
+
+    def _adopt(self, spans: list[list[Any]], buffer: bytes | memoryview) -> None:
+        self._buffer = buffer
+        self._rows = {v: (a, b) for v, a, b, _ in spans}
+        self._counts = {v: n for v, _, _, n in spans}
+
+
+def _no_files() -> ReleaseFiles:
+    return ReleaseFiles("pypi")
 
 
 @dataclass
 class ProjectRecord:
-    """What an index knows about one name."""
+    """What an index knows about one name. A parser fills it in; from then on it is read, not changed (what
+    `facts_for` works out once, it keeps)."""
 
     exists: bool
     index_url: str
@@ -125,33 +238,51 @@ class ProjectRecord:
     project_status_reason: str | None = None
     publishers: dict[str, str] = field(default_factory=dict)  # npm: version -> who published it
     version_maintainers: dict[str, list[str]] = field(default_factory=dict)  # npm: version -> its maintainers
-    files: dict[str, list[ArtifactRef]] = field(default_factory=dict)  # version -> the files the index lists for it
+    files: ReleaseFiles = field(default_factory=_no_files)  # version -> the files the index lists for it
     version_repository: dict[str, str] = field(default_factory=dict)  # npm: version -> its own repository URL
     license: str | None = None  # the project's declared licence (PyPI: the latest release's metadata)
     version_licenses: dict[str, str] = field(default_factory=dict)  # npm: version -> its own ``license``
     install_scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # npm: version -> its install-time scripts
     unpublished: set[str] = field(default_factory=set)  # npm: versions the registry still dates but no longer serves
+    _by_time: list[tuple[str, datetime]] | None = field(default=None, init=False, repr=False, compare=False)
+    _times: list[datetime] | None = field(default=None, init=False, repr=False, compare=False)
+    _ordered: list[tuple[Any, str]] | None = field(default=None, init=False, repr=False, compare=False)
+    _version_set: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _previous: dict[str, str | None] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _known(self) -> frozenset[str]:
+        if self._version_set is None:
+            self._version_set = frozenset(self.versions)
+        return self._version_set
 
     def same_version(self, version: str) -> str:
         """The index's spelling of `version`: PEP 440 says ``==1.8`` is 1.8.0 (npm versions are exact)."""
-        if version in self.versions or self.source in ("npm",) or not self.versions:
+        if version in self._known() or self.source in ("npm",) or not self.versions:
             return version
         wanted = _pep440(version) if len(version) <= MAX_VERSION_LENGTH else None
         if wanted is None:
             return version
         return next((v for v in self.versions if _pep440(v) == wanted), version)
 
+    def by_time(self) -> list[tuple[str, datetime]]:
+        """(version, upload time), oldest first (versions uploaded at the same moment in the document's order)."""
+        if self._by_time is None:
+            self._by_time = sorted(self.release_times.items(), key=lambda kv: kv[1])
+            self._times = [t for _, t in self._by_time]
+        return self._by_time
+
     def facts_for(self, version: str | None) -> RegistryFacts:
         """The facts of the name and of the version that installs (`version`, or the latest when unpinned)."""
         if version is not None:
             version = self.same_version(version)
-        by_time = sorted(self.release_times.items(), key=lambda kv: kv[1])
+        by_time = self.by_time()
         installs = version or self.latest_version
         deprecated = self.deprecated.get(installs or "") or self.deprecated.get("*")
         installed_at = self.release_times.get(installs) if installs else None
-        earlier = [v for v, t in by_time if installed_at is not None and t < installed_at]
-        previous = earlier[-1] if earlier else None
-        earlier_publishers = sorted({self.publishers[v] for v in earlier if v in self.publishers})
+        earlier = by_time[:bisect_left(self._times or [], installed_at)] if installed_at is not None else []
+        previous = earlier[-1][0] if earlier else None
+        earlier_publishers = sorted({self.publishers[v] for v, _ in earlier if v in self.publishers}) \
+            if self.publishers else []
         before = self.previous_version(installs)
         return RegistryFacts(
             exists=self.exists,
@@ -161,7 +292,7 @@ class ProjectRecord:
             first_release=by_time[0][1] if by_time else None,
             last_release=by_time[-1][1] if by_time else None,
             version_released=self.release_times.get(version) if version else None,
-            version_exists=(version in self.versions and version not in self.removed) if version and self.exists
+            version_exists=(version in self._known() and version not in self.removed) if version and self.exists
             else (False if version else None),
             versions=tuple(self.versions),
             release_times=tuple(by_time),
@@ -193,9 +324,128 @@ class ProjectRecord:
         """The highest version below `version` that has files."""
         if version is None or len(version) > MAX_VERSION_LENGTH:
             return None
-        mine = version_order(version)
-        lower = [(key, v) for v in self.versions if self.files.get(v) for key in [version_order(v)] if key < mine]
-        return max(lower)[1] if lower else None
+        if self._previous is not None and version in self._previous:  # worked out before the record was kept
+            return self._previous[version]
+        if self._ordered is None:
+            self._ordered = sorted((version_order(v), v) for v in self.versions if self.files.has_files(v))
+        at = bisect_left(self._ordered, (version_order(version),))
+        return self._ordered[at - 1][1] if at else None
+
+    def installing(self, versions: Iterable[str | None]) -> set[str]:
+        """The versions whose files `facts_for` reads for each of `versions`: the one that installs and the one
+        before it (what `keep_files` keeps)."""
+        out: set[str] = set()
+        for v in versions:
+            installs = self.same_version(v) if v is not None else self.latest_version
+            if installs:
+                out.add(installs)
+                before = self.previous_version(installs)
+                if before:
+                    out.add(before)
+        return out
+
+    def keep_files(self, versions: Iterable[str | None]) -> None:
+        """Keep the files `facts_for(v)` reads for each v in `versions` (None: the latest), let go of the others."""
+        self.files.keep(self.installing(versions))
+
+    def dump(self) -> bytes:
+        """This record as `load` reads it back: a JSON header, a newline, then each version's files (JSON rows,
+        read when the version is). What enrich keeps beside a cached document (docs/decisions/0025)."""
+        spans, buffer = self.files.pack()
+        header = {
+            "format": record_format(), "flavour": self.files.flavour, "exists": self.exists, "source": self.source,
+            "latest_version": self.latest_version,
+            "release_times": {v: t.isoformat() for v, t in self.release_times.items()},
+            "versions": self.versions, "yanked": self.yanked, "removed": sorted(self.removed),
+            "deprecated": self.deprecated, "maintainers": self.maintainers, "maintainer_source": self.maintainer_source,
+            "organization": self.organization, "emails": self.emails, "repository_url": self.repository_url,
+            "metadata_known": self.metadata_known, "project_status": self.project_status,
+            "project_status_reason": self.project_status_reason, "publishers": self.publishers,
+            "version_maintainers": self.version_maintainers, "version_repository": self.version_repository,
+            "license": self.license, "version_licenses": self.version_licenses,
+            "install_scripts": self.install_scripts, "unpublished": sorted(self.unpublished), "files": spans,
+            "previous": [self.previous_version(v) for v in self.versions],
+        }
+        return json.dumps(header, separators=(",", ":")).encode() + b"\n" + buffer
+
+    @staticmethod
+    def load(blob: bytes, index_url: str) -> ProjectRecord:
+        """A record `dump` wrote (for this revision of this module), or `DocumentError` when the bytes are not one."""
+        try:
+            cut = blob.index(b"\n")
+            h = json.loads(blob[:cut])
+            if not isinstance(h, dict) or h.get("format") != record_format() or h.get("flavour") not in _MAKERS:
+                raise DocumentError("not a record of this revision")
+            rec = ProjectRecord(
+                exists=bool(h["exists"]), index_url=index_url, source=str(h["source"]),
+                latest_version=_optional(h["latest_version"]),
+                release_times={v: _aware(t) for v, t in _mapping(h["release_times"]).items()},
+                versions=_strings(h["versions"]), yanked=_mapping(h["yanked"]), removed=set(_strings(h["removed"])),
+                deprecated=_mapping(h["deprecated"]), maintainers=_strings(h["maintainers"]),
+                maintainer_source=str(h["maintainer_source"]), organization=_optional(h["organization"]),
+                emails=_strings(h["emails"]), repository_url=_optional(h["repository_url"]),
+                metadata_known=bool(h["metadata_known"]), project_status=_optional(h["project_status"]),
+                project_status_reason=_optional(h["project_status_reason"]),
+                publishers=_mapping(h["publishers"]), version_maintainers=_mapping(h["version_maintainers"]),
+                version_repository=_mapping(h["version_repository"]), license=_optional(h["license"]),
+                version_licenses=_mapping(h["version_licenses"]),
+                install_scripts={v: tuple(_strings(x)) for v, x in _mapping(h["install_scripts"]).items()},
+                unpublished=set(_strings(h["unpublished"])),
+            )
+            buffer = memoryview(blob)[cut + 1:]
+            spans = h["files"]
+            if not isinstance(spans, list) or not all(
+                    isinstance(s, list) and len(s) == 4 and isinstance(s[0], str)
+                    and all(isinstance(n, int) for n in s[1:]) and 0 <= s[1] <= s[2] <= len(buffer) for s in spans):
+                raise DocumentError("its files are not where it says")
+            rec.files = ReleaseFiles(h["flavour"])
+            rec.files._adopt(spans, buffer)
+            previous = h["previous"]
+            if not isinstance(previous, list) or len(previous) != len(rec.versions):
+                raise DocumentError("its versions and their previous ones do not match")
+            rec._previous = dict(zip(rec.versions, map(_optional, previous)))
+            return rec
+        except DocumentError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            raise DocumentError(f"a damaged record ({exc.__class__.__name__})") from None
+
+
+def _strings(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("expected a list of strings")
+    return value
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError("expected an object")
+    return value
+
+
+def _optional(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError("expected a string or null")
+    return value
+
+
+def _aware(text: Any) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("a time without its zone")
+    return moment
+
+
+@cache
+def record_format() -> str:
+    """What a record `ProjectRecord.dump` wrote depends on: this module's code (its parsers and the dump itself).
+    A record of another revision is not read (the document is parsed again)."""
+    try:
+        code = Path(__file__).read_bytes()
+    except OSError:
+        from chainwarden import __version__
+        code = __version__.encode()
+    return hashlib.sha256(code).hexdigest()[:16]
 
 
 def missing(index_url: str, source: str) -> ProjectRecord:
@@ -307,25 +557,39 @@ def parse_pypi_json(body: bytes, index_url: str, source: str = "json-api", resol
     if not isinstance(info, dict) or not isinstance(releases, dict):
         raise DocumentError("expected 'info' and 'releases' objects in the project document")
     _count(releases, "releases")
-    rec = ProjectRecord(exists=True, index_url=index_url, source=source)
+    rec = ProjectRecord(exists=True, index_url=index_url, source=source, files=ReleaseFiles("pypi"))
     for version, files in releases.items():
         version = _version(version, "releases")
         rec.versions.append(version)
         if not isinstance(files, list) or not files:
             rec.removed.add(version)  # every file deleted: nothing left to install
             continue
-        _count(files, f"files for version {excerpt(version, 40)}")
-        times = [t for f in files if isinstance(f, dict) for t in [_time(f.get("upload_time_iso_8601") or f.get("upload_time"))] if t]
-        if times:
-            rec.release_times[str(version)] = min(times)
-        if all(isinstance(f, dict) and f.get("yanked") for f in files):
-            reasons = [f.get("yanked_reason") for f in files if isinstance(f, dict) and f.get("yanked_reason")]
-            rec.yanked[str(version)] = str(reasons[0]) if reasons else ""
-        refs = [_pypi_ref(f["filename"], f.get("url"), (f.get("digests") or {}).get("sha256"), f.get("size"),
-                          f.get("yanked"), resolve)
-                for f in files if isinstance(f, dict) and isinstance(f.get("filename"), str)
-                and isinstance(f.get("digests") or {}, dict)]
-        rec.files[str(version)] = [r for r in refs if r is not None]
+        if len(files) > MAX_VERSIONS:
+            _count(files, f"files for version {excerpt(version, 40)}")
+        first: datetime | None = None
+        yanked, reason = True, None
+        rows: list[Row] = []
+        for f in files:  # the one loop over every file of every release: keep it lean
+            if not isinstance(f, dict):
+                yanked = False
+                continue
+            t = _time(f.get("upload_time_iso_8601") or f.get("upload_time"))
+            if t is not None and (first is None or t < first):
+                first = t
+            if not f.get("yanked"):
+                yanked = False
+            elif reason is None and f.get("yanked_reason"):
+                reason = f["yanked_reason"]
+            filename, digests = f.get("filename"), f.get("digests") or {}
+            if isinstance(filename, str) and isinstance(digests, dict):
+                row = _pypi_row(filename, f.get("url"), digests.get("sha256"), f.get("size"), f.get("yanked"), resolve)
+                if row is not None:
+                    rows.append(row)
+        if first is not None:
+            rec.release_times[version] = first
+        if yanked:
+            rec.yanked[version] = str(reason) if reason is not None else ""
+        rec.files.add(version, rows)
     rec.versions = _pep440_sorted(rec.versions)
     latest = info.get("version")
     rec.latest_version = latest if isinstance(latest, str) and latest in rec.versions else _latest_stable(rec.versions, rec.yanked)
@@ -422,7 +686,7 @@ def parse_simple_json(body: bytes, index_url: str, resolve: Resolve = _as_is) ->
     if not isinstance(files, list):
         raise DocumentError("expected a 'files' list in the PEP 691 project page")
     _count(files, "files")
-    rec = ProjectRecord(exists=True, index_url=index_url, source="simple-json")
+    rec = ProjectRecord(exists=True, index_url=index_url, source="simple-json", files=ReleaseFiles("pypi"))
     by_version: dict[str, list[dict[str, Any]]] = {}
     for f in files:
         if not isinstance(f, dict) or not isinstance(f.get("filename"), str):
@@ -441,10 +705,10 @@ def parse_simple_json(body: bytes, index_url: str, resolve: Resolve = _as_is) ->
         if all(f.get("yanked") for f in fs):
             reason = next((f["yanked"] for f in fs if isinstance(f.get("yanked"), str)), "")
             rec.yanked[v] = reason
-        refs = [_pypi_ref(f["filename"], f.get("url"), (f.get("hashes") or {}).get("sha256")
+        rows = [_pypi_row(f["filename"], f.get("url"), (f.get("hashes") or {}).get("sha256")
                           if isinstance(f.get("hashes"), dict) else None, f.get("size"), f.get("yanked"), resolve)
                 for f in fs]
-        rec.files[v] = [r for r in refs if r is not None]
+        rec.files.add(v, [r for r in rows if r is not None])
     rec.versions = _pep440_sorted(versions + list(by_version))
     rec.latest_version = _latest_stable(rec.versions, rec.yanked)
     _status(rec, data.get("project-status"))
@@ -503,15 +767,15 @@ def simple_html_links(body: bytes) -> tuple[list[tuple[str, dict[str, str | None
 def parse_simple_html(body: bytes, index_url: str, resolve: Resolve = _as_is) -> ProjectRecord:
     """A PEP 503 HTML project page: versions from file names, yanked from ``data-yanked``; no dates."""
     links, meta = simple_html_links(body)
-    rec = ProjectRecord(exists=True, index_url=index_url, source="simple-html")
+    rec = ProjectRecord(exists=True, index_url=index_url, source="simple-html", files=ReleaseFiles("pypi"))
     by_version: dict[str, list[dict[str, str | None]]] = {}
     for filename, attrs in links:
         v = version_of_file(filename)
         if v:
             by_version.setdefault(v, []).append(attrs)
-            ref = _pypi_ref(filename, attrs.get("href"), None, None, "data-yanked" in attrs, resolve)
-            if ref is not None:
-                rec.files.setdefault(v, []).append(ref)
+            row = _pypi_row(filename, attrs.get("href"), None, None, "data-yanked" in attrs, resolve)
+            if row is not None:
+                rec.files.append(v, row)
     for v, fs in by_version.items():
         if all("data-yanked" in a for a in fs):
             rec.yanked[v] = next((a["data-yanked"] or "" for a in fs if a.get("data-yanked")), "")
@@ -536,7 +800,7 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolv
             return rec
         raise DocumentError("expected a 'versions' object in the npm package document")
     _count(versions, "versions")
-    rec = ProjectRecord(exists=True, index_url=index_url, source=source)
+    rec = ProjectRecord(exists=True, index_url=index_url, source=source, files=ReleaseFiles("npm"))
     rec.versions = [_version(v, "versions", npm=True) for v in versions]
     raw_times = data.get("time")
     times: dict[str, Any] = raw_times if isinstance(raw_times, dict) else {}
@@ -573,11 +837,9 @@ def parse_npm_packument(body: bytes, index_url: str, source: str = "npm", resolv
         dist = doc.get("dist")
         if isinstance(dist, dict) and isinstance(dist.get("tarball"), str) and dist["tarball"]:
             integrity, shasum = dist.get("integrity"), dist.get("shasum")
-            rec.files[v] = [ArtifactRef(
-                dist["tarball"].rsplit("/", 1)[-1], resolve(dist["tarball"]), "npm-tarball",
-                integrity=integrity if isinstance(integrity, str) and integrity else None,
-                shasum=shasum.lower() if isinstance(shasum, str) and re.fullmatch(r"[0-9a-fA-F]{40}", shasum) else None,
-                size=None)]
+            rec.files.add(v, [[dist["tarball"].rsplit("/", 1)[-1], resolve(dist["tarball"]),
+                               integrity if isinstance(integrity, str) and integrity else None,
+                               shasum.lower() if isinstance(shasum, str) and _SHA1.fullmatch(shasum) else None]])
     tags = data.get("dist-tags")
     latest = tags.get("latest") if isinstance(tags, dict) else None
     rec.latest_version = _version(latest, "dist-tags.latest") if isinstance(latest, str) \

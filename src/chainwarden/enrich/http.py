@@ -112,6 +112,9 @@ class Response:
     from_cache: bool
     content_type: str = ""
     final_url: str = ""  # where the answer came from after redirects ("" : `url` itself)
+    record: bytes | None = None  # what was read from this answer before (`Fetcher.get`'s record_format); body is b""
+    cache_key: str = ""  # where the answer is cached ("": it is not)
+    stamp: float | None = None  # the cached answer's fetched_at (what `Fetcher.keep_record` checks)
 
     @property
     def source_url(self) -> str:
@@ -254,19 +257,32 @@ class Fetcher:
         if elsewhere(asked, answered):
             self._redirected[asked] = answered
 
-    async def get(self, url: str, accept: str = "application/json") -> Response:
+    async def get(self, url: str, accept: str = "application/json", record_format: str | None = None) -> Response:
+        """The answer for `url`: from the cache while it is fresh (or --offline), else from the index (revalidated
+        when the cache has it). With `record_format`, a cached answer that has a record of that format beside it
+        (`keep_record`) comes as that record, without its body."""
         key = f"{accept} {url}"
         store = self.store
         cached = store.get(key) if store else None
-        body = store.body(key) if store and cached and (self.offline or cached.fresh(self.ttl)) else None
+        usable = store is not None and cached is not None and (self.offline or cached.fresh(self.ttl))
+        if usable and record_format and cached is not None and cached.record_format == record_format:
+            assert store is not None
+            record = store.record(key, record_format)
+            if record is not None:
+                self._note_source(url, cached.final_url)
+                return Response(url, cached.status, b"", True, final_url=cached.final_url, record=record, cache_key=key,
+                                stamp=cached.fetched_at)
+        body = store.body(key) if usable and store is not None else None
         if self.offline:
             if cached is None or body is None:
                 raise NotCached(url, "not in the cache, and --offline forbids asking the index")
             self._note_source(url, cached.final_url)
-            return Response(url, cached.status, body, True, final_url=cached.final_url)
+            return Response(url, cached.status, body, True, final_url=cached.final_url, cache_key=key,
+                            stamp=cached.fetched_at)
         if cached is not None and body is not None:
             self._note_source(url, cached.final_url)
-            return Response(url, cached.status, body, True, final_url=cached.final_url)
+            return Response(url, cached.status, body, True, final_url=cached.final_url, cache_key=key,
+                            stamp=cached.fetched_at)
         headers = {"Accept": accept}
         if cached is not None and cached.status == 200:
             if cached.etag:
@@ -277,20 +293,31 @@ class Fetcher:
             resp = await self._exchange("GET", url, headers, read=lambda status: status == 200)
             if resp.status == 304 and cached is not None and store is not None:
                 # Loaded inside the semaphore: at most `concurrency` bodies are in memory at once.
-                body = store.body(key)
+                record = store.record(key, record_format) if record_format and cached.record_format == record_format \
+                    else None
+                body = store.body(key) if record is None else b""
                 if body is not None:
-                    store.touch(key)
+                    touched = store.touch(key)
                     self._note_source(url, resp.url)
-                    return Response(url, cached.status, body, True, final_url=_other(url, resp.url))
+                    return Response(url, cached.status, body, True, final_url=_other(url, resp.url), record=record,
+                                    cache_key=key, stamp=touched)
                 # a damaged cache entry: fetch it whole
                 resp = await self._exchange("GET", url, {"Accept": accept}, read=lambda status: status == 200)
         if resp.status in ANSWER_STATUSES:
             self._note_source(url, resp.url)
             final = _other(url, resp.url)
+            stamp: float | None = None
             if store is not None:
-                store.put(key, resp.status, resp.body, resp.headers.get("ETag"), resp.headers.get("Last-Modified"), final)
-            return Response(url, resp.status, resp.body, False, resp.headers.get("Content-Type", ""), final)
+                stamp = store.put(key, resp.status, resp.body, resp.headers.get("ETag"), resp.headers.get("Last-Modified"),
+                                  final)
+            return Response(url, resp.status, resp.body, False, resp.headers.get("Content-Type", ""), final,
+                            cache_key=key if stamp is not None else "", stamp=stamp)
         raise FetchError(url, f"the index answered HTTP {resp.status} {resp.reason}".rstrip())
+
+    def keep_record(self, response: Response, record_format: str, record: bytes) -> None:
+        """Keep what was read from a cached answer beside it, for `get(..., record_format)` to give next time."""
+        if self.store is not None and response.cache_key and response.stamp is not None:
+            self.store.put_record(response.cache_key, response.stamp, record_format, record)
 
     async def post_json(self, url: str, payload: object) -> Response:
         """POST a JSON query (an OSV `querybatch`) and return the answer: never cached, retried and bounded like

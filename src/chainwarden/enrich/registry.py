@@ -20,6 +20,7 @@ to the same size cap as an answer over HTTP.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -29,13 +30,15 @@ from chainwarden._files import FileRefused, read_bytes
 from chainwarden.enrich.documents import (
     DocumentError,
     ProjectRecord,
+    Resolve,
     missing,
     parse_npm_packument,
     parse_pypi_json,
     parse_simple_html,
     parse_simple_json,
+    record_format,
 )
-from chainwarden.enrich.http import DEFAULT_MAX_RESPONSE_BYTES, Fetcher, FetchError, NotCached, display_url
+from chainwarden.enrich.http import DEFAULT_MAX_RESPONSE_BYTES, Fetcher, FetchError, NotCached, Response, display_url
 from chainwarden.model import shown
 
 SIMPLE_ACCEPT = (
@@ -43,9 +46,33 @@ SIMPLE_ACCEPT = (
 )
 
 
+# An absolute http(s) URL that urljoin gives back as it is: a host, then a path, in printable ASCII, with no
+# query, fragment, parameters or brackets (which urljoin would rewrite or refuse). Most file URLs are.
+_PLAIN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9\-._~%!$&'()*+,=:@]+(?:/[A-Za-z0-9\-._~%!$&'()*+,=:@/]*)?")
+
+
 def _against(document_url: str) -> Callable[[str], str]:
     """File URLs in a document are relative to the document's own URL (PEP 503 / PEP 691 allow relative ones)."""
-    return lambda url: urljoin(document_url, url)
+    def resolve(url: str) -> str:
+        return url if _PLAIN_ABSOLUTE.fullmatch(url) else urljoin(document_url, url)
+
+    return resolve
+
+
+async def _read_answer(fetcher: Fetcher, r: Response, accept: str, label: str,
+                       parse: Callable[[bytes, Resolve], ProjectRecord]) -> ProjectRecord:
+    """The record of an answer `fetcher.get(..., record_format=record_format())` gave: the one kept beside it in
+    the cache when there is one (docs/decisions/0025-parsed-records-beside-documents.md), else the document
+    parsed, and its record kept for the next run."""
+    if r.record is not None:
+        try:
+            return ProjectRecord.load(r.record, label)
+        except DocumentError:  # a damaged record: the document is read again, and a new record kept
+            r = await fetcher.get(r.url, accept)
+    rec = parse(r.body, _against(r.source_url))
+    if r.stamp is not None:
+        fetcher.keep_record(r, record_format(), rec.dump())
+    return rec
 
 
 class LookupFailed(Exception):
@@ -102,19 +129,24 @@ class PyPIIndex:
         try:
             if self.json_api and self.json_api_works is not False:
                 url = f"{self.json_api}/{name}/json"
-                r = await self.fetcher.get(url)
+                r = await self.fetcher.get(url, record_format=record_format())
                 if r.status == 200:
                     self.json_api_works = True
-                    return parse_pypi_json(r.body, self.label, resolve=_against(r.source_url))
+                    return await _read_answer(self.fetcher, r, "application/json", self.label,
+                                              lambda body, resolve: parse_pypi_json(body, self.label, resolve=resolve))
             url = f"{self.simple}/{name}/"
-            r = await self.fetcher.get(url, accept=SIMPLE_ACCEPT)
+            r = await self.fetcher.get(url, accept=SIMPLE_ACCEPT, record_format=record_format())
             if r.status != 200:
                 return missing(self.label, "simple")
             if self.json_api_works is None and self.json_api:
                 self.json_api_works = False  # found on the simple API but not the JSON API
-            if r.body.lstrip()[:1] == b"{":
-                return parse_simple_json(r.body, self.label, resolve=_against(r.source_url))
-            return parse_simple_html(r.body, self.label, resolve=_against(r.source_url))
+
+            def simple(body: bytes, resolve: Resolve) -> ProjectRecord:
+                if body.lstrip()[:1] == b"{":
+                    return parse_simple_json(body, self.label, resolve=resolve)
+                return parse_simple_html(body, self.label, resolve=resolve)
+
+            return await _read_answer(self.fetcher, r, SIMPLE_ACCEPT, self.label, simple)
         except (FetchError, DocumentError) as exc:
             raise _fail(exc, url) from None
         except Exception as exc:
@@ -137,10 +169,11 @@ class NpmRegistry:
     async def lookup(self, name: str) -> ProjectRecord:
         base, url = self.url_for(name)
         try:
-            r = await self.fetcher.get(url, accept="application/json")
+            r = await self.fetcher.get(url, accept="application/json", record_format=record_format())
             if r.status != 200:
                 return missing(base, "npm")
-            return parse_npm_packument(r.body, base, resolve=_against(r.source_url))
+            return await _read_answer(self.fetcher, r, "application/json", base,
+                                      lambda body, resolve: parse_npm_packument(body, base, resolve=resolve))
         except (FetchError, DocumentError) as exc:
             raise _fail(exc, url) from None
         except Exception as exc:
