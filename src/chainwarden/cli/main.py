@@ -24,13 +24,9 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from chainwarden import __version__
-from chainwarden.cli import EXIT_INTERNAL, EXIT_USAGE, REPORT_FORMATS
-
-if TYPE_CHECKING:
-    from datetime import datetime
+from chainwarden.cli import EXIT_INTERNAL, EXIT_USAGE, REPORT_FORMATS, as_of_date
 
 WORKDIR = "chainwarden.enrich.artifacts.workdir"  # the work folders of unpacked files, once a command has used them
 
@@ -124,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--strict", action="store_true", help="exit 3 when anything could not be checked")
     scan.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     scan.add_argument("--summary-only", action="store_true", help="terminal format: leave out the package tables")
-    scan.add_argument("--as-of", metavar="DATE", type=_as_of, help="judge ages (dormant, new, recent) as of this date, e.g. 2026-11-21 (default: now)")
+    scan.add_argument("--as-of", metavar="DATE", type=as_of_date, help="judge ages (dormant, new, recent) as of this date, e.g. 2026-11-21 (default: now)")
     scan.add_argument("--deep", action="store_true", help="also download and read every pinned dependency's files (never run them) and "
                       "compare each release with the one before; archives read by an earlier scan are not read again")
     _add_index_flags(scan)
@@ -184,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the project folder inside the repository (default: .)")
     rev.add_argument("--format", choices=["terminal", "json"], default="terminal", help="report format (default terminal)")
     rev.add_argument("--config", metavar="FILE", type=Path, help="policy file (default: the one in HEAD, found from PATH upwards)")
-    rev.add_argument("--as-of", metavar="DATE", type=_as_of, help="judge ages and ignore expiry dates as of this date")
+    rev.add_argument("--as-of", metavar="DATE", type=as_of_date, help="judge ages and ignore expiry dates as of this date")
     rev.add_argument("--deep", action="store_true", help="also compare the changed packages' files (changed-behaviour)")
     rev.add_argument("--no-dns", action="store_true", help="do not ask DNS")
     _add_index_flags(rev)
@@ -197,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     pex = pol_sub.add_parser("explain", help="scan, then show for every finding the action and the policy entry that chose it")
     pex.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="project directories or files (default: .)")
     pex.add_argument("--config", metavar="FILE", type=Path, help="policy file (default: found from PATH upwards)")
-    pex.add_argument("--as-of", metavar="DATE", type=_as_of, help="judge ages and ignore expiry dates as of this date")
+    pex.add_argument("--as-of", metavar="DATE", type=as_of_date, help="judge ages and ignore expiry dates as of this date")
     pex.add_argument("--deep", action="store_true", help="also read the dependencies' files, as scan --deep")
     pex.add_argument("--no-dns", action="store_true", help="do not ask DNS")
     _add_index_flags(pex)
@@ -224,16 +220,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve_cli.add_parsers(sub, _Parser)
     return parser
-
-
-def _as_of(text: str) -> datetime:
-    from datetime import UTC, datetime
-
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date such as 2026-11-21 or 2026-11-21T12:00:00, got {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 _signals: list[int] = []  # the signal that asked for the stop, when no work folder module was loaded to record it

@@ -10,23 +10,11 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from datetime import datetime
+from chainwarden.cli import EXIT_PASS, EXIT_USAGE, as_of_date
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DEFAULT_PORT = 3141
-
-
-def _as_of(text: str) -> datetime:
-    from datetime import UTC, datetime
-
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date such as 2026-11-21 or 2026-11-21T12:00:00, got {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _author() -> str:
@@ -50,7 +38,7 @@ def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     srv.add_argument("--workers", type=int, default=2, metavar="N", help="worker processes (default 2)")
-    srv.add_argument("--as-of", metavar="DATE", type=_as_of, help="judge release ages as of this date (demos, tests)")
+    srv.add_argument("--as-of", metavar="DATE", type=as_of_date, help="judge release ages as of this date (demos, tests)")
     srv.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
 
     idx = sub.add_parser("index", help="administer a guarded index: status, held, approve, block, waive, audit")
